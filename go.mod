@@ -1,0 +1,3 @@
+module github.com/flowbatch/flowbatch
+
+go 1.26.8
