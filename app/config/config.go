@@ -1,0 +1,167 @@
+// Package config reads Flowbatch's configuration from the environment, once,
+// into one typed struct that is passed down to whatever needs it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of a Flowbatch process.
+type Config struct {
+	DatabaseURL    string
+	Addr           string
+	StorageURL     string
+	BaseURL        string
+	Workers        int
+	V1MaxBytes     int64
+	V2MaxBytes     int64
+	APIRateLimit   int
+	LoginRateLimit int
+	LogLevel       string
+	ShutdownGrace  time.Duration
+}
+
+// Var describes one environment variable: its name, default and meaning.
+type Var struct {
+	Name, Default, Help string
+	set                 func(c *Config, v string) error
+}
+
+// Vars lists every variable Flowbatch reads, in the order `flowbatch --help` prints them.
+var Vars = []Var{
+	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/flowbatch?sslmode=disable",
+		"PostgreSQL connection URL; the database is created when missing",
+		func(c *Config, v string) error { c.DatabaseURL = v; return checkDatabaseURL(v) }},
+	{"FLOWBATCH_ADDR", "127.0.0.1:8080", "address the web server listens on (host:port)",
+		func(c *Config, v string) error { c.Addr = v; return checkAddr(v) }},
+	{"FLOWBATCH_STORAGE_URL", "file://./data/files",
+		"where files are stored: file://DIR, or s3://bucket?endpoint=…&region=… for an S3-compatible bucket",
+		func(c *Config, v string) error { c.StorageURL = v; return checkStorageURL(v) }},
+	{"FLOWBATCH_BASE_URL", "", "public URL of the app, used in API examples and to mark cookies Secure under https (default: http://FLOWBATCH_ADDR)",
+		func(c *Config, v string) error { c.BaseURL = strings.TrimRight(v, "/"); return checkBaseURL(v) }},
+	{"FLOWBATCH_WORKERS", "4", "batches processed at once by this process (serve and worker; 0 on serve = web only)",
+		func(c *Config, v string) error { return setInt(&c.Workers, v, 0, 256) }},
+	{"FLOWBATCH_V1_MAX_BYTES", "67108864", "largest body accepted by the v1 batch API, in bytes (64 MiB)",
+		func(c *Config, v string) error { return setInt64(&c.V1MaxBytes, v, 1, 1<<40) }},
+	{"FLOWBATCH_V2_MAX_BYTES", "1073741824", "largest file accepted by the v2 batch API and uploads, in bytes (1 GiB)",
+		func(c *Config, v string) error { return setInt64(&c.V2MaxBytes, v, 1, 1<<42) }},
+	{"FLOWBATCH_API_RATE_LIMIT", "600", "API requests allowed per key per minute",
+		func(c *Config, v string) error { return setInt(&c.APIRateLimit, v, 1, 1_000_000) }},
+	{"FLOWBATCH_LOGIN_RATE_LIMIT", "10", "login and sign-up attempts allowed per client address per minute",
+		func(c *Config, v string) error { return setInt(&c.LoginRateLimit, v, 1, 1_000_000) }},
+	{"FLOWBATCH_LOG_LEVEL", "info", "debug, info, warn or error",
+		func(c *Config, v string) error { c.LogLevel = v; return checkLogLevel(v) }},
+	{"FLOWBATCH_SHUTDOWN_GRACE", "10s", "how long a stopping process waits for requests and jobs to finish",
+		func(c *Config, v string) error { return setDuration(&c.ShutdownGrace, v) }},
+}
+
+// Load reads the configuration from getenv (os.Getenv when nil) and
+// validates every value, returning all problems at once.
+func Load(getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	c := &Config{}
+	var errs []error
+	for _, v := range Vars {
+		value := getenv(v.Name)
+		if value == "" {
+			value = v.Default
+		}
+		if err := v.set(c, value); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", v.Name, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	return c, nil
+}
+
+// SecureCookies reports whether the app is served over TLS, so cookies get the Secure flag.
+func (c *Config) SecureCookies() bool {
+	return strings.HasPrefix(c.BaseURL, "https://")
+}
+
+func checkDatabaseURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || strings.TrimPrefix(u.Path, "/") == "" {
+		return errors.New("must look like postgres://user@host:5432/dbname")
+	}
+	return nil
+}
+
+func checkAddr(v string) error {
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		return errors.New("must be host:port, e.g. 127.0.0.1:8080")
+	}
+	return nil
+}
+
+func checkStorageURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return errors.New("is not a URL")
+	}
+	switch u.Scheme {
+	case "file", "s3", "mem":
+		return nil
+	}
+	return errors.New("must start with file:// or s3://")
+}
+
+func checkBaseURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an http:// or https:// URL")
+	}
+	return nil
+}
+
+func checkLogLevel(v string) error {
+	switch v {
+	case "debug", "info", "warn", "error":
+		return nil
+	}
+	return errors.New("must be debug, info, warn or error")
+}
+
+func setInt(dst *int, v string, lo, hi int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+	}
+	*dst = n
+	return nil
+}
+
+func setInt64(dst *int64, v string, lo, hi int64) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return fmt.Errorf("must be a whole number of bytes from %d to %d", lo, hi)
+	}
+	*dst = n
+	return nil
+}
+
+func setDuration(dst *time.Duration, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return errors.New("must be a duration such as 10s or 1m")
+	}
+	*dst = d
+	return nil
+}

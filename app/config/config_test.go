@@ -1,0 +1,48 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(func(string) string { return "" })
+	require.NoError(t, err)
+	require.Equal(t, "postgres://postgres@127.0.0.1:5432/flowbatch?sslmode=disable", c.DatabaseURL)
+	require.Equal(t, "127.0.0.1:8080", c.Addr)
+	require.Equal(t, "file://./data/files", c.StorageURL)
+	require.Equal(t, "http://127.0.0.1:8080", c.BaseURL)
+	require.Equal(t, int64(64<<20), c.V1MaxBytes)
+	require.Equal(t, int64(1<<30), c.V2MaxBytes)
+	require.False(t, c.SecureCookies())
+}
+
+func TestLoadReportsEveryBadValue(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"DATABASE_URL":          "mysql://x",
+		"FLOWBATCH_ADDR":        "8080",
+		"FLOWBATCH_WORKERS":     "-1",
+		"FLOWBATCH_STORAGE_URL": "ftp://x",
+	}
+	_, err := Load(func(k string) string { return env[k] })
+	require.Error(t, err)
+	for _, name := range []string{"DATABASE_URL", "FLOWBATCH_ADDR", "FLOWBATCH_WORKERS", "FLOWBATCH_STORAGE_URL"} {
+		require.Contains(t, err.Error(), name)
+	}
+}
+
+func TestSecureCookiesUnderHTTPS(t *testing.T) {
+	t.Parallel()
+	c, err := Load(func(k string) string {
+		if k == "FLOWBATCH_BASE_URL" {
+			return "https://flowbatch.example.com/"
+		}
+		return ""
+	})
+	require.NoError(t, err)
+	require.True(t, c.SecureCookies())
+	require.Equal(t, "https://flowbatch.example.com", c.BaseURL)
+}

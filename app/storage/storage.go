@@ -1,0 +1,181 @@
+// Package storage keeps file contents in a blob bucket (a local folder by
+// default, or an S3-compatible bucket) under generated keys. User-supplied
+// names never become storage paths; the files table maps names to keys.
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+
+	"github.com/google/uuid"
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob" // file:// buckets
+	_ "gocloud.dev/blob/memblob"  // mem:// buckets, for tests
+	_ "gocloud.dev/blob/s3blob"   // s3:// buckets
+	"gocloud.dev/gcerrors"
+)
+
+// ErrNotFound reports that no object exists under a key.
+var ErrNotFound = errors.New("stored object not found")
+
+// Store is the blob bucket holding every file's content.
+type Store struct {
+	bucket *blob.Bucket
+}
+
+// Object describes content written to the store.
+type Object struct {
+	Key    string
+	Size   int64
+	SHA256 string
+}
+
+// Open opens the bucket at rawURL (FLOWBATCH_STORAGE_URL). A local folder is
+// created when missing.
+func Open(ctx context.Context, rawURL string) (*Store, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("parsing storage URL: %w", err)
+	}
+	if u.Scheme == "file" {
+		q := u.Query()
+		q.Set("create_dir", "true")
+		q.Set("no_tmp_dir", "true")
+		q.Set("metadata", "skip")
+		u.RawQuery = q.Encode()
+	}
+	bucket, err := blob.OpenBucket(ctx, u.String())
+	if err != nil {
+		return nil, fmt.Errorf("opening storage %s: %w", u.Scheme+"://"+u.Host+u.Path, err)
+	}
+	return &Store{bucket: bucket}, nil
+}
+
+// Close releases the bucket.
+func (s *Store) Close() error { return s.bucket.Close() }
+
+// NewKey returns a fresh storage key.
+func NewKey() string { return "f/" + uuid.NewString() }
+
+// Put streams r into a new object and returns its key, size and SHA-256. On
+// any error nothing is left in the store.
+func (s *Store) Put(ctx context.Context, r io.Reader, contentType string) (Object, error) {
+	w, err := s.Create(ctx, NewKey(), contentType)
+	if err != nil {
+		return Object{}, err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		w.Abort()
+		return Object{}, fmt.Errorf("writing object: %w", err)
+	}
+	return w.Commit()
+}
+
+// Writer streams one object into the store, hashing what it writes.
+type Writer struct {
+	key    string
+	w      *blob.Writer
+	cancel context.CancelFunc
+	hash   hashWriter
+	size   int64
+}
+
+type hashWriter = interface {
+	io.Writer
+	Sum([]byte) []byte
+}
+
+// Create starts writing an object under key. Call Commit to keep it or Abort to drop it.
+func (s *Store) Create(ctx context.Context, key, contentType string) (*Writer, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType, DisableContentTypeDetection: contentType != ""})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("creating object: %w", err)
+	}
+	return &Writer{key: key, w: w, cancel: cancel, hash: sha256.New()}, nil
+}
+
+// Write implements io.Writer.
+func (w *Writer) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.hash.Write(p[:n])
+	w.size += int64(n)
+	return n, err
+}
+
+// ReadFrom copies r into the object.
+func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
+	return io.Copy(struct{ io.Writer }{w}, r)
+}
+
+// Size is the number of bytes written so far.
+func (w *Writer) Size() int64 { return w.size }
+
+// Commit finishes the object and returns its description.
+func (w *Writer) Commit() (Object, error) {
+	defer w.cancel()
+	if err := w.w.Close(); err != nil {
+		return Object{}, fmt.Errorf("closing object: %w", err)
+	}
+	return Object{Key: w.key, Size: w.size, SHA256: hex.EncodeToString(w.hash.Sum(nil))}, nil
+}
+
+// Abort drops the object: cancelling the write before Close discards it.
+func (w *Writer) Abort() {
+	w.cancel()
+	_ = w.w.Close()
+}
+
+// Open reads a whole object.
+func (s *Store) Open(ctx context.Context, key string) (*blob.Reader, error) {
+	return s.OpenRange(ctx, key, 0, -1)
+}
+
+// OpenRange reads length bytes of an object from offset (length -1: to the end).
+func (s *Store) OpenRange(ctx context.Context, key string, offset, length int64) (*blob.Reader, error) {
+	r, err := s.bucket.NewRangeReader(ctx, key, offset, length, nil)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil, fmt.Errorf("reading %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", key, err)
+	}
+	return r, nil
+}
+
+// Copy duplicates an object under a new key and returns the new key.
+func (s *Store) Copy(ctx context.Context, srcKey string) (string, error) {
+	key := NewKey()
+	err := s.bucket.Copy(ctx, key, srcKey, nil)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return "", fmt.Errorf("copying %s: %w", srcKey, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("copying %s: %w", srcKey, err)
+	}
+	return key, nil
+}
+
+// Delete removes an object; a missing object is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	err := s.bucket.Delete(ctx, key)
+	if err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return fmt.Errorf("deleting %s: %w", key, err)
+	}
+	return nil
+}
+
+// Exists reports whether an object is stored under key.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	ok, err := s.bucket.Exists(ctx, key)
+	if err != nil {
+		return false, fmt.Errorf("checking %s: %w", key, err)
+	}
+	return ok, nil
+}

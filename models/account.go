@@ -1,0 +1,80 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// Account is a tenant: every other row belongs to exactly one account.
+type Account struct {
+	ID        uuid.UUID `gorm:"type:uuid;primaryKey;default:gen_random_uuid()"`
+	Name      string
+	CreatedAt time.Time
+}
+
+// User signs in to the browser UI of one account.
+type User struct {
+	ID           uuid.UUID `gorm:"type:uuid;primaryKey;default:gen_random_uuid()"`
+	AccountID    uuid.UUID `gorm:"type:uuid"`
+	Email        string
+	PasswordHash string
+	CreatedAt    time.Time
+	LastLoginAt  *time.Time
+}
+
+// CreateAccountTx creates an account and its first user inside tx.
+func CreateAccountTx(ctx context.Context, tx *gorm.DB, name, email, passwordHash string) (*Account, *User, error) {
+	account := &Account{Name: name}
+	if err := tx.WithContext(ctx).Create(account).Error; err != nil {
+		return nil, nil, notFound("creating account", err)
+	}
+	user := &User{AccountID: account.ID, Email: email, PasswordHash: passwordHash}
+	if err := tx.WithContext(ctx).Create(user).Error; err != nil {
+		return nil, nil, notFound("creating user", err)
+	}
+	return account, user, nil
+}
+
+// UserByEmail finds a user by email, case-insensitively. It is the one
+// lookup not scoped to an account: signing in is how the account is found.
+func UserByEmail(ctx context.Context, db *gorm.DB, email string) (*User, error) {
+	var u User
+	err := db.WithContext(ctx).Where("lower(email) = lower(?)", email).Take(&u).Error
+	if err != nil {
+		return nil, notFound("loading user by email", err)
+	}
+	return &u, nil
+}
+
+// UserByID loads a user of an account.
+func UserByID(ctx context.Context, db *gorm.DB, accountID, id uuid.UUID) (*User, error) {
+	var u User
+	err := db.WithContext(ctx).Where("account_id = ? AND id = ?", accountID, id).Take(&u).Error
+	if err != nil {
+		return nil, notFound("loading user", err)
+	}
+	return &u, nil
+}
+
+// AccountByID loads an account.
+func AccountByID(ctx context.Context, db *gorm.DB, id uuid.UUID) (*Account, error) {
+	var a Account
+	if err := db.WithContext(ctx).Where("id = ?", id).Take(&a).Error; err != nil {
+		return nil, notFound("loading account", err)
+	}
+	return &a, nil
+}
+
+// TouchLogin records a successful sign-in.
+func TouchLogin(ctx context.Context, db *gorm.DB, accountID, userID uuid.UUID) error {
+	err := db.WithContext(ctx).Model(&User{}).
+		Where("account_id = ? AND id = ?", accountID, userID).
+		Update("last_login_at", gorm.Expr("now()")).Error
+	if err != nil {
+		return notFound("recording login", err)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// Status is where a batch is in its lifecycle.
+type Status string
+
+// Batch statuses, in lifecycle order.
+const (
+	StatusDraft      Status = "DRAFT"
+	StatusReady      Status = "READY"
+	StatusProcessing Status = "PROCESSING"
+	StatusFinished   Status = "FINISHED"
+	StatusError      Status = "ERROR"
+)
+
+// Statuses lists every status in lifecycle order.
+var Statuses = []Status{StatusDraft, StatusReady, StatusProcessing, StatusFinished, StatusError}
+
+// Action is something a person or a machine may do with a batch.
+type Action string
+
+// Batch actions. Edit is offered for drafts, View for every other status.
+const (
+	ActionEdit   Action = "edit"
+	ActionView   Action = "view"
+	ActionClone  Action = "clone"
+	ActionRun    Action = "run"
+	ActionDelete Action = "delete"
+	ActionCancel Action = "cancel"
+)
+
+// Allows reports whether a batch in status s permits action a.
+func (s Status) Allows(a Action) bool {
+	switch a {
+	case ActionEdit, ActionRun:
+		return s == StatusDraft
+	case ActionView:
+		return s != StatusDraft
+	case ActionClone:
+		return true
+	case ActionDelete:
+		return s == StatusDraft || s == StatusFinished || s == StatusError
+	case ActionCancel:
+		return s == StatusProcessing
+	}
+	return false
+}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Source says how a batch arrived.
+type Source string
+
+// Batch sources.
+const (
+	SourceUI    Source = "ui"
+	SourceAPIv1 Source = "api_v1"
+	SourceAPIv2 Source = "api_v2"
+)
+
+// Batch is a collection of records read through an interface into a flow.
+type Batch struct {
+	ID             uuid.UUID  `gorm:"type:uuid;primaryKey;default:gen_random_uuid()"`
+	AccountID      uuid.UUID  `gorm:"type:uuid"`
+	Name           string
+	Description    string
+	Format         Format
+	InterfaceID    *uuid.UUID `gorm:"type:uuid"`
+	FlowID         *uuid.UUID `gorm:"type:uuid"`
+	Status         Status     `gorm:"default:DRAFT"`
+	Source         Source
+	Designer       bool
+	InputName      string
+	OutputName     string
+	TotalCount     int64
+	ProcessedCount int64
+	InsertedCount  int64
+	UpdatedCount   int64
+	FailedCount    int64
+	ErrorMessage   string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ReadyAt        *time.Time
+	StartedAt      *time.Time
+	FinishedAt     *time.Time
+}
+
+// ShortID is the first eight hex digits of the batch's ID, used in its folder name.
+func (b *Batch) ShortID() string { return b.ID.String()[:8] }
+
+// BatchByID loads a batch of an account.
+func BatchByID(ctx context.Context, db *gorm.DB, accountID, id uuid.UUID) (*Batch, error) {
+	var b Batch
+	if err := db.WithContext(ctx).Where("account_id = ? AND id = ?", accountID, id).Take(&b).Error; err != nil {
+		return nil, notFound("loading batch", err)
+	}
+	return &b, nil
+}
+
+// CreateBatch inserts a batch; b.AccountID must be set.
+func CreateBatch(ctx context.Context, db *gorm.DB, b *Batch) error {
+	if err := db.WithContext(ctx).Create(b).Error; err != nil {
+		return notFound("creating batch", err)
+	}
+	return nil
+}
