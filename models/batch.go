@@ -75,8 +75,8 @@ const (
 
 // Batch is a collection of records read through an interface into a flow.
 type Batch struct {
-	ID             uuid.UUID  `gorm:"type:uuid;primaryKey;default:gen_random_uuid()"`
-	AccountID      uuid.UUID  `gorm:"type:uuid"`
+	ID             uuid.UUID `gorm:"type:uuid;primaryKey;default:gen_random_uuid()"`
+	AccountID      uuid.UUID `gorm:"type:uuid"`
 	Name           string
 	Description    string
 	Format         Format
@@ -118,4 +118,26 @@ func CreateBatch(ctx context.Context, db *gorm.DB, b *Batch) error {
 		return notFound("creating batch", err)
 	}
 	return nil
+}
+
+// BatchFilter narrows and pages a batch listing.
+type BatchFilter struct {
+	Status Status
+	Limit  int
+}
+
+// ListBatches lists an account's batches, newest first.
+func ListBatches(ctx context.Context, db *gorm.DB, accountID uuid.UUID, f BatchFilter) ([]Batch, error) {
+	q := db.WithContext(ctx).Where("account_id = ?", accountID)
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	var batches []Batch
+	if err := q.Order("created_at DESC, id DESC").Limit(f.Limit).Find(&batches).Error; err != nil {
+		return nil, notFound("listing batches", err)
+	}
+	return batches, nil
 }

@@ -23,8 +23,8 @@ var Formats = []Format{FormatJSON, FormatXML, FormatCSV}
 
 // Interface says how a payload is read (format and options) and mapped (fields).
 type Interface struct {
-	ID            uuid.UUID  `gorm:"type:uuid;primaryKey;default:gen_random_uuid()"`
-	AccountID     uuid.UUID  `gorm:"type:uuid"`
+	ID            uuid.UUID `gorm:"type:uuid;primaryKey;default:gen_random_uuid()"`
+	AccountID     uuid.UUID `gorm:"type:uuid"`
 	Name          string
 	Description   string
 	Format        Format

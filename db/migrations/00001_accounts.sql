@@ -37,7 +37,15 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_expires_idx ON sessions (expires_at);
 
+-- Rate-limit counters (Fiber's limiter store), shared by every web process.
+CREATE UNLOGGED TABLE rate_limits (
+    k          text PRIMARY KEY,
+    v          bytea NOT NULL,
+    expires_at timestamptz
+);
+
 -- +goose Down
+DROP TABLE rate_limits;
 DROP TABLE sessions;
 DROP TABLE api_keys;
 DROP TABLE users;

@@ -1,0 +1,138 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/flowbatch/flowbatch/models"
+	"github.com/flowbatch/flowbatch/views/pages"
+)
+
+// HTTPError is an error with the status and the human message a client should
+// see. Handlers return it for expected failures; anything else is a 500 whose
+// text is logged and never shown.
+type HTTPError struct {
+	Status int
+	Title  string
+	Detail string
+	// Fields holds one message per invalid input field (API 422 answers).
+	Fields map[string]string
+	// Headers are added to the response (e.g. Retry-After, WWW-Authenticate).
+	Headers map[string]string
+	Err     error
+}
+
+func (e *HTTPError) Error() string {
+	if e.Err != nil {
+		return e.Title + ": " + e.Err.Error()
+	}
+	return e.Title + ": " + e.Detail
+}
+
+func (e *HTTPError) Unwrap() error { return e.Err }
+
+// NewHTTPError returns an HTTPError with the standard title of status.
+func NewHTTPError(status int, detail string) *HTTPError {
+	return &HTTPError{Status: status, Title: http.StatusText(status), Detail: detail}
+}
+
+// problem is an RFC 9457 problem document.
+type problem struct {
+	Type     string            `json:"type"`
+	Title    string            `json:"title"`
+	Status   int               `json:"status"`
+	Detail   string            `json:"detail,omitempty"`
+	Instance string            `json:"instance,omitempty"`
+	Errors   map[string]string `json:"errors,omitempty"`
+}
+
+// classify maps any error to the HTTPError a client sees.
+func classify(err error) *HTTPError {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he
+	}
+	if errors.Is(err, models.ErrNotFound) {
+		return NewHTTPError(fiber.StatusNotFound, "There is nothing here, or it belongs to another account.")
+	}
+	if errors.Is(err, models.ErrDuplicate) {
+		return NewHTTPError(fiber.StatusConflict, "Something with that name already exists.")
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		detail := fe.Message
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			detail = "There is no page at this address."
+		case fiber.StatusRequestEntityTooLarge:
+			detail = "The request body is larger than this endpoint accepts."
+		case fiber.StatusInternalServerError:
+			detail = "Something went wrong on our side; it has been logged."
+		}
+		return &HTTPError{Status: fe.Code, Title: http.StatusText(fe.Code), Detail: detail, Err: err}
+	}
+	return &HTTPError{
+		Status: fiber.StatusInternalServerError,
+		Title:  "Internal Server Error",
+		Detail: "Something went wrong on our side; it has been logged.",
+		Err:    err,
+	}
+}
+
+// errorHandler is the one place where errors become HTTP answers: problem+json
+// under /api/, an error page or an htmx flash fragment elsewhere.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	he := classify(err)
+	if errors.Is(err, context.Canceled) {
+		return nil // the client went away; nobody is listening
+	}
+	attrs := []any{"method", c.Method(), "path", c.Path(), "status", he.Status, "request_id", requestID(c), "error", err}
+	if he.Status >= 500 {
+		s.log.Error("request failed", attrs...)
+	} else {
+		s.log.Warn("request refused", attrs...)
+	}
+	for k, v := range he.Headers {
+		c.Set(k, v)
+	}
+	c.Status(he.Status)
+	if isAPI(c) {
+		c.Set(fiber.HeaderContentType, "application/problem+json")
+		return c.JSON(problem{
+			Type:     "about:blank",
+			Title:    he.Title,
+			Status:   he.Status,
+			Detail:   he.Detail,
+			Instance: c.OriginalURL(),
+			Errors:   he.Fields,
+		}, "application/problem+json")
+	}
+	view := pages.ErrorView{Status: he.Status, Title: he.Title, Detail: he.Detail}
+	if id, ok := currentIdentity(c); ok {
+		view.SignedIn = true
+		view.Layout = s.layout(c, id, "", he.Title)
+	} else {
+		view.Layout.Title = he.Title
+		view.Layout.CSRFToken = csrfToken(c)
+	}
+	if isHTMX(c) && !isBoosted(c) {
+		c.Set("HX-Retarget", "#flash")
+		c.Set("HX-Reswap", "innerHTML")
+		return renderComponent(c, pages.ErrorFlash(view))
+	}
+	return renderComponent(c, pages.ErrorPage(view))
+}
+
+func isAPI(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Path(), "/api/") && c.Path() != "/api/docs"
+}
+
+// logAttrs is for handlers that log an error they recovered from.
+func logAttrs(c *fiber.Ctx) []slog.Attr {
+	return []slog.Attr{slog.String("request_id", requestID(c)), slog.String("path", c.Path())}
+}

@@ -1,0 +1,99 @@
+package app
+
+import (
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/flowbatch/flowbatch/models"
+)
+
+// accessLog logs one structured line per request.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		status = classify(err).Status
+	}
+	level := slog.LevelInfo
+	if strings.HasPrefix(c.Path(), "/static/") || c.Path() == "/healthz" {
+		level = slog.LevelDebug
+	}
+	s.log.Log(c.UserContext(), level, "request",
+		"method", c.Method(), "path", c.Path(), "status", status,
+		"duration_ms", float64(time.Since(start).Microseconds())/1000,
+		"bytes", len(c.Response().Body()), "request_id", requestID(c), "ip", c.IP())
+	return err
+}
+
+// loadSession puts the signed-in user's identity, if any, into the request.
+func (s *Server) loadSession(c *fiber.Ctx) error {
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	userID, _ := sess.Get(sessionUserKey).(string)
+	accountID, _ := sess.Get(sessionAccountKey).(string)
+	email, _ := sess.Get(sessionEmailKey).(string)
+	if uid, err := uuid.Parse(userID); err == nil {
+		if aid, err := uuid.Parse(accountID); err == nil {
+			c.Locals(identityKey, Identity{AccountID: aid, UserID: uid, Email: email})
+		}
+	}
+	return c.Next()
+}
+
+// requireSession sends visitors without a session to the sign-in page.
+func (s *Server) requireSession(c *fiber.Ctx) error {
+	if _, ok := currentIdentity(c); ok {
+		return c.Next()
+	}
+	target := "/login"
+	if c.Method() == fiber.MethodGet && c.Path() != "/" {
+		target += "?next=" + url.QueryEscape(c.OriginalURL())
+	}
+	if isHTMX(c) || c.Get(fiber.HeaderAccept) == "text/event-stream" {
+		c.Set("HX-Redirect", target)
+		return NewHTTPError(fiber.StatusUnauthorized, "Your session has ended; sign in again.")
+	}
+	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// requireAPIKey authenticates /api/ requests by `Authorization: Bearer <key>` or `X-API-Key`.
+func (s *Server) requireAPIKey(c *fiber.Ctx) error {
+	key := c.Get("X-API-Key")
+	if auth := c.Get(fiber.HeaderAuthorization); key == "" && auth != "" {
+		scheme, token, ok := strings.Cut(auth, " ")
+		if ok && strings.EqualFold(scheme, "Bearer") {
+			key = strings.TrimSpace(token)
+		}
+	}
+	unauthorized := func(detail string) error {
+		return &HTTPError{
+			Status: fiber.StatusUnauthorized, Title: "Unauthorized", Detail: detail,
+			Headers: map[string]string{fiber.HeaderWWWAuthenticate: `Bearer realm="flowbatch"`},
+		}
+	}
+	if key == "" {
+		return unauthorized("Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.")
+	}
+	k, err := models.APIKeyByKey(c.UserContext(), s.db, key)
+	if errors.Is(err, models.ErrNotFound) {
+		return unauthorized("The API key is unknown or has been revoked.")
+	}
+	if err != nil {
+		return err
+	}
+	id := Identity{AccountID: k.AccountID, APIKeyID: k.ID}
+	if k.UserID != nil {
+		id.UserID = *k.UserID
+	}
+	c.Locals(identityKey, id)
+	return c.Next()
+}

@@ -1,0 +1,57 @@
+package app
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+)
+
+// routes registers every route of the app, in one readable place.
+func (s *Server) routes() {
+	a := s.app
+	a.Get("/healthz", s.healthz)
+	a.Get("/readyz", s.readyz)
+	a.Get("/static/*", s.staticFile)
+
+	// Machine API: API-key authentication, problem+json errors, no CSRF.
+	api := a.Group("/api/v1", s.requireAPIKey)
+	api.Get("/batches", s.apiBatchList)
+
+	// Browser: sessions and CSRF on everything below.
+	web := a.Group("", s.loadSession, s.csrfMiddleware())
+	authLimit := s.loginLimiter()
+	web.Get("/login", s.loginPage)
+	web.Post("/login", authLimit, s.login)
+	web.Get("/signup", s.signupPage)
+	web.Post("/signup", authLimit, s.signup)
+	web.Post("/logout", s.logout)
+
+	app := web.Group("", s.requireSession)
+	app.Get("/", s.batchesPage)
+	app.Get("/interfaces", s.interfacesPage)
+	app.Get("/flows", s.flowsPage)
+	app.Get("/files", s.filesPage)
+	app.Get("/api-keys", s.apiKeysPage)
+	app.Get("/api/docs", s.apiDocsPage)
+}
+
+// loginLimiter caps sign-in and sign-up attempts per client address, with
+// counters in PostgreSQL so that every web process shares them.
+func (s *Server) loginLimiter() fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:        s.cfg.LoginRateLimit,
+		Expiration: time.Minute,
+		Storage:    &pgStorage{pool: s.pool, table: "rate_limits"},
+		KeyGenerator: func(c *fiber.Ctx) string {
+			return "auth:" + c.IP()
+		},
+		LimitReached: func(c *fiber.Ctx) error {
+			return &HTTPError{
+				Status: fiber.StatusTooManyRequests, Title: "Too many attempts",
+				Detail:  "Too many sign-in attempts from your address. Wait a minute and try again.",
+				Headers: map[string]string{fiber.HeaderRetryAfter: "60"},
+			}
+		},
+	})
+}

@@ -1,0 +1,106 @@
+// Package app is Flowbatch's web application: routes, middleware and one
+// handler file per action. Handlers parse input, call models and jobs, and
+// render templ components; errors are mapped to HTTP in errorHandler alone.
+package app
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/fiber/v2/middleware/session"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"gorm.io/gorm"
+
+	"github.com/flowbatch/flowbatch/app/config"
+	"github.com/flowbatch/flowbatch/app/storage"
+)
+
+// Deps are the long-lived things the web app needs, built once by the command.
+type Deps struct {
+	Config *config.Config
+	Pool   *pgxpool.Pool
+	DB     *gorm.DB
+	Store  *storage.Store
+	Log    *slog.Logger
+}
+
+// Server holds the web app's dependencies; handlers are its methods.
+type Server struct {
+	cfg      *config.Config
+	pool     *pgxpool.Pool
+	db       *gorm.DB
+	store    *storage.Store
+	log      *slog.Logger
+	sessions *session.Store
+	app      *fiber.App
+}
+
+// contentSecurityPolicy allows only same-origin scripts, styles and connections.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+
+// New builds the Fiber app with its middleware and routes.
+func New(d Deps) *Server {
+	s := &Server{cfg: d.Config, pool: d.Pool, db: d.DB, store: d.Store, log: d.Log}
+	s.sessions = session.New(session.Config{
+		Storage:        &pgStorage{pool: d.Pool, table: "sessions"},
+		Expiration:     14 * 24 * time.Hour,
+		KeyLookup:      "cookie:flowbatch_session",
+		CookieHTTPOnly: true,
+		CookieSameSite: "Lax",
+		CookieSecure:   d.Config.SecureCookies(),
+	})
+	s.app = fiber.New(fiber.Config{
+		AppName:                      "Flowbatch",
+		ErrorHandler:                 s.errorHandler,
+		DisableStartupMessage:        true,
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    4 << 20,
+		ReadTimeout:                  5 * time.Minute,
+		IdleTimeout:                  2 * time.Minute,
+	})
+	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	s.app.Use(requestid.New())
+	s.app.Use(s.accessLog)
+	s.app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy:     contentSecurityPolicy,
+		CrossOriginEmbedderPolicy: "unsafe-none",
+		HSTSMaxAge:                0,
+	}))
+	s.routes()
+	return s
+}
+
+// App returns the Fiber app, for serving and for tests.
+func (s *Server) App() *fiber.App { return s.app }
+
+func (s *Server) logPanic(c *fiber.Ctx, e any) {
+	s.log.Error("panic while serving", "path", c.Path(), "request_id", requestID(c), "panic", e)
+}
+
+// csrfMiddleware binds a CSRF token to the session; browser routes only.
+func (s *Server) csrfMiddleware() fiber.Handler {
+	return csrf.New(csrf.Config{
+		Session:        s.sessions,
+		Extractor:      csrfExtractor,
+		CookieName:     "flowbatch_csrf",
+		CookieSameSite: "Lax",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.cfg.SecureCookies(),
+		Expiration:     24 * time.Hour,
+		ContextKey:     csrfKey,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			return &HTTPError{
+				Status: fiber.StatusForbidden, Title: "Request refused",
+				Detail: "This form has expired or did not come from Flowbatch. Reload the page and try again.",
+				Err:    err,
+			}
+		},
+	})
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/flowbatch/flowbatch/app"
+	"github.com/flowbatch/flowbatch/app/config"
+	"github.com/flowbatch/flowbatch/app/storage"
+	"github.com/flowbatch/flowbatch/db"
+	"github.com/flowbatch/flowbatch/jobs"
+)
+
+// serve runs the web server (when web is set) and the batch workers until
+// ctx ends, then stops both gracefully within the configured grace period.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, web bool) error {
+	name := "worker"
+	if web {
+		name = "serve"
+	}
+	fs := newFlagSet(name)
+	workers := fs.Int("workers", cfg.Workers, "batches processed at once by this process")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if !web && *workers < 1 {
+		return errors.New("worker needs --workers of at least 1")
+	}
+
+	pool, err := db.Connect(ctx, cfg.DatabaseURL, int32(max(10, *workers*2+8)))
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := db.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	gdb, err := db.Gorm(pool)
+	if err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, cfg.StorageURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	river, err := jobs.NewClient(jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log}, *workers)
+	if err != nil {
+		return err
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	if *workers > 0 {
+		if err := river.Start(gctx); err != nil {
+			return fmt.Errorf("starting workers: %w", err)
+		}
+		log.Info("workers started", "workers", *workers)
+		g.Go(func() error {
+			<-gctx.Done()
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(gctx), cfg.ShutdownGrace)
+			defer cancel()
+			if err := river.Stop(stopCtx); err != nil {
+				log.Warn("workers did not stop in time; their jobs resume elsewhere", "error", err)
+				return river.StopAndCancel(context.WithoutCancel(gctx))
+			}
+			return nil
+		})
+	}
+	if web {
+		srv := app.New(app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Log: log})
+		ln, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			return fmt.Errorf("listening on %s (FLOWBATCH_ADDR): %w", cfg.Addr, err)
+		}
+		log.Info("serving", "url", cfg.BaseURL, "addr", cfg.Addr)
+		g.Go(func() error { return srv.App().Listener(ln) })
+		g.Go(func() error {
+			<-gctx.Done()
+			return srv.App().ShutdownWithTimeout(cfg.ShutdownGrace)
+		})
+	}
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,40 @@
+package jobs_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertest"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowbatch/flowbatch/db/dbtest"
+	"github.com/flowbatch/flowbatch/jobs"
+)
+
+func TestSessionCleanupDeletesOnlyExpired(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tdb := dbtest.New(t)
+	_, err := tdb.Pool.Exec(ctx, `INSERT INTO sessions (k, v, expires_at) VALUES
+		('old', 'x', now() - interval '1 hour'), ('live', 'x', now() + interval '1 hour'), ('forever', 'x', NULL)`)
+	require.NoError(t, err)
+
+	worker := &jobs.SessionCleanupWorker{Pool: tdb.Pool}
+	tw := rivertest.NewWorker(t, riverpgxv5.New(tdb.Pool), nil, worker)
+	tx, err := tdb.Pool.Begin(ctx)
+	require.NoError(t, err)
+	defer tx.Rollback(ctx)
+	_, err = tw.Work(ctx, t, tx, jobs.SessionCleanupArgs{}, nil)
+	require.NoError(t, err)
+
+	rows, err := tdb.Pool.Query(ctx, "SELECT k FROM sessions ORDER BY k")
+	require.NoError(t, err)
+	var keys []string
+	for rows.Next() {
+		var k string
+		require.NoError(t, rows.Scan(&k))
+		keys = append(keys, k)
+	}
+	require.Equal(t, []string{"forever", "live"}, keys)
+}
