@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"testing"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -75,7 +76,7 @@ func Register(ctx context.Context, db *gorm.DB, store *storage.Store, r Registra
 	if r.Name == "" {
 		r.Name = r.Email
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(r.Password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(r.Password), hashCost())
 	if err != nil {
 		return nil, nil, fmt.Errorf("hashing password: %w", err)
 	}
@@ -130,7 +131,16 @@ func Authenticate(ctx context.Context, db *gorm.DB, email, password string) (*mo
 	return user, nil
 }
 
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("flowbatch-timing-equaliser"), bcrypt.DefaultCost)
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("flowbatch-timing-equaliser"), hashCost())
+
+// hashCost is bcrypt's default cost, or its minimum inside test binaries,
+// where hundreds of sign-ups under the race detector would otherwise take minutes.
+func hashCost() int {
+	if testing.Testing() {
+		return bcrypt.MinCost
+	}
+	return bcrypt.DefaultCost
+}
 
 //go:embed samples
 var sampleFiles embed.FS
