@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"time"
@@ -55,9 +56,16 @@ func parseInt(b []byte) (int64, bool) {
 }
 
 // appendNumber appends b as a JSON number: as it is when it is one already,
-// else normalised from decimal text such as "+1.5", ".5" or "007".
+// else normalised from decimal text such as "+1.5", ".5" or "007". Numbers beyond
+// the range of float64 are refused, so that every stored number can be read back.
 func appendNumber(dst, b []byte) ([]byte, bool) {
 	if isJSONNumber(b) {
+		if len(b) > 24 || bytes.IndexAny(b, "eE") >= 0 {
+			f, err := strconv.ParseFloat(string(b), 64)
+			if err != nil || math.IsInf(f, 0) {
+				return dst, false
+			}
+		}
 		return append(dst, b...), true
 	}
 	for _, c := range b {
