@@ -49,8 +49,8 @@ func TestJSONReaderRecords(t *testing.T) {
 			},
 		},
 		{
-			name: "nested records path",
-			path: "data.items",
+			name:  "nested records path",
+			path:  "data.items",
 			input: `{"meta": {"skip": [1, {"a": "]"}, "x\"y"]}, "data": {"count": 2, "items": [{"id": "a"}, {"id": "b"}], "more": {"z": null}}, "tail": true}`,
 			want: []result{
 				{Index: 0, Line: 1, Offset: 75, Out: `{"id":"a"}`, Key: "a"},
