@@ -627,13 +627,14 @@ func (r *jsonReader) scanNumber() error {
 			break
 		}
 		r.pos = i
-		if !r.fill() {
+		more := r.fill()
+		i = r.pos // fill may have moved the data
+		if !more {
 			if r.large {
 				return r.tooLarge()
 			}
 			break
 		}
-		i = r.pos
 	}
 	s := r.mark + start
 	if set {
