@@ -212,7 +212,7 @@ func (r *xmlReader) tokenErr(err error, line int, off int64) error {
 		if r.inRec {
 			return r.payloadErr(r.rec.Line, r.rec.Offset, tooLargeMsg(r.max))
 		}
-		return r.payloadErr(line, off, "token exceeds the size limit")
+		return r.payloadErr(line, off, tooLargeMsg(r.max))
 	}
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
