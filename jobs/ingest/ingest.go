@@ -162,21 +162,23 @@ func (e *FieldError) Error() string {
 
 const maxErrorValue = 200
 
-// errorValue returns b as valid UTF-8 cut to about maxErrorValue bytes.
+// errorValue returns b as valid UTF-8 (invalid bytes become U+FFFD) cut to at
+// most maxErrorValue bytes plus an ellipsis.
 func errorValue(b []byte) string {
-	if len(b) <= maxErrorValue {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
+	if len(b) <= maxErrorValue && utf8.Valid(b) {
+		return string(b)
 	}
-	b = b[:maxErrorValue]
-	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-		if utf8.RuneStart(b[i]) {
-			if !utf8.FullRune(b[i:]) {
-				b = b[:i]
-			}
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if sb.Len()+utf8.RuneLen(r) > maxErrorValue {
+			sb.WriteString("…")
 			break
 		}
+		sb.WriteRune(r)
+		b = b[size:]
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD") + "…"
+	return sb.String()
 }
 
 // errRecordTooLarge is returned by the limiting reader of the CSV and XML readers.
@@ -198,6 +200,7 @@ type limitedReader struct {
 	n     int64 // bytes read so far
 	mark  int64
 	limit int64
+	err   error // the last read error other than io.EOF
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
@@ -206,5 +209,8 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.n += int64(n)
+	if err != nil && err != io.EOF {
+		l.err = err
+	}
 	return n, err
 }

@@ -214,6 +214,9 @@ func (r *xmlReader) tokenErr(err error, line int, off int64) error {
 		}
 		return r.payloadErr(line, off, tooLargeMsg(r.max))
 	}
+	if r.lim.err != nil {
+		return fmt.Errorf("reading XML payload: %w", err)
+	}
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
 		msg := se.Msg
@@ -222,7 +225,8 @@ func (r *xmlReader) tokenErr(err error, line int, off int64) error {
 		}
 		return r.payloadErr(se.Line, r.d.InputOffset(), msg)
 	}
-	return fmt.Errorf("reading XML payload: %w", err)
+	// Other decoder errors, such as an unsupported XML version, are about the payload.
+	return r.payloadErr(line, off, strings.TrimPrefix(err.Error(), "xml: "))
 }
 
 func qname(n xml.Name) string {
