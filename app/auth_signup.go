@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/flowbatch/flowbatch/app/accounts"
+	"github.com/flowbatch/flowbatch/models"
 	"github.com/flowbatch/flowbatch/views/pages"
 )
 
@@ -26,7 +27,7 @@ func (s *Server) signup(c *fiber.Ctx) error {
 		Starter:  c.FormValue("starter") != "",
 	}
 	_, user, err := accounts.Register(c.UserContext(), s.db, s.store, reg)
-	var invalid *accounts.ValidationError
+	var invalid *models.ValidationError
 	if errors.As(err, &invalid) {
 		v := pages.SignupView{CSRFToken: csrfToken(c), AccountName: reg.Name, Email: reg.Email, Starter: reg.Starter, Errors: invalid.Fields}
 		c.Status(formStatus(c))

@@ -57,6 +57,20 @@ func classify(err error) *HTTPError {
 	if errors.As(err, &he) {
 		return he
 	}
+	var invalid *models.ValidationError
+	if errors.As(err, &invalid) {
+		return &HTTPError{Status: fiber.StatusUnprocessableEntity, Title: "Invalid input",
+			Detail: "Some fields are not valid; see errors.", Fields: invalid.Fields, Err: err}
+	}
+	var status *models.NotAllowedError
+	if errors.As(err, &status) {
+		return &HTTPError{Status: fiber.StatusConflict, Title: "Not allowed in this status", Detail: status.Reason(), Err: err}
+	}
+	var incomplete *models.IncompleteError
+	if errors.As(err, &incomplete) {
+		return &HTTPError{Status: fiber.StatusUnprocessableEntity, Title: "Batch incomplete",
+			Detail: "The batch cannot run yet. Missing: " + strings.Join(incomplete.Missing, ", ") + ".", Err: err}
+	}
 	if errors.Is(err, models.ErrNotFound) {
 		return NewHTTPError(fiber.StatusNotFound, "There is nothing here, or it belongs to another account.")
 	}

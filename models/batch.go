@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -98,10 +100,61 @@ type Batch struct {
 	ReadyAt        *time.Time
 	StartedAt      *time.Time
 	FinishedAt     *time.Time
+	// CancelRequestedAt is set by Cancel; the worker stops at its next chunk boundary.
+	CancelRequestedAt *time.Time
 }
 
 // ShortID is the first eight hex digits of the batch's ID, used in its folder name.
 func (b *Batch) ShortID() string { return b.ID.String()[:8] }
+
+// Folder is the file-manager folder of the batch's files: batch/<name>-<short-id>,
+// with the name reduced to letters, digits, '-' and '_' so it is safe anywhere.
+func (b *Batch) Folder() string {
+	var sb strings.Builder
+	for _, r := range strings.ToLower(b.Name) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_':
+			sb.WriteRune(r)
+		case sb.Len() > 0 && !strings.HasSuffix(sb.String(), "-"):
+			sb.WriteByte('-')
+		}
+		if sb.Len() >= 60 {
+			break
+		}
+	}
+	name := strings.Trim(sb.String(), "-")
+	if name == "" {
+		name = "batch"
+	}
+	return BatchFolder + "/" + name + "-" + b.ShortID()
+}
+
+// DefaultInputName is the input file's name when none was chosen: input.<format>.
+func (b *Batch) DefaultInputName() string { return "input." + string(b.Format) }
+
+// DefaultOutputName is the output file's name when none was chosen.
+const DefaultOutputName = "output.json"
+
+// FileName returns the name of the batch's file of kind k, honouring custom names.
+func (b *Batch) FileName(k FileKind) string {
+	switch k {
+	case KindInput:
+		if b.InputName != "" {
+			return b.InputName
+		}
+		return b.DefaultInputName()
+	case KindOutput:
+		if b.OutputName != "" {
+			return b.OutputName
+		}
+		return DefaultOutputName
+	case KindProcess:
+		return "process.log"
+	case KindError:
+		return "error.log"
+	}
+	return string(k)
+}
 
 // BatchByID loads a batch of an account.
 func BatchByID(ctx context.Context, db *gorm.DB, accountID, id uuid.UUID) (*Batch, error) {

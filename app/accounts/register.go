@@ -24,19 +24,6 @@ import (
 // MinPasswordLength is the shortest password accepted at sign-up.
 const MinPasswordLength = 10
 
-// ValidationError holds one message per invalid field, for the form or the command line.
-type ValidationError struct {
-	Fields map[string]string
-}
-
-func (e *ValidationError) Error() string {
-	parts := make([]string, 0, len(e.Fields))
-	for field, msg := range e.Fields {
-		parts = append(parts, field+": "+msg)
-	}
-	return "invalid account: " + strings.Join(parts, "; ")
-}
-
 // Registration is what a new account starts from.
 type Registration struct {
 	Name     string
@@ -68,10 +55,10 @@ func (r *Registration) Validate() map[string]string {
 }
 
 // Register creates an account, its first user and, when asked, the starter
-// content, all or nothing. A taken email is a ValidationError on "email".
+// content, all or nothing. A taken email is a models.ValidationError on "email".
 func Register(ctx context.Context, db *gorm.DB, store *storage.Store, r Registration) (*models.Account, *models.User, error) {
 	if errs := r.Validate(); errs != nil {
-		return nil, nil, &ValidationError{Fields: errs}
+		return nil, nil, &models.ValidationError{Fields: errs}
 	}
 	if r.Name == "" {
 		r.Name = r.Email
@@ -103,7 +90,7 @@ func Register(ctx context.Context, db *gorm.DB, store *storage.Store, r Registra
 			_ = store.Delete(context.WithoutCancel(ctx), o.Key)
 		}
 		if errors.Is(err, models.ErrDuplicate) {
-			return nil, nil, &ValidationError{Fields: map[string]string{"email": "An account with this email already exists. Sign in instead."}}
+			return nil, nil, &models.ValidationError{Fields: map[string]string{"email": "An account with this email already exists. Sign in instead."}}
 		}
 		return nil, nil, fmt.Errorf("registering %s: %w", r.Email, err)
 	}

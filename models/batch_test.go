@@ -1,0 +1,57 @@
+package models
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+)
+
+func TestStatusAllows(t *testing.T) {
+	t.Parallel()
+	want := map[Status][]Action{
+		StatusDraft:      {ActionEdit, ActionClone, ActionRun, ActionDelete},
+		StatusReady:      {ActionView, ActionClone},
+		StatusProcessing: {ActionView, ActionClone, ActionCancel},
+		StatusFinished:   {ActionView, ActionClone, ActionDelete},
+		StatusError:      {ActionView, ActionClone, ActionDelete},
+	}
+	all := []Action{ActionEdit, ActionView, ActionClone, ActionRun, ActionDelete, ActionCancel}
+	for status, allowed := range want {
+		for _, a := range all {
+			require.Equal(t, contains(allowed, a), status.Allows(a), "%s %s", status, a)
+		}
+	}
+}
+
+func contains(list []Action, a Action) bool {
+	for _, x := range list {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+func TestBatchFolderAndFileNames(t *testing.T) {
+	t.Parallel()
+	id := uuid.MustParse("1a2b3c4d-0000-4000-8000-000000000000")
+	cases := map[string]string{
+		"Contacts import":  "batch/contacts-import-1a2b3c4d",
+		"../../etc/passwd": "batch/etc-passwd-1a2b3c4d",
+		"Ünïcode Nämes":    "batch/ünïcode-nämes-1a2b3c4d",
+		"///":              "batch/batch-1a2b3c4d",
+	}
+	for name, want := range cases {
+		b := &Batch{ID: id, Name: name, Format: FormatCSV}
+		require.Equal(t, want, b.Folder(), name)
+	}
+	b := &Batch{ID: id, Name: "x", Format: FormatCSV}
+	require.Equal(t, "input.csv", b.FileName(KindInput))
+	require.Equal(t, "output.json", b.FileName(KindOutput))
+	require.Equal(t, "process.log", b.FileName(KindProcess))
+	require.Equal(t, "error.log", b.FileName(KindError))
+	b.InputName, b.OutputName = "contacts.csv", "uuids.json"
+	require.Equal(t, "contacts.csv", b.FileName(KindInput))
+	require.Equal(t, "uuids.json", b.FileName(KindOutput))
+}

@@ -1,0 +1,62 @@
+package models
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// ValidationError holds one human message per invalid input field. Handlers
+// re-render the form with each message next to its field; the API answers
+// 422 with one entry per field.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+e.Fields[k])
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// NotAllowedError reports an action that the batch's current status does not allow (HTTP 409).
+type NotAllowedError struct {
+	Action Action
+	Status Status
+}
+
+func (e *NotAllowedError) Error() string {
+	return fmt.Sprintf("a %s batch cannot be %s", e.Status, actionPast[e.Action])
+}
+
+// Reason is the sentence shown to a person or an API client.
+func (e *NotAllowedError) Reason() string {
+	allowed := map[Action]string{
+		ActionEdit:   "Only DRAFT batches can be edited.",
+		ActionRun:    "Only DRAFT batches can be run.",
+		ActionDelete: "Only DRAFT, FINISHED and ERROR batches can be deleted.",
+		ActionCancel: "Only PROCESSING batches can be cancelled.",
+	}
+	return fmt.Sprintf("This batch is %s. %s", e.Status, allowed[e.Action])
+}
+
+var actionPast = map[Action]string{
+	ActionEdit: "edited", ActionView: "viewed", ActionClone: "cloned", ActionRun: "run",
+	ActionDelete: "deleted", ActionCancel: "cancelled",
+}
+
+// IncompleteError reports a batch that cannot run yet, naming what is missing (HTTP 422).
+type IncompleteError struct {
+	Missing []string
+}
+
+func (e *IncompleteError) Error() string {
+	return "the batch cannot run yet: missing " + strings.Join(e.Missing, ", ")
+}
