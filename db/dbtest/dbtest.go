@@ -111,7 +111,8 @@ func createFromTemplate(ctx context.Context, admin *pgx.Conn, name, template str
 }
 
 // ensureTemplate creates, once per schema version, a migrated template
-// database shared by every test process, under an advisory lock.
+// database shared by every test process, under an advisory lock. Templates of
+// other schema versions are left alone: test runs of other branches may be using them.
 func ensureTemplate(ctx context.Context) (string, error) {
 	hash, err := schemaHash()
 	if err != nil {
@@ -152,23 +153,7 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	if _, err := admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{building}.Sanitize()+" RENAME TO "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return "", err
 	}
-	dropStaleTemplates(ctx, admin, name)
 	return name, nil
-}
-
-// dropStaleTemplates removes templates of older schema versions.
-func dropStaleTemplates(ctx context.Context, admin *pgx.Conn, keep string) {
-	rows, err := admin.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'flowbatch_tmpl_%' AND datname <> $1", keep)
-	if err != nil {
-		return
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return
-	}
-	for _, n := range names {
-		_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{n}.Sanitize()+" WITH (FORCE)")
-	}
 }
 
 // schemaHash fingerprints the embedded migrations, so that a changed schema gets a new template.
