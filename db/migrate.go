@@ -84,7 +84,8 @@ func newProvider(pool *pgxpool.Pool) (*goose.Provider, error) {
 	}
 	provider, err := goose.NewProvider(goose.DialectPostgres, SQL(pool), sub,
 		goose.WithTableName("flowbatch_schema_migrations"),
-		goose.WithDisableGlobalRegistry(true))
+		goose.WithDisableGlobalRegistry(true),
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return nil, fmt.Errorf("preparing migrations: %w", err)
 	}

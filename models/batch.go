@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -193,4 +195,37 @@ func ListBatches(ctx context.Context, db *gorm.DB, accountID uuid.UUID, f BatchF
 		return nil, notFound("listing batches", err)
 	}
 	return batches, nil
+}
+
+// BatchEventsChannel is the PostgreSQL NOTIFY channel on which every change
+// of a batch (status, progress, deletion) is announced, so that every web
+// process can push it to its live pages.
+const BatchEventsChannel = "flowbatch_batch_events"
+
+// BatchEvent is the payload of a BatchEventsChannel notification. It names the
+// batch only; listeners load what they show from the database.
+type BatchEvent struct {
+	AccountID uuid.UUID `json:"account_id"`
+	BatchID   uuid.UUID `json:"batch_id"`
+	Status    Status    `json:"status"`
+	Deleted   bool      `json:"deleted,omitempty"`
+}
+
+// NotifySQL is the statement that announces a BatchEvent; pass the channel and
+// the event's JSON as arguments (pgx: $1, $2), inside the transaction that made the change.
+const NotifySQL = "SELECT pg_notify($1, $2)"
+
+// Payload encodes the event for NotifySQL.
+func (e BatchEvent) Payload() string {
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
+// ParseBatchEvent decodes a notification payload.
+func ParseBatchEvent(payload string) (BatchEvent, error) {
+	var e BatchEvent
+	if err := json.Unmarshal([]byte(payload), &e); err != nil {
+		return e, fmt.Errorf("decoding batch event: %w", err)
+	}
+	return e, nil
 }
