@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -102,3 +103,14 @@ func TestStaticAssetsAreVersionedAndCached(t *testing.T) {
 }
 
 func indexOf(s, sub string) int { return strings.Index(s, sub) }
+
+func TestOversizedFormBodiesAreRefusedUnread(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t)
+	b := h.NewBrowser(t)
+	b.Get("/login")
+	big := strings.Repeat("a", 5<<20)
+	res := b.PostForm("/login", url.Values{"email": {big}})
+	require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
+	require.Contains(t, res.Body, "4 MiB")
+}
