@@ -1,6 +1,7 @@
 package app
 
 import (
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -8,23 +9,26 @@ import (
 	"github.com/flowbatch/flowbatch/models"
 )
 
-// batchDoc is a batch as the JSON API shows it.
+// batchDoc is a batch as the JSON API shows it: the batch report.
 type batchDoc struct {
-	ID           uuid.UUID     `json:"id"`
-	Name         string        `json:"name"`
-	Description  string        `json:"description"`
-	Status       models.Status `json:"status"`
-	Format       models.Format `json:"format"`
-	Source       models.Source `json:"source"`
-	Designer     bool          `json:"designer"`
-	InterfaceID  *uuid.UUID    `json:"interface_id"`
-	FlowID       *uuid.UUID    `json:"flow_id"`
-	Counts       batchCounts   `json:"counts"`
-	ErrorMessage string        `json:"error_message,omitempty"`
-	CreatedAt    time.Time     `json:"created_at"`
-	ReadyAt      *time.Time    `json:"ready_at"`
-	StartedAt    *time.Time    `json:"started_at"`
-	FinishedAt   *time.Time    `json:"finished_at"`
+	ID           uuid.UUID      `json:"id"`
+	URL          string         `json:"url"`
+	Name         string         `json:"name"`
+	Description  string         `json:"description"`
+	Status       models.Status  `json:"status"`
+	Format       models.Format  `json:"format"`
+	Source       models.Source  `json:"source"`
+	Designer     bool           `json:"designer"`
+	InterfaceID  *uuid.UUID     `json:"interface_id"`
+	FlowID       *uuid.UUID     `json:"flow_id"`
+	Counts       batchCounts    `json:"counts"`
+	ErrorMessage string         `json:"error_message,omitempty"`
+	CreatedAt    time.Time      `json:"created_at"`
+	ReadyAt      *time.Time     `json:"ready_at"`
+	StartedAt    *time.Time     `json:"started_at"`
+	FinishedAt   *time.Time     `json:"finished_at"`
+	Durations    batchDurations `json:"durations"`
+	Files        []batchFileDoc `json:"files"`
 }
 
 type batchCounts struct {
@@ -35,9 +39,38 @@ type batchCounts struct {
 	Failed    int64 `json:"failed"`
 }
 
-func newBatchDoc(b *models.Batch) batchDoc {
-	return batchDoc{
-		ID: b.ID, Name: b.Name, Description: b.Description, Status: b.Status, Format: b.Format,
+// batchDurations are in seconds; null until the span has started. A span
+// still running counts up to now.
+type batchDurations struct {
+	// Queue is the wait from ready_at to started_at.
+	Queue *float64 `json:"queue_seconds"`
+	// Processing is the work from started_at to finished_at.
+	Processing *float64 `json:"processing_seconds"`
+	// Total is from ready_at to finished_at: what a client waits after queueing.
+	Total *float64 `json:"total_seconds"`
+}
+
+// batchFileDoc is one of a batch's files, with the URL that downloads it.
+type batchFileDoc struct {
+	Kind        models.FileKind `json:"kind"`
+	Name        string          `json:"name"`
+	Folder      string          `json:"folder"`
+	Size        int64           `json:"size"`
+	ContentType string          `json:"content_type"`
+	SHA256      string          `json:"sha256"`
+	URL         string          `json:"url"`
+	CreatedAt   time.Time       `json:"created_at"`
+}
+
+// batchURL is the absolute URL of a batch's report.
+func (s *Server) batchURL(id uuid.UUID) string {
+	return s.cfg.BaseURL + "/api/v1/batches/" + id.String()
+}
+
+// newBatchDoc builds the report of b with its files.
+func (s *Server) newBatchDoc(b *models.Batch, files []models.File, now time.Time) batchDoc {
+	doc := batchDoc{
+		ID: b.ID, URL: s.batchURL(b.ID), Name: b.Name, Description: b.Description, Status: b.Status, Format: b.Format,
 		Source: b.Source, Designer: b.Designer, InterfaceID: b.InterfaceID, FlowID: b.FlowID,
 		Counts: batchCounts{
 			Total: b.TotalCount, Processed: b.ProcessedCount, Inserted: b.InsertedCount,
@@ -45,5 +78,46 @@ func newBatchDoc(b *models.Batch) batchDoc {
 		},
 		ErrorMessage: b.ErrorMessage,
 		CreatedAt:    b.CreatedAt, ReadyAt: b.ReadyAt, StartedAt: b.StartedAt, FinishedAt: b.FinishedAt,
+		Files: make([]batchFileDoc, 0, len(files)),
 	}
+	var running *time.Time
+	if b.Status == models.StatusReady || b.Status == models.StatusProcessing {
+		running = &now
+	}
+	doc.Durations.Queue = span(b.ReadyAt, first(b.StartedAt, b.FinishedAt, readyOnly(b, now)))
+	doc.Durations.Processing = span(b.StartedAt, first(b.FinishedAt, running))
+	doc.Durations.Total = span(b.ReadyAt, first(b.FinishedAt, running))
+	for _, f := range files {
+		doc.Files = append(doc.Files, batchFileDoc{
+			Kind: *f.Kind, Name: f.Name, Folder: f.Folder, Size: f.Size, ContentType: f.ContentType,
+			SHA256: f.SHA256, URL: s.batchURL(b.ID) + "/files/" + string(*f.Kind), CreatedAt: f.CreatedAt,
+		})
+	}
+	return doc
+}
+
+// readyOnly is now while b waits in the queue.
+func readyOnly(b *models.Batch, now time.Time) *time.Time {
+	if b.Status == models.StatusReady {
+		return &now
+	}
+	return nil
+}
+
+func first(ts ...*time.Time) *time.Time {
+	for _, t := range ts {
+		if t != nil {
+			return t
+		}
+	}
+	return nil
+}
+
+// span is the seconds from start to end, to the millisecond, or nil.
+func span(start, end *time.Time) *float64 {
+	if start == nil || end == nil {
+		return nil
+	}
+	d := math.Round(max(end.Sub(*start), 0).Seconds()*1000) / 1000
+	return &d
 }

@@ -32,15 +32,26 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 	}
 	for _, re := range streamedRoutes {
 		if re.MatchString(c.Path()) {
-			return c.Next()
+			err := c.Next()
+			if !upload.Drain(c, drainLimit) {
+				c.Response().SetConnectionClose()
+			}
+			return err
 		}
 	}
 	n := c.Request().Header.ContentLength()
 	if n > formBodyLimit {
+		c.Response().SetConnectionClose()
 		return upload.TooLarge(formBodyLimit)
 	}
 	if n == -1 { // chunked: the length is unknown until it has all been read
+		c.Response().SetConnectionClose()
 		return NewHTTPError(fiber.StatusLengthRequired, "Send this request with a Content-Length header.")
 	}
 	return c.Next()
 }
+
+// drainLimit is how much of a refused streamed body is read and dropped so
+// that the client, still sending, gets to read the answer; beyond it the
+// connection is closed.
+const drainLimit = 1 << 20

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,9 +16,21 @@ func (s *Server) routes() {
 	a.Get("/static/*", s.staticFile)
 	a.Use(s.limitBody)
 
-	// Machine API: API-key authentication, problem+json errors, no CSRF.
-	api := a.Group("/api/v1", s.requireAPIKey)
+	// Machine API: API-key authentication, a rate limit per key,
+	// problem+json errors, no CSRF.
+	a.Get("/api/openapi.json", s.apiOpenAPI)
+	apiLimit := s.apiLimiter()
+	api := a.Group("/api/v1", s.requireAPIKey, apiLimit)
+	api.Post("/interfaces/:id/batch", s.apiBatchCreateV1)
 	api.Get("/batches", s.apiBatchList)
+	api.Get("/batches/:id", s.apiBatchGet)
+	api.Delete("/batches/:id", s.apiBatchDelete)
+	api.Post("/batches/:id/run", s.apiBatchRun)
+	api.Post("/batches/:id/clone", s.apiBatchClone)
+	api.Post("/batches/:id/cancel", s.apiBatchCancel)
+	api.Get("/batches/:id/files/:kind", s.apiBatchFile)
+	apiV2 := a.Group("/api/v2", s.requireAPIKey, apiLimit)
+	apiV2.Post("/interfaces/:id/batch", s.apiBatchCreateV2)
 
 	// Browser: sessions and CSRF on everything below.
 	web := a.Group("", s.loadSession, s.csrfMiddleware())
@@ -52,6 +65,26 @@ func (s *Server) loginLimiter() fiber.Handler {
 				Status: fiber.StatusTooManyRequests, Title: "Too many attempts",
 				Detail:  "Too many sign-in attempts from your address. Wait a minute and try again.",
 				Headers: map[string]string{fiber.HeaderRetryAfter: "60"},
+			}
+		},
+	})
+}
+
+// apiLimiter caps API requests per key and minute (FLOWBATCH_API_RATE_LIMIT),
+// with counters in PostgreSQL so that every web process shares them.
+func (s *Server) apiLimiter() fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:        s.cfg.APIRateLimit,
+		Expiration: time.Minute,
+		Storage:    &pgStorage{pool: s.pool, table: "rate_limits"},
+		KeyGenerator: func(c *fiber.Ctx) string {
+			return "api:" + identity(c).APIKeyID.String()
+		},
+		LimitReached: func(c *fiber.Ctx) error {
+			// The limiter has set Retry-After to the seconds left in the window.
+			return &HTTPError{
+				Status: fiber.StatusTooManyRequests, Title: "Too many requests",
+				Detail: fmt.Sprintf("This API key may send %d requests a minute. Wait for the time in Retry-After and try again.", s.cfg.APIRateLimit),
 			}
 		},
 	})

@@ -39,8 +39,10 @@ type Harness struct {
 	Pool   *pgxpool.Pool
 	DB     *gorm.DB
 	Store  *storage.Store
-	Jobs   *jobs.Client
-	Server *app.Server
+	// StorageDir is the folder behind Store, for tests that check what is stored.
+	StorageDir string
+	Jobs       *jobs.Client
+	Server     *app.Server
 }
 
 // Option changes the configuration before the server starts. Config.Workers
@@ -53,7 +55,8 @@ func New(t testing.TB, opts ...Option) *Harness {
 	tdb := dbtest.New(t)
 	gdb, err := db.Gorm(tdb.Pool)
 	require.NoError(t, err)
-	store, err := storage.Open(context.Background(), "file://"+t.TempDir())
+	storageDir := t.TempDir()
+	store, err := storage.Open(context.Background(), "file://"+storageDir)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 
@@ -94,7 +97,7 @@ func New(t testing.TB, opts ...Option) *Harness {
 	t.Cleanup(func() { _ = srv.App().Shutdown() })
 	return &Harness{
 		URL: "http://" + ln.Addr().String(), Config: cfg, DBURL: tdb.URL,
-		Pool: tdb.Pool, DB: gdb, Store: store, Jobs: river, Server: srv,
+		Pool: tdb.Pool, DB: gdb, Store: store, StorageDir: storageDir, Jobs: river, Server: srv,
 	}
 }
 

@@ -6,7 +6,6 @@
 package upload
 
 import (
-	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -48,6 +47,9 @@ type Options struct {
 	MaxFieldBytes int64
 	// Gzip accepts `Content-Encoding: gzip`; the limits apply to the decompressed bytes.
 	Gzip bool
+	// FileField names a multipart part that is read as a file (limited by
+	// MaxBytes) even without a filename, as `curl -F 'file=<data.json'` sends it.
+	FileField string
 }
 
 func (o Options) withDefaults() Options {
@@ -72,25 +74,26 @@ func Body(c *fiber.Ctx, opts Options) (io.Reader, error) {
 	if n := int64(c.Request().Header.ContentLength()); n > opts.MaxBytes && !isGzip(c) {
 		return nil, TooLarge(opts.MaxBytes)
 	}
-	r, err := decoded(c, opts)
+	r, err := decoded(c, opts, opts.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
-	return &limitReader{r: r, left: opts.MaxBytes, limit: opts.MaxBytes}, nil
+	return &limitReader{r: r, left: opts.MaxBytes, tooLarge: TooLarge(opts.MaxBytes)}, nil
 }
 
 func isGzip(c *fiber.Ctx) bool {
 	return strings.EqualFold(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)), "gzip")
 }
 
-// decoded is the body stream after Content-Encoding.
-func decoded(c *fiber.Ctx, opts Options) (io.Reader, error) {
-	var raw io.Reader
-	if s := c.Context().RequestBodyStream(); s != nil {
-		raw = s
-	} else {
-		raw = bytes.NewReader(c.Body())
-	}
+// gzipSlack is how much larger than its content a gzip stream may be: the
+// header and trailer plus 5 bytes per stored 64 KiB block.
+func gzipSlack(n int64) int64 { return n/8192 + 64<<10 }
+
+// decoded is the body stream after Content-Encoding. A gzip-encoded body is
+// also limited in its encoded bytes (to maxBytes plus gzip's own overhead), so
+// that a stream of empty gzip members cannot keep the server reading forever.
+func decoded(c *fiber.Ctx, opts Options, maxBytes int64) (io.Reader, error) {
+	raw := rawBody(c)
 	switch enc := strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))); enc {
 	case "", "identity":
 		return raw, nil
@@ -98,22 +101,41 @@ func decoded(c *fiber.Ctx, opts Options) (io.Reader, error) {
 		if !opts.Gzip {
 			return nil, &Error{Status: http.StatusUnsupportedMediaType, Detail: "Content-Encoding gzip is not accepted here."}
 		}
-		zr, err := gzip.NewReader(raw)
+		limit := maxBytes + gzipSlack(maxBytes)
+		if n := int64(c.Request().Header.ContentLength()); n > limit {
+			return nil, TooLarge(maxBytes)
+		}
+		zr, err := gzip.NewReader(&limitReader{r: raw, left: limit, tooLarge: TooLarge(maxBytes)})
 		if err != nil {
+			var ue *Error
+			if errors.As(err, &ue) {
+				return nil, ue
+			}
 			return nil, &Error{Status: http.StatusBadRequest, Detail: "The body is not valid gzip.", Err: err}
 		}
-		return zr, nil
+		return &gzipErrors{zr}, nil
 	default:
 		return nil, &Error{Status: http.StatusUnsupportedMediaType, Detail: fmt.Sprintf("Content-Encoding %q is not supported; send the body as is or gzip-encoded.", enc)}
 	}
 }
 
-// limitReader fails with a 413 Error once more than limit bytes are read.
+// gzipErrors reports corrupt gzip data as a 400 Error.
+type gzipErrors struct{ r io.Reader }
+
+func (g *gzipErrors) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
+		err = &Error{Status: http.StatusBadRequest, Detail: "The body is not valid gzip.", Err: err}
+	}
+	return n, err
+}
+
+// limitReader fails with tooLarge once more than left bytes are read.
 type limitReader struct {
-	r     io.Reader
-	left  int64
-	limit int64
-	err   error
+	r        io.Reader
+	left     int64
+	tooLarge *Error
+	err      error
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -126,7 +148,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
 	if l.left < 0 {
-		l.err = TooLarge(l.limit)
+		l.err = l.tooLarge
 		return 0, l.err
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -169,15 +191,17 @@ func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
 	if err != nil || mediaType != fiber.MIMEMultipartForm || params["boundary"] == "" {
 		return &Error{Status: http.StatusUnsupportedMediaType, Detail: "Send the file as multipart/form-data."}
 	}
-	body, err := decoded(c, opts)
+	// The whole multipart stream may carry at most the file limit plus room
+	// for the other parts' headers and fields.
+	total := opts.MaxBytes + int64(opts.MaxParts)*(opts.MaxFieldBytes+4096)
+	if n := int64(c.Request().Header.ContentLength()); n > total && !isGzip(c) {
+		return TooLarge(opts.MaxBytes)
+	}
+	body, err := decoded(c, opts, total)
 	if err != nil {
 		return err
 	}
-	// The whole multipart stream may carry at most the file limit plus room
-	// for the other parts' headers and fields.
-	overhead := int64(opts.MaxParts) * (opts.MaxFieldBytes + 4096)
-	total := &limitReader{r: body, left: opts.MaxBytes + overhead, limit: opts.MaxBytes}
-	mr := multipart.NewReader(total, params["boundary"])
+	mr := multipart.NewReader(&limitReader{r: body, left: total, tooLarge: TooLarge(opts.MaxBytes)}, params["boundary"])
 	for parts := 0; ; parts++ {
 		raw, err := mr.NextRawPart()
 		if errors.Is(err, io.EOF) {
@@ -200,11 +224,14 @@ func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
 		if raw.FileName() != "" && p.FileName == "" {
 			p.FileName = "upload"
 		}
-		limit := opts.MaxFieldBytes
-		if p.IsFile() {
-			limit = opts.MaxBytes
+		if p.IsFile() || (opts.FileField != "" && p.FormName == opts.FileField) {
+			p.r = &limitReader{r: raw, left: opts.MaxBytes, tooLarge: TooLarge(opts.MaxBytes)}
+		} else {
+			p.r = &limitReader{r: raw, left: opts.MaxFieldBytes, tooLarge: &Error{
+				Status: http.StatusRequestEntityTooLarge,
+				Detail: fmt.Sprintf("The form field %q is larger than the limit of %s.", p.FormName, HumanBytes(opts.MaxFieldBytes)),
+			}}
 		}
-		p.r = &limitReader{r: raw, left: limit, limit: limit}
 		if err := fn(p); err != nil {
 			return err
 		}

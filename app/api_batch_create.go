@@ -1,0 +1,187 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/flowbatch/flowbatch/app/batches"
+	"github.com/flowbatch/flowbatch/app/storage"
+	"github.com/flowbatch/flowbatch/jobs"
+	"github.com/flowbatch/flowbatch/models"
+)
+
+// Headers of the batch upload endpoints.
+const (
+	headerBatchStatus   = "X-Batch-Status"
+	headerBatchName     = "X-Batch-Name"
+	headerBatchDesigner = "X-Batch-Designer"
+)
+
+// batchUpload is what the URL and headers of a batch upload ask for, checked
+// before a byte of the body is read.
+type batchUpload struct {
+	iface *models.Interface
+	draft batches.Draft
+	run   bool
+}
+
+// openBatchUpload checks the interface and the headers of a v1 or v2 upload.
+func (s *Server) openBatchUpload(c *fiber.Ctx, source models.Source) (*batchUpload, error) {
+	ifaceID, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return nil, models.ErrNotFound
+	}
+	accountID := identity(c).AccountID
+	in, err := models.InterfaceByID(c.UserContext(), s.db, accountID, ifaceID)
+	if err != nil {
+		return nil, err
+	}
+	if in.ArchivedAt != nil {
+		return nil, NewHTTPError(fiber.StatusNotFound, "This interface is archived; it no longer receives batches.")
+	}
+	if !in.Scopes.Has(models.ScopeBatch) {
+		return nil, NewHTTPError(fiber.StatusForbidden, "This interface does not have the scope batch, so it cannot receive batches. Add the scope on the interface's page.")
+	}
+	u := &batchUpload{iface: in, draft: batches.Draft{
+		Name: strings.TrimSpace(c.Get(headerBatchName)), Format: in.Format,
+		InterfaceID: &in.ID, Source: source,
+	}}
+	switch v := strings.TrimSpace(c.Get(headerBatchStatus)); {
+	case v == "":
+	case strings.EqualFold(v, string(models.StatusReady)):
+		u.run = true
+	default:
+		return nil, NewHTTPError(fiber.StatusBadRequest, "X-Batch-Status accepts only READY (queue the batch at once); leave it out to keep the batch a DRAFT.")
+	}
+	if u.draft.Designer, err = parseFlag(c.Get(headerBatchDesigner)); err != nil {
+		return nil, NewHTTPError(fiber.StatusBadRequest, "X-Batch-Designer accepts true or false.")
+	}
+	if u.draft.Name == "" {
+		u.draft.Name = defaultBatchName(in.Name, time.Now())
+	}
+	if errs := u.draft.Validate(); errs != nil {
+		return nil, &models.ValidationError{Fields: errs}
+	}
+	return u, nil
+}
+
+// parseFlag reads a true/false header or form value; empty is false.
+func parseFlag(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "false", "0", "no":
+		return false, nil
+	case "true", "1", "yes":
+		return true, nil
+	}
+	return false, errors.New("not a flag")
+}
+
+// defaultBatchName is "<interface name> <UTC time>", within the 120-character limit.
+func defaultBatchName(ifaceName string, now time.Time) string {
+	stamp := now.UTC().Format("2006-01-02 15:04:05 UTC")
+	if r := []rune(ifaceName); len(r) > 120-len(stamp)-1 {
+		ifaceName = string(r[:120-len(stamp)-1])
+	}
+	return ifaceName + " " + stamp
+}
+
+// contentTypesOf are the Content-Types a raw body of each format may carry;
+// the first is the one error messages name.
+var contentTypesOf = map[models.Format][]string{
+	models.FormatJSON: {"application/json", "text/json", "application/x-ndjson", "application/jsonl"},
+	models.FormatXML:  {"application/xml", "text/xml"},
+	models.FormatCSV:  {"text/csv", "application/csv"},
+}
+
+// checkContentType refuses a raw body whose Content-Type does not fit format f.
+func checkContentType(c *fiber.Ctx, f models.Format) error {
+	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	for _, t := range contentTypesOf[f] {
+		if mediaType == t {
+			return nil
+		}
+	}
+	suffix := map[models.Format]string{models.FormatJSON: "+json", models.FormatXML: "+xml"}[f]
+	if suffix != "" && strings.HasPrefix(mediaType, "application/") && strings.HasSuffix(mediaType, suffix) {
+		return nil
+	}
+	return NewHTTPError(fiber.StatusUnsupportedMediaType,
+		"This interface reads "+strings.ToUpper(string(f))+": send the body with Content-Type: "+contentTypesOf[f][0]+".")
+}
+
+// storePayload streams r into storage and refuses a payload that is empty or
+// only whitespace (nothing is left stored then).
+func (s *Server) storePayload(ctx context.Context, r io.Reader, f models.Format) (storage.Object, error) {
+	blank := &blankDetector{r: r}
+	obj, err := s.store.Put(ctx, blank, contentTypesOf[f][0])
+	if err != nil {
+		return storage.Object{}, err
+	}
+	if !blank.content {
+		s.dropObject(ctx, obj.Key)
+		return storage.Object{}, noRecords()
+	}
+	return obj, nil
+}
+
+func noRecords() error {
+	return &HTTPError{Status: fiber.StatusUnprocessableEntity, Title: "No records",
+		Detail: "The payload has no records: it is empty or only whitespace."}
+}
+
+// dropObject deletes a stored payload that no batch will reference.
+func (s *Server) dropObject(ctx context.Context, key string) {
+	if err := s.store.Delete(context.WithoutCancel(ctx), key); err != nil {
+		s.log.Warn("leaving an unreferenced stored object", "key", key, "error", err)
+	}
+}
+
+// blankDetector passes a stream through and notes whether anything but
+// whitespace went by; it stops looking at the first such byte.
+type blankDetector struct {
+	r       io.Reader
+	content bool
+}
+
+func (b *blankDetector) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if !b.content {
+		for _, c := range p[:n] {
+			if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+				b.content = true
+				break
+			}
+		}
+	}
+	return n, err
+}
+
+// finishBatchUpload creates the batch over its stored input and, when the
+// client asked for READY, queues it. A batch that cannot be queued is
+// removed again, so that a refused request leaves nothing behind.
+func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Object) error {
+	ctx := c.UserContext()
+	accountID := identity(c).AccountID
+	b, err := s.batches.CreateWithInput(ctx, accountID, u.draft, obj)
+	if err != nil {
+		return err
+	}
+	if u.run {
+		ready, err := jobs.RunBatch(ctx, s.pool, s.jobs, accountID, b.ID)
+		if err != nil {
+			if derr := s.batches.Delete(context.WithoutCancel(ctx), accountID, b.ID); derr != nil {
+				s.log.Warn("leaving a batch that could not be queued", "batch_id", b.ID, "error", derr)
+			}
+			return err
+		}
+		b = ready
+	}
+	return s.sendBatchCreated(c, b)
+}

@@ -1,0 +1,77 @@
+package upload
+
+import (
+	"bytes"
+	"errors"
+	"io"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// bodyStream is the request body as it arrives on the connection. It knows
+// whether the body was read to its end, and turns a connection that closes
+// before Content-Length bytes arrived into io.ErrUnexpectedEOF (fasthttp
+// reports it as a plain io.EOF, which would pass a cut-off upload as whole).
+type bodyStream struct {
+	r      io.Reader
+	length int64 // Content-Length, or -1 when chunked
+	read   int64
+	err    error
+}
+
+func (b *bodyStream) Read(p []byte) (int, error) {
+	if b.err != nil {
+		// Never read past the end: a chunked stream would parse the next
+		// request on the connection as a chunk.
+		return 0, b.err
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	if errors.Is(err, io.EOF) && b.length >= 0 && b.read < b.length {
+		err = io.ErrUnexpectedEOF
+	}
+	b.err = err
+	return n, err
+}
+
+type streamKey struct{}
+
+// rawBody returns the request's body stream, the same one for every caller
+// of one request.
+func rawBody(c *fiber.Ctx) *bodyStream {
+	if b, ok := c.Locals(streamKey{}).(*bodyStream); ok {
+		return b
+	}
+	b := &bodyStream{length: int64(c.Request().Header.ContentLength())}
+	if s := c.Context().RequestBodyStream(); s != nil {
+		b.r = s
+	} else {
+		b.r = bytes.NewReader(c.Body())
+		b.length = int64(len(c.Body()))
+	}
+	if b.length < -1 { // no length and not chunked: fasthttp reads no body
+		b.length = 0
+	}
+	c.Locals(streamKey{}, b)
+	return b
+}
+
+// Drain reads and discards what the handler left of a streamed request body,
+// at most max bytes, and reports whether the body was read to its end. When
+// it was not, the connection cannot carry another request (its next bytes
+// are the rest of this body): the caller must close it. Draining a little
+// lets a client that is still sending read the answer instead of a reset.
+func Drain(c *fiber.Ctx, max int64) bool {
+	if c.Request().Header.ContentLength() == 0 {
+		return true
+	}
+	b := rawBody(c)
+	if b.err == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(b, max))
+		if b.err == nil {
+			// Read max bytes without reaching the end.
+			return false
+		}
+	}
+	return errors.Is(b.err, io.EOF)
+}
