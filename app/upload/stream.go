@@ -4,19 +4,24 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
 
 // bodyStream is the request body as it arrives on the connection. It knows
 // whether the body was read to its end, and turns a connection that closes
-// before Content-Length bytes arrived into io.ErrUnexpectedEOF (fasthttp
-// reports it as a plain io.EOF, which would pass a cut-off upload as whole).
+// mid-body into io.ErrUnexpectedEOF: fasthttp reports it as a plain io.EOF
+// (before Content-Length bytes, or between two chunks), which would pass a
+// cut-off upload as whole.
 type bodyStream struct {
 	r      io.Reader
+	conn   net.Conn
 	length int64 // Content-Length, or -1 when chunked
 	read   int64
 	err    error
+	reuse  bool // the connection can carry another request once the body is read
 }
 
 func (b *bodyStream) Read(p []byte) (int, error) {
@@ -27,11 +32,39 @@ func (b *bodyStream) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.read += int64(n)
-	if errors.Is(err, io.EOF) && b.length >= 0 && b.read < b.length {
-		err = io.ErrUnexpectedEOF
+	if errors.Is(err, io.EOF) {
+		switch {
+		case b.length >= 0 && b.read < b.length:
+			err = io.ErrUnexpectedEOF
+		case b.length == -1 && b.connClosed():
+			err = io.ErrUnexpectedEOF
+		}
 	}
 	b.err = err
 	return n, err
+}
+
+// connClosed tells a chunked body's real end (the zero-length chunk, after
+// which the client waits for the answer) from a client that hung up between
+// two chunks, which fasthttp reports alike. A client that answers the probe
+// with bytes is pipelining; those bytes cannot be given back, so the
+// connection is closed after this request.
+func (b *bodyStream) connClosed() bool {
+	if b.conn == nil {
+		return false
+	}
+	if err := b.conn.SetReadDeadline(time.Now().Add(5 * time.Millisecond)); err != nil {
+		return true
+	}
+	var one [1]byte
+	n, err := b.conn.Read(one[:])
+	_ = b.conn.SetReadDeadline(time.Time{}) // the body is read; fasthttp sets the next request's deadline
+	if n > 0 {
+		b.reuse = false
+		return false
+	}
+	var ne net.Error
+	return !(errors.As(err, &ne) && ne.Timeout())
 }
 
 type streamKey struct{}
@@ -42,7 +75,7 @@ func rawBody(c *fiber.Ctx) *bodyStream {
 	if b, ok := c.Locals(streamKey{}).(*bodyStream); ok {
 		return b
 	}
-	b := &bodyStream{length: int64(c.Request().Header.ContentLength())}
+	b := &bodyStream{length: int64(c.Request().Header.ContentLength()), conn: c.Context().Conn(), reuse: true}
 	if s := c.Context().RequestBodyStream(); s != nil {
 		b.r = s
 	} else {
@@ -73,5 +106,5 @@ func Drain(c *fiber.Ctx, max int64) bool {
 			return false
 		}
 	}
-	return errors.Is(b.err, io.EOF)
+	return errors.Is(b.err, io.EOF) && b.reuse
 }
