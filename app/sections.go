@@ -53,11 +53,3 @@ func (s *Server) apiKeysPage(c *fiber.Ctx) error {
 			Text:  "Create a key (shown once), see when each key was last used, and revoke keys you no longer trust. Meanwhile, `flowbatch admin create-api-key` prints a key.",
 		})
 }
-
-func (s *Server) apiDocsPage(c *fiber.Ctx) error {
-	return s.section(c, layouts.SectionAPI, "HTTP API", "Send batches from your systems.",
-		components.EmptyStateProps{
-			Title: "The API reference will be here",
-			Text:  "Authenticate with `Authorization: Bearer <key>`. GET /api/v1/batches lists your batches.",
-		})
-}
