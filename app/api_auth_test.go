@@ -34,7 +34,7 @@ func TestAPIKeyAuthentication(t *testing.T) {
 
 	ok := h.API(t, key, http.MethodGet, "/api/v1/batches", nil, nil)
 	require.Equal(t, http.StatusOK, ok.StatusCode)
-	require.JSONEq(t, `{"data":[]}`, ok.Body)
+	require.JSONEq(t, `{"data":[],"next_cursor":null}`, ok.Body)
 
 	viaHeader := h.API(t, "", http.MethodGet, "/api/v1/batches", nil, http.Header{"X-Api-Key": {key}})
 	require.Equal(t, http.StatusOK, viaHeader.StatusCode)

@@ -32,7 +32,7 @@ type batchAPIBundle struct {
 	flowID               uuid.UUID
 }
 
-func setupBatchAPI(t *testing.T, opts ...apptest.Option) *batchAPIBundle {
+func setupBatchAPI(t testing.TB, opts ...apptest.Option) *batchAPIBundle {
 	t.Helper()
 	opts = append([]apptest.Option{func(c *config.Config) { c.Workers = 0 }}, opts...)
 	h := apptest.New(t, opts...)

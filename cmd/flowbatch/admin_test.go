@@ -31,7 +31,7 @@ func TestAdminCreateAccountAndAPIKey(t *testing.T) {
 
 	res := h.API(t, key, http.MethodGet, "/api/v1/batches", nil, nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	require.JSONEq(t, `{"data":[]}`, res.Body)
+	require.JSONEq(t, `{"data":[],"next_cursor":null}`, res.Body)
 
 	err = admin(ctx, &cfg, []string{"create-account", "--email", "ops@example.com", "--password", "long enough pw"}, &out)
 	require.ErrorContains(t, err, "already exists")

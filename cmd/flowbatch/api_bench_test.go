@@ -1,0 +1,388 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flowbatch/flowbatch/db/dbtest"
+)
+
+// The benchmarks below run the real binary (`flowbatch serve`) as a
+// subprocess, as in production, and talk to it over HTTP.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// flowbatchBinary builds the command once per test binary.
+func flowbatchBinary(b *testing.B) string {
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "flowbatch-bench-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "flowbatch")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("building flowbatch: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		b.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// benchServer is a running `flowbatch serve` with an account and its key.
+type benchServer struct {
+	url    string
+	key    string
+	cmd    *exec.Cmd
+	dbURL  string
+	ifaces map[string]string // format → starter interface ID
+}
+
+func startServer(b *testing.B, workers int) *benchServer {
+	b.Helper()
+	bin := flowbatchBinary(b)
+	tdb := dbtest.New(b)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env := append(os.Environ(),
+		"DATABASE_URL="+tdb.URL,
+		"FLOWBATCH_ADDR="+addr,
+		"FLOWBATCH_STORAGE_URL=file://"+b.TempDir(),
+		"FLOWBATCH_WORKERS="+strconv.Itoa(workers),
+		"FLOWBATCH_V2_MAX_BYTES="+strconv.Itoa(2<<30),
+		"FLOWBATCH_API_RATE_LIMIT=100000",
+		"FLOWBATCH_LOG_LEVEL=warn",
+	)
+	admin := func(args ...string) string {
+		cmd := exec.Command(bin, append([]string{"admin"}, args...)...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			b.Fatalf("flowbatch admin %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	admin("create-account", "--email", "bench@example.com", "--password", "long enough pw", "--starter")
+	key := admin("create-api-key", "--email", "bench@example.com", "--name", "bench")
+
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = env
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	s := &benchServer{url: "http://" + addr, key: key, cmd: cmd, dbURL: tdb.URL, ifaces: map[string]string{}}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(s.url + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("flowbatch serve did not become ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	rows, err := tdb.Pool.Query(context.Background(), "SELECT format, id::text FROM interfaces")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var format, id string
+		if err := rows.Scan(&format, &id); err != nil {
+			b.Fatal(err)
+		}
+		s.ifaces[format] = id
+	}
+	return s
+}
+
+// peakRSS reads the server's peak resident set size (VmHWM) in bytes.
+func (s *benchServer) peakRSS(b *testing.B) int64 {
+	b.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	b.Fatal("no VmHWM in /proc status")
+	return 0
+}
+
+// cpuSeconds reads the server's user+system CPU time so far.
+func (s *benchServer) cpuSeconds(b *testing.B) float64 {
+	b.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields after the command name, which is in parentheses: utime is the 12th, stime the 13th.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100 // clock ticks; 100 a second on Linux
+}
+
+// contactsReader generates a JSON array of contacts of about size bytes, on the fly.
+type contactsReader struct {
+	size, made int64
+	next       int
+	buf        bytes.Buffer
+	done       bool
+}
+
+func newContactsReader(size int64) *contactsReader { return &contactsReader{size: size} }
+
+func (r *contactsReader) Read(p []byte) (int, error) {
+	for r.buf.Len() < len(p) && !r.done {
+		switch {
+		case r.next == 0:
+			r.buf.WriteString("[")
+		case r.made+int64(r.buf.Len()) >= r.size:
+			r.buf.WriteString("]")
+			r.done = true
+			continue
+		default:
+			r.buf.WriteString(",")
+		}
+		fmt.Fprintf(&r.buf, `{"external_id":"c%09d","first_name":"Ada","last_name":"Lovelace","email":"ada%d@example.com","age":%d,"active":true,"birthday":"1815-12-10","notes":"Wrote the first program for the Analytical Engine."}`,
+			r.next, r.next, 20+r.next%60)
+		r.next++
+	}
+	n, err := r.buf.Read(p)
+	r.made += int64(n)
+	if err == io.EOF && !r.done {
+		err = nil
+	}
+	return n, err
+}
+
+// contactsJSON returns n generated contact records as one JSON array.
+func contactsJSON(n int) []byte {
+	var buf bytes.Buffer
+	buf.WriteString("[")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			buf.WriteString(",")
+		}
+		fmt.Fprintf(&buf, `{"external_id":"c%09d","first_name":"Ada","last_name":"Lovelace","email":"ada%d@example.com","age":%d,"active":true,"birthday":"1815-12-10","notes":"Wrote the first program for the Analytical Engine."}`,
+			i, i, 20+i%60)
+	}
+	buf.WriteString("]")
+	return buf.Bytes()
+}
+
+// postV2 streams payload as the part file of a v2 upload (chunked, as curl
+// sends a file of unknown length) and returns the batch document.
+func (s *benchServer) postV2(payload io.Reader, header http.Header) (map[string]any, error) {
+	const boundary = "flowbatch-bench-boundary"
+	body := io.MultiReader(
+		strings.NewReader("--"+boundary+"\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contacts.json\"\r\n"+
+			"Content-Type: application/json\r\n\r\n"),
+		payload,
+		strings.NewReader("\r\n--"+boundary+"--\r\n"),
+	)
+	return s.post("/api/v2/interfaces/"+s.ifaces["json"]+"/batch", "multipart/form-data; boundary="+boundary, struct{ io.Reader }{body}, header)
+}
+
+func (s *benchServer) post(path, contentType string, body io.Reader, header http.Header) (map[string]any, error) {
+	req, err := http.NewRequest(http.MethodPost, s.url+path, body)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Authorization", "Bearer "+s.key)
+	req.Header.Set("Content-Type", contentType)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusCreated {
+		return nil, fmt.Errorf("status %d: %s", res.StatusCode, raw)
+	}
+	var doc map[string]any
+	return doc, json.Unmarshal(raw, &doc)
+}
+
+func (s *benchServer) get(path string) (map[string]any, error) {
+	req, _ := http.NewRequest(http.MethodGet, s.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+s.key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	var doc map[string]any
+	return doc, json.NewDecoder(res.Body).Decode(&doc)
+}
+
+func inputSHA(doc map[string]any) string {
+	files, _ := doc["files"].([]any)
+	for _, f := range files {
+		if m, _ := f.(map[string]any); m["kind"] == "input" {
+			s, _ := m["sha256"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// BenchmarkAPIV2Upload1GiB streams a 1 GiB v2 upload, generated on the fly,
+// to a `flowbatch serve` process and reports the server's peak RSS.
+func BenchmarkAPIV2Upload1GiB(b *testing.B) {
+	s := startServer(b, 0)
+	const size = 1 << 30
+	b.SetBytes(size)
+	cpu := s.cpuSeconds(b)
+	for i := 0; i < b.N; i++ {
+		gen := newContactsReader(size)
+		hash := sha256.New()
+		doc, err := s.postV2(io.TeeReader(gen, hash), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got, want := inputSHA(doc), hex.EncodeToString(hash.Sum(nil)); got != want {
+			b.Fatalf("stored input sha256 %s, sent %s", got, want)
+		}
+	}
+	b.ReportMetric((s.cpuSeconds(b)-cpu)/float64(b.N), "server-CPU-s/op")
+	b.ReportMetric(float64(s.peakRSS(b))/1e6, "peak-RSS-MB")
+}
+
+// BenchmarkAPIV2TwentyConcurrentUploads sends 20 uploads of 20 MB at once;
+// each must be stored byte for byte.
+func BenchmarkAPIV2TwentyConcurrentUploads(b *testing.B) {
+	s := startServer(b, 0)
+	const uploads, size = 20, 20 << 20
+	payload, _ := io.ReadAll(newContactsReader(size))
+	sum := sha256.Sum256(payload)
+	want := hex.EncodeToString(sum[:])
+	b.SetBytes(uploads * int64(len(payload)))
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		errs := make(chan error, uploads)
+		for u := 0; u < uploads; u++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				doc, err := s.postV2(bytes.NewReader(payload), nil)
+				if err == nil && inputSHA(doc) != want {
+					err = fmt.Errorf("stored input differs from the upload")
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(s.peakRSS(b))/1e6, "peak-RSS-MB")
+}
+
+// endToEnd sends 192,000 records with X-Batch-Status: READY and polls the
+// report until the batch is FINISHED; it reports the median time.
+func endToEnd(b *testing.B, send func(s *benchServer, payload []byte) (map[string]any, error)) {
+	s := startServer(b, 2)
+	payload := contactsJSON(192_000)
+	b.SetBytes(int64(len(payload)))
+	var times []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		doc, err := send(s, payload)
+		if err != nil {
+			b.Fatal(err)
+		}
+		id, _ := doc["id"].(string)
+		for {
+			doc, err = s.get("/api/v1/batches/" + id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			status, _ := doc["status"].(string)
+			if status == "FINISHED" {
+				break
+			}
+			if status == "ERROR" {
+				b.Fatalf("batch ended ERROR: %v", doc["error_message"])
+			}
+			if time.Since(start) > 60*time.Second {
+				b.Skipf("batch still %s after a minute: this build cannot process batches yet", status)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		times = append(times, time.Since(start))
+		if inserted, _ := doc["counts"].(map[string]any)["processed"].(float64); inserted != 192_000 {
+			b.Fatalf("processed %v records, want 192000", inserted)
+		}
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	b.ReportMetric(float64(times[len(times)/2].Milliseconds()), "median-ms")
+	b.ReportMetric(float64(len(payload))/1e6, "payload-MB")
+}
+
+// BenchmarkAPIV2EndToEnd192k: v2 multipart POST with X-Batch-Status: READY to FINISHED.
+func BenchmarkAPIV2EndToEnd192k(b *testing.B) {
+	endToEnd(b, func(s *benchServer, payload []byte) (map[string]any, error) {
+		return s.postV2(bytes.NewReader(payload), http.Header{"X-Batch-Status": {"READY"}})
+	})
+}
+
+// BenchmarkAPIV1EndToEnd192k: v1 raw JSON POST with X-Batch-Status: READY to FINISHED.
+func BenchmarkAPIV1EndToEnd192k(b *testing.B) {
+	endToEnd(b, func(s *benchServer, payload []byte) (map[string]any, error) {
+		return s.post("/api/v1/interfaces/"+s.ifaces["json"]+"/batch", "application/json", bytes.NewReader(payload),
+			http.Header{"X-Batch-Status": {"READY"}})
+	})
+}
