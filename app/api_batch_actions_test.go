@@ -362,3 +362,25 @@ func TestBatchRefusedUploadKeepsTheConnectionUsable(t *testing.T) {
 		require.False(t, res.Close, "the small body was drained")
 	}
 }
+
+// A refused upload whose client stops sending gets its answer within the
+// drain time, on a connection marked for closing.
+func TestBatchRefusedLargeUploadClosesTheConnection(t *testing.T) {
+	t.Parallel()
+	b := setupBatchAPI(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(b.h.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(20*time.Second)))
+	start := time.Now()
+	_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s",
+		v2Path(b.jsonID), b.key, 50<<20, strings.Repeat("x", 256<<10))
+	require.NoError(t, err)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	require.NoError(t, res.Body.Close())
+	require.Equal(t, http.StatusUnsupportedMediaType, res.StatusCode)
+	require.True(t, res.Close, "the rest of the body was never read: Connection: close")
+	require.Less(t, time.Since(start), 10*time.Second)
+	require.Len(t, storedObjects(t, b.h), starterObjects)
+}

@@ -89,17 +89,25 @@ func rawBody(c *fiber.Ctx) *bodyStream {
 	return b
 }
 
+// drainTime bounds how long Drain waits for a client's remaining bytes.
+const drainTime = 2 * time.Second
+
 // Drain reads and discards what the handler left of a streamed request body,
-// at most max bytes, and reports whether the body was read to its end. When
-// it was not, the connection cannot carry another request (its next bytes
-// are the rest of this body): the caller must close it. Draining a little
-// lets a client that is still sending read the answer instead of a reset.
+// at most max bytes for at most two seconds, and reports whether the body was
+// read to its end. When it was not, the connection cannot carry another
+// request (its next bytes are the rest of this body): the caller must close
+// it. Draining a little lets a client that is still sending read the answer
+// instead of a reset.
 func Drain(c *fiber.Ctx, max int64) bool {
 	if c.Request().Header.ContentLength() == 0 {
 		return true
 	}
 	b := rawBody(c)
 	if b.err == nil {
+		if b.conn != nil {
+			// fasthttp sets the next request's deadline itself.
+			_ = b.conn.SetReadDeadline(time.Now().Add(drainTime))
+		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(b, max))
 		if b.err == nil {
 			// Read max bytes without reaching the end.
