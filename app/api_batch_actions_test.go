@@ -122,6 +122,17 @@ func TestBatchNameAndDesigner(t *testing.T) {
 	requireProblem(t, b.post(t, v1Path(b.jsonID), "application/json", strings.NewReader(contactsJSON), http.Header{"X-Batch-Designer": {"maybe"}}), http.StatusBadRequest)
 	p := requireProblem(t, b.post(t, v1Path(b.jsonID), "application/json", strings.NewReader(contactsJSON), http.Header{"X-Batch-Name": {strings.Repeat("n", 121)}}), http.StatusUnprocessableEntity)
 	require.Contains(t, p.Errors, "name")
+
+	for _, bad := range []string{"caf\xe9", "nul\x00name"} {
+		ct, body := multipartBody(t, formPart{name: "file", fileName: "a.json", value: contactsJSON}, formPart{name: "name", value: bad},
+			formPart{name: "description", value: bad})
+		p = requireProblem(t, b.post(t, v2Path(b.jsonID), ct, body, nil), http.StatusUnprocessableEntity)
+		require.Contains(t, p.Errors, "name")
+		require.Contains(t, p.Errors, "description")
+	}
+	p = requireProblem(t, b.post(t, v1Path(b.jsonID), "application/json", strings.NewReader(contactsJSON), http.Header{"X-Batch-Name": {"caf\xe9"}}), http.StatusUnprocessableEntity)
+	require.Contains(t, p.Errors, "name")
+	require.Len(t, storedObjects(t, b.h), starterObjects+2)
 }
 
 func TestBatchInterfaceScopeAndArchive(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -66,10 +67,29 @@ func (s *Server) openBatchUpload(c *fiber.Ctx, source models.Source) (*batchUplo
 	if u.draft.Name == "" {
 		u.draft.Name = defaultBatchName(in.Name, time.Now())
 	}
-	if errs := u.draft.Validate(); errs != nil {
-		return nil, &models.ValidationError{Fields: errs}
+	if err := u.validate(); err != nil {
+		return nil, err
 	}
 	return u, nil
+}
+
+// validate checks the draft as the batch service will, and first what only
+// raw HTTP input can carry: bytes that are not UTF-8 text, or NUL, which
+// PostgreSQL cannot store.
+func (u *batchUpload) validate() error {
+	errs := map[string]string{}
+	for field, v := range map[string]string{"name": u.draft.Name, "description": u.draft.Description} {
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			errs[field] = "Send UTF-8 text without NUL characters."
+		}
+	}
+	if len(errs) == 0 {
+		errs = u.draft.Validate()
+	}
+	if len(errs) > 0 {
+		return &models.ValidationError{Fields: errs}
+	}
+	return nil
 }
 
 // parseFlag reads a true/false header or form value; empty is false.

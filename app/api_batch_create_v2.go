@@ -76,6 +76,9 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 	if err == nil {
 		err = u.applyFields(fields, fileName)
 	}
+	if err == nil {
+		err = u.validate()
+	}
 	if err == nil && obj.Key == "" {
 		err = &models.ValidationError{Fields: map[string]string{"file": "Attach the payload as the form part named file."}}
 	}
