@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -313,4 +315,52 @@ func TestBatchV2FileNameIsSanitisedNeverAPath(t *testing.T) {
 	raw := "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"evil\x01.json\"\r\n\r\n[1]\r\n--B--\r\n"
 	requireProblem(t, b.post(t, v2Path(b.jsonID), "multipart/form-data; boundary=B", strings.NewReader(raw), nil), http.StatusBadRequest)
 	require.Len(t, storedObjects(t, b.h), starterObjects+3)
+}
+
+// Twenty uploads at once each get their own batch with their own bytes (the
+// 20 × 20 MB figure is BenchmarkAPIV2TwentyConcurrentUploads in cmd/flowbatch).
+func TestBatchV2ConcurrentUploads(t *testing.T) {
+	t.Parallel()
+	b := setupBatchAPI(t)
+	const uploads = 20
+	type result struct {
+		status int
+		sent   string
+		doc    batchDoc
+		body   string
+	}
+	results := make(chan result, uploads)
+	for i := 0; i < uploads; i++ {
+		payload := "[" + strings.Repeat(`{"external_id":"u`+strconv.Itoa(i)+`"},`, 60_000) + "{}]"
+		ct, body := multipartBody(t, formPart{name: "name", value: "upload " + strconv.Itoa(i)}, formPart{name: "file", fileName: "u.json", value: payload})
+		go func() {
+			req, err := http.NewRequest(http.MethodPost, b.h.URL+v2Path(b.jsonID), body)
+			if err != nil {
+				results <- result{}
+				return
+			}
+			req.Header.Set("Authorization", "Bearer "+b.key)
+			req.Header.Set("Content-Type", ct)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				results <- result{body: err.Error()}
+				return
+			}
+			defer res.Body.Close()
+			raw, _ := io.ReadAll(res.Body)
+			r := result{status: res.StatusCode, sent: sha(payload), body: string(raw)}
+			_ = json.Unmarshal(raw, &r.doc)
+			results <- r
+		}()
+	}
+	names := map[string]bool{}
+	for i := 0; i < uploads; i++ {
+		r := <-results
+		require.Equal(t, http.StatusCreated, r.status, r.body)
+		require.Equal(t, r.sent, r.doc.Files[0].SHA256, r.doc.Name)
+		names[r.doc.Name] = true
+	}
+	require.Len(t, names, uploads)
+	require.Equal(t, uploads, countRows(t, b.h, "SELECT count(*) FROM files WHERE kind = 'input'"))
+	require.Len(t, storedObjects(t, b.h), starterObjects+uploads)
 }
