@@ -222,7 +222,7 @@ func checkRecordsPath(p string) string {
 	}
 	for _, seg := range strings.Split(p, ".") {
 		if !recordsPathSegment.MatchString(seg) {
-			return "Leave empty for a top-level array, or give names separated by dots, such as data.items."
+			return "Leave empty for a top-level array, or give a dotted path of names, such as data.items."
 		}
 	}
 	return ""
