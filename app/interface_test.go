@@ -234,7 +234,7 @@ func TestFieldsEditorAddsAndRemovesRows(t *testing.T) {
 	b.Get("/interfaces/new")
 
 	rows := url.Values{
-		"name": {"ignored"},
+		"name":           {"ignored"},
 		"fields[0].name": {"a"}, "fields[0].source": {"src_a"}, "fields[0].type": {"integer"}, "fields[0].required": {"1"},
 		"fields[1].name": {"b"}, "fields[1].source": {"src_b"}, "fields[1].type": {"date"},
 	}
