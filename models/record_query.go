@@ -26,6 +26,8 @@ type RecordFilter struct {
 	Value string
 	// Limit is the page size (default 50, at most 500).
 	Limit int
+	// Window is how many records a field search examines (default RecordSearchWindow).
+	Window int
 }
 
 // RecordPage is one page of records.
@@ -33,7 +35,7 @@ type RecordPage struct {
 	Records []Record
 	// Next continues the listing (Before of the next page); zero at the end.
 	Next uuid.UUID
-	// Window is true when a field search stopped after RecordSearchWindow
+	// Window is true when a field search stopped after Window
 	// records: Next then names where to continue, and older records may match.
 	Window bool
 }
@@ -47,6 +49,9 @@ const recordColumns = "id, account_id, flow_id, batch_id, batch_index, key, data
 func ListRecords(ctx context.Context, db *gorm.DB, accountID, flowID uuid.UUID, f RecordFilter) (*RecordPage, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
+	}
+	if f.Window <= 0 {
+		f.Window = RecordSearchWindow
 	}
 	db = db.WithContext(ctx)
 	page := &RecordPage{}
@@ -64,7 +69,7 @@ func ListRecords(ctx context.Context, db *gorm.DB, accountID, flowID uuid.UUID, 
 			) AS recent
 			WHERE data ->> ? = ?
 			ORDER BY id DESC LIMIT ?`,
-			flowID, accountID, before(f.Before), RecordSearchWindow, f.Field, f.Value, f.Limit+1).Scan(&page.Records).Error
+			flowID, accountID, before(f.Before), f.Window, f.Field, f.Value, f.Limit+1).Scan(&page.Records).Error
 	default:
 		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
 			flowID, accountID, before(f.Before), f.Limit+1).Scan(&page.Records).Error
@@ -84,7 +89,7 @@ func ListRecords(ctx context.Context, db *gorm.DB, accountID, flowID uuid.UUID, 
 		// were already limited to the account.
 		var edge []uuid.UUID
 		err := db.Raw("SELECT id FROM records WHERE flow_id = ? AND id < ? ORDER BY id DESC OFFSET ? LIMIT 2",
-			flowID, before(f.Before), RecordSearchWindow-1).Scan(&edge).Error
+			flowID, before(f.Before), f.Window-1).Scan(&edge).Error
 		if err != nil {
 			return nil, fmt.Errorf("finding the end of a record search: %w", err)
 		}
