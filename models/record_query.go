@@ -13,7 +13,7 @@ import (
 // would double the ingest engine's COPY time), so a search walks the flow's
 // records newest first and stops after this many, keeping every page fast;
 // the person continues with the older ones from where it stopped.
-const RecordSearchWindow = 100_000
+const RecordSearchWindow = 25_000
 
 // RecordFilter narrows and pages a flow's records.
 type RecordFilter struct {
@@ -62,14 +62,7 @@ func ListRecords(ctx context.Context, db *gorm.DB, accountID, flowID uuid.UUID, 
 		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND key = ?",
 			flowID, accountID, f.Key).Scan(&page.Records).Error
 	case f.Field != "":
-		err = db.Raw(`SELECT `+recordColumns+` FROM (
-				SELECT `+recordColumns+` FROM records
-				WHERE flow_id = ? AND account_id = ? AND id < ?
-				ORDER BY id DESC LIMIT ?
-			) AS recent
-			WHERE data ->> ? = ?
-			ORDER BY id DESC LIMIT ?`,
-			flowID, accountID, before(f.Before), f.Window, f.Field, f.Value, f.Limit+1).Scan(&page.Records).Error
+		return searchRecords(db, accountID, flowID, f)
 	default:
 		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
 			flowID, accountID, before(f.Before), f.Limit+1).Scan(&page.Records).Error
@@ -82,20 +75,42 @@ func ListRecords(ctx context.Context, db *gorm.DB, accountID, flowID uuid.UUID, 
 		page.Next = page.Records[f.Limit-1].ID
 		return page, nil
 	}
-	if f.Field != "" && f.Key == "" {
-		// Fewer matches than a page: either the flow ends within the window or
-		// the window ended first. The flow's ID alone (records_flow_id_idx,
-		// index only) suffices: flow IDs are unique, and the records above
-		// were already limited to the account.
-		var edge []uuid.UUID
-		err := db.Raw("SELECT id FROM records WHERE flow_id = ? AND id < ? ORDER BY id DESC OFFSET ? LIMIT 2",
-			flowID, before(f.Before), f.Window-1).Scan(&edge).Error
-		if err != nil {
-			return nil, fmt.Errorf("finding the end of a record search: %w", err)
-		}
-		if len(edge) == 2 {
-			page.Next, page.Window = edge[0], true
-		}
+	return page, nil
+}
+
+// searchRecords walks at most f.Window records, newest first, for those
+// whose field f.Field has the text f.Value. When fewer than a page match, a
+// second, index-only query tells whether older records remain beyond the
+// walk and where it stopped.
+func searchRecords(db *gorm.DB, accountID, flowID uuid.UUID, f RecordFilter) (*RecordPage, error) {
+	page := &RecordPage{}
+	err := db.Raw(`SELECT `+recordColumns+` FROM (
+			SELECT `+recordColumns+` FROM records
+			WHERE flow_id = ? AND account_id = ? AND id < ?
+			ORDER BY id DESC LIMIT ?
+		) AS recent
+		WHERE data ->> ? = ?
+		ORDER BY id DESC LIMIT ?`,
+		flowID, accountID, before(f.Before), f.Window, f.Field, f.Value, f.Limit+1).Scan(&page.Records).Error
+	if err != nil {
+		return nil, fmt.Errorf("searching records of flow %s: %w", flowID, err)
+	}
+	if len(page.Records) > f.Limit {
+		page.Records = page.Records[:f.Limit]
+		page.Next = page.Records[f.Limit-1].ID
+		return page, nil
+	}
+	// The flow's ID alone suffices here (records_flow_id_idx, index only):
+	// flow IDs are unique, and the walk above was limited to the account.
+	var edge []uuid.UUID
+	err = db.Raw("SELECT id FROM records WHERE flow_id = ? AND id < ? ORDER BY id DESC OFFSET ? LIMIT 2",
+		flowID, before(f.Before), f.Window-1).Scan(&edge).Error
+	if err != nil {
+		return nil, fmt.Errorf("finding the end of a record search: %w", err)
+	}
+	if len(edge) == 2 {
+		// edge[0] was the last record examined; edge[1] shows that more remain.
+		page.Next, page.Window = edge[0], true
 	}
 	return page, nil
 }
