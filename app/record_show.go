@@ -49,7 +49,7 @@ func (s *Server) recordShow(c *fiber.Ctx) error {
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			// Deleting a batch keeps its records.
-			v.BatchID, v.BatchName = "", ""
+			v.BatchID, v.BatchDeleted = "", true
 		case err != nil:
 			return err
 		default:
