@@ -33,6 +33,7 @@ type Client = river.Client[pgx.Tx]
 func NewClient(d Deps, workers int) (*Client, error) {
 	w := river.NewWorkers()
 	river.AddWorker(w, &SessionCleanupWorker{Pool: d.Pool})
+	river.AddWorker(w, &ProcessBatchWorker{Deps: d})
 
 	cfg := &river.Config{
 		Logger:  d.Log.With("component", "river"),
