@@ -6,8 +6,9 @@ import (
 	"unicode/utf8"
 )
 
-// MaxNameLength bounds the names of flows, interfaces and API keys.
-const MaxNameLength = 120
+// maxCatalogName bounds the names of flows, interfaces and API keys (the
+// schema's check constraints say the same).
+const maxCatalogName = 120
 
 // MaxDescriptionLength bounds descriptions.
 const MaxDescriptionLength = 2000
@@ -28,7 +29,7 @@ func CheckName(name string) string {
 	switch n := utf8.RuneCountInString(name); {
 	case strings.TrimSpace(name) == "":
 		return "Enter a name."
-	case n > MaxNameLength:
+	case n > maxCatalogName:
 		return "Use at most 120 characters."
 	case strings.ContainsFunc(name, isControl):
 		return "Remove control characters such as tabs and line breaks."
