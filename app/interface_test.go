@@ -269,3 +269,32 @@ func TestFieldsEditorAddsAndRemovesRows(t *testing.T) {
 	require.Contains(t, page.Body, `hx-post="/interfaces/fields-editor"`)
 	require.Contains(t, page.Body, `hx-vals='{"add":"1"}'`)
 }
+
+func TestInterfaceKeepsItsArchivedDefaultFlow(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t)
+	a := h.CreateAccount(t, "keepflow@example.com", true)
+	b := h.SignIn(t, a)
+	ctx := context.Background()
+	flows, err := models.ListFlows(ctx, h.DB, a.ID, false)
+	require.NoError(t, err)
+	flow := flows[0]
+	require.NoError(t, models.ArchiveFlow(ctx, h.DB, a.ID, flow.ID))
+	list, err := models.ListInterfaces(ctx, h.DB, a.ID, false)
+	require.NoError(t, err)
+	in := list[0]
+
+	edit := b.Get("/interfaces/" + in.ID.String() + "/edit")
+	require.Contains(t, edit.Body, `<option value="`+flow.ID.String()+`" selected>Contacts (archived)</option>`)
+	require.Contains(t, b.Get("/interfaces/"+in.ID.String()).Body, "archived")
+
+	// Saving other changes keeps the archived flow; a new interface cannot pick it.
+	f := interfaceForm(in.Name, flow.ID.String())
+	f.Set("fields[0].name", "external_id")
+	res := b.HTMX(http.MethodPost, "/interfaces/"+in.ID.String(), f)
+	require.Equal(t, http.StatusNoContent, res.StatusCode, res.Body)
+	f.Set("name", "Another")
+	res = b.HTMX(http.MethodPost, "/interfaces", f)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Contains(t, res.Body, "This flow is archived; choose another one.")
+}
