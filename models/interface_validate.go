@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -19,7 +20,7 @@ import (
 // MaxFields bounds an interface's field list.
 const MaxFields = 200
 
-// Scopes an interface may carry, in the order forms show them.
+// AllScopes lists the scopes an interface may carry, in the order forms show them.
 var AllScopes = []string{ScopeBatch, ScopeAPI, ScopeDesigner}
 
 // recordsPathSegment is one identifier of a JSON records_path ("data.items").
@@ -31,14 +32,7 @@ func (f Format) Valid() bool {
 }
 
 // Valid reports whether t is a known field type.
-func (t FieldType) Valid() bool {
-	for _, v := range FieldTypes {
-		if v == t {
-			return true
-		}
-	}
-	return false
-}
+func (t FieldType) Valid() bool { return slices.Contains(FieldTypes, t) }
 
 // Normalize trims the interface's text, drops duplicate scopes and resets
 // the options of the formats it does not use to their defaults, so that a
@@ -98,7 +92,7 @@ func (i *Interface) Check() map[string]string {
 		errs["format"] = "Choose JSON, XML or CSV."
 	}
 	for _, s := range i.Scopes {
-		if s != ScopeBatch && s != ScopeAPI && s != ScopeDesigner {
+		if !slices.Contains(AllScopes, s) {
 			errs["scopes"] = "Scopes are batch, api and designer."
 		}
 	}
