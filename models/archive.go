@@ -44,7 +44,9 @@ func ArchiveInterface(ctx context.Context, db *gorm.DB, accountID, id uuid.UUID)
 
 func archive(ctx context.Context, db *gorm.DB, model any, what, batchColumn string, accountID, id uuid.UUID) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// The row lock orders this check after any batch update that locked the row's key first.
+		// FOR UPDATE conflicts with the KEY SHARE lock that inserting or
+		// re-pointing a batch takes on this row (foreign key check): such a
+		// batch either commits before the count below, or waits for this archive.
 		var found int64
 		err := tx.Model(model).Clauses(clause.Locking{Strength: "UPDATE"}).
 			Where("account_id = ? AND id = ?", accountID, id).Select("1").Scan(&found).Error
