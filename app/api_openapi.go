@@ -24,7 +24,8 @@ type apiOperation struct {
 // apiOperations lists every /api/ route. A test checks it against the
 // registered routes: add an operation here with every new API route.
 func apiOperations() []apiOperation {
-	return batchAPIOperations
+	ops := append([]apiOperation(nil), batchAPIOperations...)
+	return append(ops, catalogAPIOperations...)
 }
 
 var batchDocRef = ref("Batch")
@@ -133,9 +134,10 @@ var batchAPIOperations = []apiOperation{
 }
 
 var queryParams = map[string]map[string]any{
-	"status": {"description": "Only batches in this status.", "schema": map[string]any{"type": "string", "enum": []string{"DRAFT", "READY", "PROCESSING", "FINISHED", "ERROR"}}},
-	"limit":  {"description": "Batches per page (1–200, default 50).", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
-	"cursor": {"description": "The next_cursor of the previous page.", "schema": map[string]any{"type": "string"}},
+	"archived": {"description": "true to include archived ones.", "schema": map[string]any{"type": "boolean", "default": false}},
+	"status":   {"description": "Only batches in this status.", "schema": map[string]any{"type": "string", "enum": []string{"DRAFT", "READY", "PROCESSING", "FINISHED", "ERROR"}}},
+	"limit":    {"description": "Batches per page (1–200, default 50).", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+	"cursor":   {"description": "The next_cursor of the previous page.", "schema": map[string]any{"type": "string"}},
 }
 
 var headerParams = map[string]map[string]any{
@@ -297,7 +299,7 @@ func (s *Server) openAPIDocument() map[string]any {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": apiSchemas,
+			"schemas": merge(apiSchemas, catalogSchemas),
 			"securitySchemes": map[string]any{
 				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
 				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},

@@ -1,11 +1,8 @@
 package pages
 
 import (
-	"strconv"
 	"strings"
 )
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // curlExamples are the copy-and-paste examples of the API page.
 func curlExamples(v APIDocsView) string {
