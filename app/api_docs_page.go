@@ -23,13 +23,12 @@ func (s *Server) apiDocsPage(c *fiber.Ctx) error {
 		V1Limit: upload.HumanBytes(s.cfg.V1MaxBytes), V2Limit: upload.HumanBytes(s.cfg.V2MaxBytes),
 		RateLimit: s.cfg.APIRateLimit,
 	}
-	for _, in := range list {
+	for i := range list {
+		in := &list[i]
+		e := s.endpoints(in)
 		row := pages.APIInterface{
 			ID: in.ID.String(), Name: in.Name, Format: string(in.Format), CanBatch: in.Scopes.Has(models.ScopeBatch),
-			V1URL: s.cfg.BaseURL + "/api/v1/interfaces/" + in.ID.String() + "/batch",
-		}
-		if in.Format != models.FormatXML {
-			row.V2URL = s.cfg.BaseURL + "/api/v2/interfaces/" + in.ID.String() + "/batch"
+			V1URL: e.V1URL, V2URL: e.V2URL,
 		}
 		if row.CanBatch && in.Format == models.FormatJSON && v.ExampleID == "<interface-id>" {
 			v.ExampleID = row.ID
