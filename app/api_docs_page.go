@@ -1,6 +1,8 @@
 package app
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/flowbatch/flowbatch/app/upload"
@@ -39,7 +41,9 @@ func (s *Server) apiDocsPage(c *fiber.Ctx) error {
 		v.Interfaces = append(v.Interfaces, row)
 	}
 	for _, op := range apiOperations() {
-		v.Endpoints = append(v.Endpoints, pages.APIEndpoint{Method: op.Method, Path: op.Path, Summary: op.Summary, Description: op.Description})
+		// Descriptions are CommonMark for OpenAPI tools; the page shows them as plain text.
+		desc := strings.ReplaceAll(op.Description, "`", "")
+		v.Endpoints = append(v.Endpoints, pages.APIEndpoint{Method: op.Method, Path: op.Path, Summary: op.Summary, Description: desc})
 	}
 	return renderComponent(c, pages.APIDocs(v))
 }
