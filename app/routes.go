@@ -17,6 +17,11 @@ func (s *Server) routes() {
 	// Machine API: API-key authentication, problem+json errors, no CSRF.
 	api := a.Group("/api/v1", s.requireAPIKey)
 	api.Get("/batches", s.apiBatchList)
+	api.Get("/files", s.apiFileList)
+	api.Post("/files", s.apiFileUpload)
+	api.Get("/files/:id", s.apiFileGet)
+	api.Get("/files/:id/content", s.apiFileContent)
+	api.Delete("/files/:id", s.apiFileDelete)
 
 	// Browser: sessions and CSRF on everything below.
 	web := a.Group("", s.loadSession, s.csrfMiddleware())
@@ -32,6 +37,14 @@ func (s *Server) routes() {
 	app.Get("/interfaces", s.interfacesPage)
 	app.Get("/flows", s.flowsPage)
 	app.Get("/files", s.filesPage)
+	app.Post("/files/upload", s.fileUpload)
+	app.Get("/files/:id", s.filePreview)
+	app.Get("/files/:id/download", s.fileDownload)
+	app.Post("/files/:id/rename", s.fileRename)
+	app.Post("/files/:id/move", s.fileMove)
+	app.Post("/files/:id/delete", s.fileDelete)
+	app.Post("/folders", s.folderCreate)
+	app.Post("/folders/delete", s.folderDelete)
 	app.Get("/api-keys", s.apiKeysPage)
 	app.Get("/api/docs", s.apiDocsPage)
 }
