@@ -32,12 +32,15 @@ func (s *Server) storeUploads(c *fiber.Ctx, folder string) ([]*models.File, erro
 	ctx, accountID := c.UserContext(), identity(c).AccountID
 	folder = strings.Trim(folder, "/")
 	if err := models.ValidateUserFolder(folder); err != nil {
+		upload.Abandon(c)
 		return nil, uploadRefused("", err.Error())
 	}
-	if ok, err := models.FolderExists(ctx, s.db, accountID, folder); err != nil {
+	if ok, err := models.FolderExists(ctx, s.db, accountID, folder); err != nil || !ok {
+		upload.Abandon(c)
+		if err == nil {
+			err = fmt.Errorf("uploading into %q: %w", folder, models.ErrNotFound)
+		}
 		return nil, err
-	} else if !ok {
-		return nil, fmt.Errorf("uploading into %q: %w", folder, models.ErrNotFound)
 	}
 	var files []*models.File
 	seen := map[string]bool{}

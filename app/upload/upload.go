@@ -26,6 +26,14 @@ func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("the upload is larger than %d bytes", e.Limit)
 }
 
+// maxEpilogue is how much text after the closing boundary Read skips.
+const maxEpilogue = 64 << 10
+
+// Abandon marks the request's body as not to be read: the connection closes
+// after the response, rather than reading the body as the next request.
+// Handlers that refuse an upload before calling Read use it.
+func Abandon(c *fiber.Ctx) { c.Context().SetConnectionClose() }
+
 // Part is one field or file of the form. Its Reader yields at most the
 // limit given to Read, then fails with *TooLargeError.
 type Part struct {
@@ -52,10 +60,22 @@ func Read(c *fiber.Ctx, maxBytes int64, fn func(p *Part) error) error {
 		// without it the body would have to be buffered, which Read refuses to do.
 		return errors.New("reading multipart body: the server does not stream request bodies")
 	}
+	// A body left half-read would be parsed as the connection's next
+	// request; unless it is read to its end, the connection closes.
+	drained := false
+	defer func() {
+		if !drained {
+			c.Context().SetConnectionClose()
+		}
+	}()
 	mr := multipart.NewReader(body, params["boundary"])
 	for {
 		p, err := mr.NextRawPart()
 		if errors.Is(err, io.EOF) {
+			// Read past the closing boundary: the epilogue, and the last
+			// chunk of a chunked body, which ends the request.
+			_, err := io.CopyN(io.Discard, body, maxEpilogue)
+			drained = errors.Is(err, io.EOF)
 			return nil
 		}
 		if err != nil {
