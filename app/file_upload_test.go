@@ -60,6 +60,47 @@ func TestUploadStreamsWithBoundedMemory(t *testing.T) {
 		pw.CloseWithError(err)
 	}()
 
+	var res *apptest.Response
+	growth := heapGrowthDuring(func() {
+		res = h.API(t, key, http.MethodPost, "/api/v1/files", pr, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	})
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
+
+	var created struct {
+		Data []struct {
+			ID     string
+			Size   int64
+			SHA256 string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(res.Body), &created))
+	require.EqualValues(t, size, created.Data[0].Size)
+	require.Equal(t, hex.EncodeToString(hash.Sum(nil)), created.Data[0].SHA256)
+	t.Logf("heap growth during a %d MB upload: %.1f MB", size>>20, float64(growth)/(1<<20))
+	require.Less(t, growth, int64(32<<20), "the upload is streamed, not buffered")
+
+	// Download it back, streamed as well, and compare.
+	req, err := http.NewRequest(http.MethodGet, h.URL+"/api/v1/files/"+created.Data[0].ID+"/content", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	back := sha256.New()
+	var n int64
+	growth = heapGrowthDuring(func() {
+		dl, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer dl.Body.Close()
+		n, err = io.Copy(back, dl.Body)
+		require.NoError(t, err)
+	})
+	require.EqualValues(t, size, n)
+	require.Equal(t, created.Data[0].SHA256, hex.EncodeToString(back.Sum(nil)))
+	t.Logf("heap growth during a %d MB download: %.1f MB", size>>20, float64(growth)/(1<<20))
+	require.Less(t, growth, int64(32<<20), "the download is streamed, not buffered")
+}
+
+// heapGrowthDuring runs fn and returns how far the heap grew above its
+// level before fn, sampled every 5 ms.
+func heapGrowthDuring(fn func()) int64 {
 	runtime.GC()
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
@@ -73,7 +114,7 @@ func TestUploadStreamsWithBoundedMemory(t *testing.T) {
 			select {
 			case <-stop:
 				return
-			case <-time.After(10 * time.Millisecond):
+			case <-time.After(5 * time.Millisecond):
 				runtime.ReadMemStats(&m)
 				if m.HeapAlloc > peak.Load() {
 					peak.Store(m.HeapAlloc)
@@ -81,38 +122,10 @@ func TestUploadStreamsWithBoundedMemory(t *testing.T) {
 			}
 		}
 	}()
-	res := h.API(t, key, http.MethodPost, "/api/v1/files", pr, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	fn()
 	close(stop)
 	<-sampled
-	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
-
-	var created struct {
-		Data []struct {
-			ID     string
-			Size   int64
-			SHA256 string
-		}
-	}
-	require.NoError(t, json.Unmarshal([]byte(res.Body), &created))
-	require.EqualValues(t, size, created.Data[0].Size)
-	require.Equal(t, hex.EncodeToString(hash.Sum(nil)), created.Data[0].SHA256)
-	growth := int64(peak.Load()) - int64(base.HeapAlloc)
-	t.Logf("heap before %d MB, peak during upload %d MB (growth %d MB) for a %d MB upload",
-		base.HeapAlloc>>20, peak.Load()>>20, growth>>20, size>>20)
-	require.Less(t, growth, int64(32<<20), "the upload is streamed, not buffered")
-
-	// Download it back, streamed as well, and compare.
-	req, err := http.NewRequest(http.MethodGet, h.URL+"/api/v1/files/"+created.Data[0].ID+"/content", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+key)
-	dl, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer dl.Body.Close()
-	back := sha256.New()
-	n, err := io.Copy(back, dl.Body)
-	require.NoError(t, err)
-	require.EqualValues(t, size, n)
-	require.Equal(t, created.Data[0].SHA256, hex.EncodeToString(back.Sum(nil)))
+	return int64(peak.Load()) - int64(base.HeapAlloc)
 }
 
 func TestUploadLimitAndBrowserUpload(t *testing.T) {
