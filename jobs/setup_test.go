@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -48,7 +49,7 @@ func setup(t testing.TB) *testBundle {
 	store, err := storage.Open(ctx, storeURL)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
-	deps := jobs.Deps{Pool: tdb.Pool, DB: gdb, Store: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	deps := jobs.Deps{Pool: tdb.Pool, DB: gdb, Store: store, Log: testLogger()}
 	client, err := jobs.NewClient(deps, 0)
 	require.NoError(t, err)
 
@@ -273,4 +274,12 @@ func (tb *testBundle) results(t testing.TB, b *models.Batch) []*uuid.UUID {
 		}
 	}
 	return ids
+}
+
+// testLogger discards logs unless FLOWBATCH_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("FLOWBATCH_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
