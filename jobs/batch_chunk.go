@@ -110,33 +110,77 @@ func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, canc
 		}
 	}
 
+	// One goroutine reads and maps the next chunk while this one inserts
+	// the current: the two chunks' buffers take turns.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	free, full := make(chan *chunk, 2), make(chan *chunk, 1)
+	free <- new(chunk)
+	free <- new(chunk)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(full)
+		readErr <- r.readChunks(readCtx, rd, m, free, full)
+	}()
+
+	limit := r.batch.TotalCount
+	for c := range full {
+		cancelled, err = r.commitChunk(ctx, conn.Conn(), c)
+		if err != nil || cancelled {
+			break
+		}
+		free <- c
+		if r.batch.ProcessedCount < limit && time.Since(sliceStart) > sliceBudget {
+			break
+		}
+	}
+	stopReading()
+	for range full { // let the reader see the stop
+	}
+	if rerr := <-readErr; err == nil && !errors.Is(rerr, context.Canceled) {
+		err = rerr
+	}
+	if err != nil || cancelled {
+		return false, cancelled, err
+	}
+	return r.batch.ProcessedCount >= limit, false, nil
+}
+
+// readChunks fills chunks taken from free with the records from the batch's
+// processed count on and passes them to full, until the batch's total.
+func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.Mapper, free <-chan *chunk, full chan<- *chunk) error {
 	limit := r.batch.TotalCount
 	size := cmp.Or(r.ChunkSize, DefaultChunkSize)
-	var c chunk
-	for next := r.batch.ProcessedCount; next < limit; next += int64(c.n) {
+	for next := r.batch.ProcessedCount; next < limit; {
+		var c *chunk
+		select {
+		case c = <-free:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		c.reset(next)
 		for c.start+int64(c.n) < limit && c.n < size {
 			rec, err := rd.Next()
 			var perr *ingest.PayloadError
 			switch {
 			case errors.Is(err, io.EOF), errors.As(err, &perr):
-				return false, false, permanent("the input changed after it was validated")
+				return permanent("the input changed after it was validated")
 			case err != nil:
-				return false, false, fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
+				return fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
 			}
 			if int64(rec.Index) < c.start {
 				continue // done by an earlier attempt
 			}
 			c.add(m, rec)
 		}
-		if cancelled, err = r.commitChunk(ctx, conn.Conn(), &c); err != nil || cancelled {
-			return false, cancelled, err
-		}
-		if time.Since(sliceStart) > sliceBudget && next+int64(c.n) < limit {
-			return false, false, nil
+		next += int64(c.n)
+		select {
+		case full <- c:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
-	return true, false, nil
+	return nil
 }
 
 // commitChunk inserts the chunk's records, writes its segment of results and

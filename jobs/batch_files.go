@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -167,6 +168,8 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 	}
 
 	var files []*resultFile
+	filesStart := time.Now()
+	defer func() { r.Log.Debug("wrote batch files", "batch_id", b.ID, "duration", time.Since(filesStart)) }()
 	if o.payload == nil {
 		files, err = r.assemble(ctx, batchLine)
 	} else {

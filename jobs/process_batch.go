@@ -133,10 +133,12 @@ func (w *ProcessBatchWorker) work(ctx context.Context, job *river.Job[ProcessBat
 		return err
 	}
 	if b.TotalCount == 0 {
+		validateStart := time.Now()
 		total, perr, err := run.validate(ctx)
 		if err != nil {
 			return err
 		}
+		w.Log.Debug("validated batch input", "batch_id", b.ID, "records", total, "duration", time.Since(validateStart))
 		if perr != nil {
 			return run.finish(ctx, outcome{payload: perr})
 		}
@@ -147,10 +149,12 @@ func (w *ProcessBatchWorker) work(ctx context.Context, job *river.Job[ProcessBat
 	if b.CancelRequestedAt != nil {
 		return run.finish(ctx, outcome{cancelled: true})
 	}
+	insertStart := time.Now()
 	done, cancelled, err := run.insert(ctx, sliceStart)
 	if err != nil {
 		return err
 	}
+	w.Log.Debug("inserted batch records", "batch_id", b.ID, "processed", run.batch.ProcessedCount, "duration", time.Since(insertStart))
 	switch {
 	case cancelled:
 		return run.finish(ctx, outcome{cancelled: true})

@@ -24,7 +24,7 @@ var (
 )
 
 // flowbatchBinary builds cmd/flowbatch once per test run.
-func flowbatchBinary(t *testing.T) string {
+func flowbatchBinary(t testing.TB) string {
 	t.Helper()
 	binaryOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "flowbatch-bin-")
@@ -44,7 +44,7 @@ func flowbatchBinary(t *testing.T) string {
 }
 
 // startWorkerProcess runs `flowbatch worker` on the bundle's database and storage.
-func (tb *testBundle) startWorkerProcess(t *testing.T) *exec.Cmd {
+func (tb *testBundle) startWorkerProcess(t testing.TB) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(flowbatchBinary(t), "worker", "--workers", "1")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+tb.db.URL, "FLOWBATCH_STORAGE_URL="+tb.storeURL, "FLOWBATCH_LOG_LEVEL=warn")
