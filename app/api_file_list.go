@@ -12,7 +12,7 @@ import (
 // a page of the folder, sub-folders first, as in the file manager.
 func (s *Server) apiFileList(c *fiber.Ctx) error {
 	q := folderQuery(c, c.QueryInt("per_page", 100))
-	if err := models.ValidateFolderPath(q.Folder); err != nil {
+	if models.ValidateFolderPath(q.Folder) != "" {
 		return fmt.Errorf("listing %q: %w", q.Folder, models.ErrNotFound)
 	}
 	l, err := models.ListFolder(c.UserContext(), s.db, identity(c).AccountID, q)

@@ -20,7 +20,7 @@ const filesPerPage = 50
 // sub-folders and files. htmx sorting and paging get the list alone.
 func (s *Server) filesPage(c *fiber.Ctx) error {
 	q := folderQuery(c, filesPerPage)
-	if err := models.ValidateFolderPath(q.Folder); err != nil {
+	if models.ValidateFolderPath(q.Folder) != "" {
 		return fmt.Errorf("listing %q: %w", q.Folder, models.ErrNotFound)
 	}
 	v, err := s.filesView(c, q)

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"mime"
 	"path"
@@ -31,9 +30,9 @@ func (s *Server) fileUpload(c *fiber.Ctx) error {
 func (s *Server) storeUploads(c *fiber.Ctx, folder string) ([]*models.File, error) {
 	ctx, accountID := c.UserContext(), identity(c).AccountID
 	folder = strings.Trim(folder, "/")
-	if err := models.ValidateUserFolder(folder); err != nil {
+	if msg := models.ValidateUserFolder(folder); msg != "" {
 		upload.Abandon(c)
-		return nil, uploadRefused("", err.Error())
+		return nil, uploadRefused("", msg)
 	}
 	if ok, err := models.FolderExists(ctx, s.db, accountID, folder); err != nil || !ok {
 		upload.Abandon(c)
@@ -44,26 +43,28 @@ func (s *Server) storeUploads(c *fiber.Ctx, folder string) ([]*models.File, erro
 	}
 	var files []*models.File
 	seen := map[string]bool{}
-	err := upload.Read(c, s.cfg.V2MaxBytes, func(p *upload.Part) error {
+	err := upload.Read(c, upload.Options{MaxBytes: s.cfg.V2MaxBytes}, func(p *upload.Part) error {
 		if !p.IsFile() {
 			return nil
 		}
-		if err := models.CheckNewFile(ctx, s.db, accountID, folder, p.FileName); err != nil {
+		// The name as sent: a hostile one is refused, not quietly reduced.
+		name := p.RawFileName
+		if err := models.CheckNewFile(ctx, s.db, accountID, folder, name); err != nil {
 			if msg, ok := fieldMessage(err); ok {
-				return uploadRefused(p.FileName, msg)
+				return uploadRefused(name, msg)
 			}
 			return err
 		}
-		if seen[p.FileName] {
-			return uploadRefused(p.FileName, "This upload holds two files of this name.")
+		if seen[name] {
+			return uploadRefused(name, "This upload holds two files of this name.")
 		}
-		seen[p.FileName] = true
-		ctype := uploadType(p.FileName, p.ContentType)
+		seen[name] = true
+		ctype := uploadType(name, p.ContentType)
 		obj, err := s.store.Put(ctx, p, ctype)
 		if err != nil {
 			return err
 		}
-		files = append(files, &models.File{AccountID: accountID, Folder: folder, Name: p.FileName, Size: obj.Size,
+		files = append(files, &models.File{AccountID: accountID, Folder: folder, Name: name, Size: obj.Size,
 			ContentType: ctype, SHA256: obj.SHA256, StorageKey: obj.Key})
 		return nil
 	})
@@ -92,23 +93,13 @@ func uploadRefused(name, msg string) *HTTPError {
 		Fields: map[string]string{"file": detail}}
 }
 
-// uploadError turns what went wrong in an upload into the answer the client sees.
+// uploadError turns what went wrong in an upload into the answer the client
+// sees; refusals from package upload (*upload.Error) are mapped by the error handler.
 func (s *Server) uploadError(err error) error {
-	var tooLarge *upload.TooLargeError
-	var invalid *models.ValidationError
-	switch {
-	case errors.Is(err, upload.ErrNotMultipart):
-		return &HTTPError{Status: fiber.StatusUnsupportedMediaType, Title: "Unsupported Media Type",
-			Detail: "Send files as multipart/form-data, one part per file.", Err: err}
-	case errors.As(err, &tooLarge):
-		return &HTTPError{Status: fiber.StatusRequestEntityTooLarge, Title: "File too large",
-			Detail: fmt.Sprintf("A file is larger than the limit of %s.", humanSize(tooLarge.Limit)), Err: err}
-	case errors.As(err, &invalid):
-		if msg, ok := fieldMessage(err); ok {
-			he := uploadRefused("", msg)
-			he.Err = err
-			return he
-		}
+	if msg, ok := fieldMessage(err); ok {
+		he := uploadRefused("", msg)
+		he.Err = err
+		return he
 	}
 	return err
 }

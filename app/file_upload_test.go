@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -166,4 +168,37 @@ func TestUploadLimitAndBrowserUpload(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, again.StatusCode)
 	require.Contains(t, again.Body, "already exists in this folder")
 	require.Equal(t, "#flash", again.Header.Get("HX-Retarget"))
+}
+
+// TestChunkedUploadKeepsTheConnectionUsable sends a chunked upload and then
+// a second request on the same connection: the end of the chunked body must
+// not be read as the next request.
+func TestChunkedUploadKeepsTheConnectionUsable(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t)
+	a := h.CreateAccount(t, "chunked@example.com", false)
+	key := h.APIKey(t, a)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+
+	body, ctype := multipartBody(t, [][2]string{{"chunked.csv", "a\n1\n"}})
+	req, err := http.NewRequest(http.MethodPost, h.URL+"/api/v1/files", io.MultiReader(body)) // unknown length: chunked
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Authorization", "Bearer "+key)
+	require.NoError(t, req.Write(conn))
+	res, err := http.ReadResponse(r, req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, res.Body)
+	require.Equal(t, http.StatusCreated, res.StatusCode)
+	require.Empty(t, res.Header.Get("Connection"))
+
+	next, err := http.NewRequest(http.MethodGet, h.URL+"/healthz", nil)
+	require.NoError(t, err)
+	require.NoError(t, next.Write(conn))
+	res, err = http.ReadResponse(r, next)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, res.StatusCode, "the second request on the connection is answered")
 }

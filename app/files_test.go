@@ -248,7 +248,7 @@ func TestUploadRenameMoveDelete(t *testing.T) {
 		{"samples", [][2]string{{strings.Repeat("n", 121), "x"}}, http.StatusUnprocessableEntity, "at most 120"},
 		{"batch", [][2]string{{"mine.csv", "x"}}, http.StatusUnprocessableEntity, "belongs to batches"},
 		{"nowhere", [][2]string{{"x.csv", "x"}}, http.StatusNotFound, ""},
-		{"samples", nil, http.StatusUnprocessableEntity, "at least one file"},
+		{"samples", nil, http.StatusBadRequest, "no parts"},
 	}
 	for _, r := range refusals {
 		body, ctype := multipartBody(t, r.files)
@@ -273,7 +273,7 @@ func TestUploadRenameMoveDelete(t *testing.T) {
 	plain := br.PostForm("/files/"+one+"/rename", url.Values{"name": {"a/b"}})
 	require.Equal(t, http.StatusUnprocessableEntity, plain.StatusCode)
 	require.Contains(t, plain.Body, "<html")
-	require.Contains(t, plain.Body, "A name cannot contain / or")
+	require.Contains(t, plain.Body, "Names cannot contain / or")
 	ok := br.HTMX(http.MethodPost, "/files/"+one+"/rename", url.Values{"name": {"renamed.csv"}})
 	require.Equal(t, http.StatusNoContent, ok.StatusCode)
 	require.Equal(t, "/files/"+one, ok.Header.Get("HX-Redirect"))

@@ -19,7 +19,7 @@ import (
 func (s *Server) folderDelete(c *fiber.Ctx) error {
 	ctx, accountID := c.UserContext(), identity(c).AccountID
 	folder := strings.Trim(c.FormValue("folder"), "/")
-	if err := models.ValidateFolderPath(folder); err != nil {
+	if models.ValidateFolderPath(folder) != "" {
 		return fmt.Errorf("deleting folder %q: %w", folder, models.ErrNotFound)
 	}
 	confirmed, _ := strconv.ParseInt(c.FormValue("confirm_files"), 10, 64)

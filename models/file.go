@@ -348,11 +348,11 @@ func NameTaken(ctx context.Context, db *gorm.DB, accountID uuid.UUID, folder, na
 // CheckNewFile validates the name and folder of a file a person adds, and
 // that the name is free: a *ValidationError on "name" or "folder" otherwise.
 func CheckNewFile(ctx context.Context, db *gorm.DB, accountID uuid.UUID, folder, name string) error {
-	if err := ValidateUserFolder(folder); err != nil {
-		return &ValidationError{Fields: map[string]string{"folder": err.Error()}}
+	if msg := ValidateUserFolder(folder); msg != "" {
+		return &ValidationError{Fields: map[string]string{"folder": msg}}
 	}
-	if err := ValidateFileName(name); err != nil {
-		return &ValidationError{Fields: map[string]string{"name": err.Error()}}
+	if msg := ValidateFileName(name); msg != "" {
+		return &ValidationError{Fields: map[string]string{"name": msg}}
 	}
 	ok, err := FolderExists(ctx, db, accountID, folder)
 	if err != nil {
@@ -467,8 +467,8 @@ func CreateFolder(ctx context.Context, db *gorm.DB, accountID uuid.UUID, parent,
 		return "", err
 	}
 	path := JoinFolder(parent, name)
-	if err := ValidateUserFolder(path); err != nil {
-		return "", &ValidationError{Fields: map[string]string{"name": err.Error()}}
+	if msg := ValidateUserFolder(path); msg != "" {
+		return "", &ValidationError{Fields: map[string]string{"name": msg}}
 	}
 	err := db.WithContext(ctx).Exec("INSERT INTO folders (account_id, path) VALUES (?, ?)", accountID, path).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {

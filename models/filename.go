@@ -1,53 +1,44 @@
 package models
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// MaxNameLength is the longest file or folder name, in characters.
+// MaxNameLength is the longest file, folder or custom batch file name, in characters.
 const MaxNameLength = 120
 
 // MaxFolderDepth is how many folders deep a path may go.
 const MaxFolderDepth = 8
 
-// NameError explains why a file or folder name is refused. Its message is
-// written for the person who typed the name and may be shown as it is.
-type NameError struct {
-	Message string
-}
-
-func (e *NameError) Error() string { return e.Message }
-
-// ValidateFileName checks a file or folder name: 1 to 120 characters, no
-// leading or trailing spaces, no '/', '\' or "..", no control characters
-// (bidirectional overrides included, since they disguise names). The batch
-// wizard's custom input and output names use the same rules.
-func ValidateFileName(name string) error {
-	refuse := func(msg string) error { return &NameError{Message: msg} }
+// ValidateFileName checks a name given to a file or folder (or a batch's
+// custom input and output file names) and returns the message to show, or "".
+// A name is 1 to 120 characters of UTF-8 without leading or trailing spaces,
+// '/', '\', "..", or control characters (bidirectional overrides included,
+// since they disguise names).
+func ValidateFileName(name string) string {
 	switch {
 	case name == "":
-		return refuse("Enter a name.")
-	case !utf8.ValidString(name):
-		return refuse("The name is not valid text (UTF-8).")
+		return "Enter a name."
 	case utf8.RuneCountInString(name) > MaxNameLength:
-		return refuse(fmt.Sprintf("Use at most %d characters.", MaxNameLength))
+		return "Use at most 120 characters."
+	case !utf8.ValidString(name):
+		return "Use valid UTF-8 text."
 	case strings.TrimSpace(name) != name:
-		return refuse("Remove the spaces at the start or end of the name.")
+		return "Remove the spaces at the start or end."
 	case strings.ContainsAny(name, `/\`):
-		return refuse(`A name cannot contain / or \.`)
+		return "Names cannot contain / or \\."
 	case name == "." || strings.Contains(name, ".."):
-		return refuse(`A name cannot be "." or contain "..".`)
+		return "Names cannot contain \"..\"."
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) || isBidiControl(r) {
-			return refuse("A name cannot contain control characters.")
+			return "Names cannot contain control characters."
 		}
 	}
-	return nil
+	return ""
 }
 
 // isBidiControl reports the invisible characters that reorder text, which
@@ -56,22 +47,23 @@ func isBidiControl(r rune) bool {
 	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C
 }
 
-// ValidateFolderPath checks a folder path: "" is the root, otherwise up to
-// MaxFolderDepth names joined by '/', each following ValidateFileName.
-func ValidateFolderPath(path string) error {
+// ValidateFolderPath checks a folder path and returns the message to show,
+// or "": "" is the root, otherwise up to MaxFolderDepth names joined by '/',
+// each following ValidateFileName.
+func ValidateFolderPath(path string) string {
 	if path == "" {
-		return nil
+		return ""
 	}
 	parts := strings.Split(path, "/")
 	if len(parts) > MaxFolderDepth {
-		return &NameError{Message: fmt.Sprintf("Folders go at most %d levels deep.", MaxFolderDepth)}
+		return fmt.Sprintf("Folders go at most %d levels deep.", MaxFolderDepth)
 	}
 	for _, p := range parts {
-		if err := ValidateFileName(p); err != nil {
-			return err
+		if msg := ValidateFileName(p); msg != "" {
+			return msg
 		}
 	}
-	return nil
+	return ""
 }
 
 // IsBatchFolder reports whether path is batch/ or inside it: folders owned
@@ -80,19 +72,16 @@ func IsBatchFolder(path string) bool {
 	return path == BatchFolder || strings.HasPrefix(path, BatchFolder+"/")
 }
 
-// errBatchFolder is the reason given when a person tries to put something in batch/.
-var errBatchFolder = &NameError{Message: "The batch folder belongs to batches: choose one of your own folders."}
-
-// ValidateUserFolder checks a path a person may put files or folders into:
-// a valid path outside batch/.
-func ValidateUserFolder(path string) error {
-	if err := ValidateFolderPath(path); err != nil {
-		return err
+// ValidateUserFolder checks a path a person may put files or folders into
+// (a valid path outside batch/) and returns the message to show, or "".
+func ValidateUserFolder(path string) string {
+	if msg := ValidateFolderPath(path); msg != "" {
+		return msg
 	}
 	if IsBatchFolder(path) {
-		return errBatchFolder
+		return "The batch folder belongs to batches: choose one of your own folders."
 	}
-	return nil
+	return ""
 }
 
 // JoinFolder returns the path of name inside folder.
@@ -110,11 +99,4 @@ func ParentFolder(path string) (parent, name string) {
 		return "", path
 	}
 	return path[:i], path[i+1:]
-}
-
-// IsNameError reports whether err is a refused name, and returns it.
-func IsNameError(err error) (*NameError, bool) {
-	var ne *NameError
-	ok := errors.As(err, &ne)
-	return ne, ok
 }

@@ -1,120 +1,124 @@
-// Package upload reads multipart/form-data request bodies as a stream, one
-// part at a time, so that uploads of any size use bounded memory. It never
-// buffers a whole body: Fiber runs with StreamRequestBody and does not
-// pre-parse multipart forms.
+// Package upload reads request bodies as streams, so that a 1 GiB upload
+// costs a buffer, not a gigabyte: raw bodies (optionally gzip-encoded) and
+// multipart/form-data parts, each limited in size, with errors that say
+// which limit was hit. Fiber must run with StreamRequestBody and
+// DisablePreParseMultipartForm for this to hold.
 package upload
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/http"
+	"path"
+	"strings"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 )
 
-// ErrNotMultipart reports a request whose body is not multipart/form-data.
-var ErrNotMultipart = errors.New("the request body is not multipart/form-data")
-
-// TooLargeError reports a part longer than the limit given to Read.
-type TooLargeError struct {
-	Limit int64
+// Error is a refused upload: Status is the HTTP status and Detail the
+// sentence to show.
+type Error struct {
+	Status int
+	Detail string
+	Err    error
 }
 
-func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("the upload is larger than %d bytes", e.Limit)
-}
-
-// maxEpilogue is how much text after the closing boundary Read skips.
-const maxEpilogue = 64 << 10
-
-// Abandon marks the request's body as not to be read: the connection closes
-// after the response, rather than reading the body as the next request.
-// Handlers that refuse an upload before calling Read use it.
-func Abandon(c *fiber.Ctx) { c.Context().SetConnectionClose() }
-
-// Part is one field or file of the form. Its Reader yields at most the
-// limit given to Read, then fails with *TooLargeError.
-type Part struct {
-	FormName    string
-	FileName    string
-	ContentType string
-	io.Reader
-}
-
-// IsFile reports whether the part carries a file (it has a file name).
-func (p *Part) IsFile() bool { return p.FileName != "" }
-
-// Read calls fn for each part of the request's multipart body, in order.
-// Each part must be consumed (or abandoned) by fn before the next is read;
-// an error from fn stops the reading and is returned as it is.
-func Read(c *fiber.Ctx, maxBytes int64, fn func(p *Part) error) error {
-	mediaType, params, err := mime.ParseMediaType(string(c.Request().Header.ContentType()))
-	if err != nil || mediaType != fiber.MIMEMultipartForm || params["boundary"] == "" {
-		return ErrNotMultipart
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Detail + ": " + e.Err.Error()
 	}
-	body := c.Context().RequestBodyStream()
-	if body == nil {
-		// The app runs with StreamRequestBody, which always sets a stream;
-		// without it the body would have to be buffered, which Read refuses to do.
-		return errors.New("reading multipart body: the server does not stream request bodies")
-	}
-	// A body left half-read would be parsed as the connection's next
-	// request; unless it is read to its end, the connection closes.
-	drained := false
-	defer func() {
-		if !drained {
-			c.Context().SetConnectionClose()
-		}
-	}()
-	mr := multipart.NewReader(body, params["boundary"])
-	for {
-		p, err := mr.NextRawPart()
-		if errors.Is(err, io.EOF) {
-			// Read past the closing boundary: the epilogue, and the last
-			// chunk of a chunked body, which ends the request.
-			_, err := io.CopyN(io.Discard, body, maxEpilogue)
-			drained = errors.Is(err, io.EOF)
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading multipart body: %w", err)
-		}
-		part := &Part{
-			FormName:    p.FormName(),
-			FileName:    fileName(p),
-			ContentType: p.Header.Get("Content-Type"),
-			Reader:      &limitedReader{r: p, left: maxBytes, limit: maxBytes},
-		}
-		err = fn(part)
-		_ = p.Close()
-		if err != nil {
-			return err
-		}
-	}
+	return e.Detail
 }
 
-// fileName is the part's file name exactly as the client sent it: a name
-// with a directory in it is refused by the caller's name rules rather than
-// silently shortened.
-func fileName(p *multipart.Part) string {
-	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+func (e *Error) Unwrap() error { return e.Err }
+
+// Options are the limits of one upload.
+type Options struct {
+	// MaxBytes caps the (decompressed) bytes of the body, or of each file part.
+	MaxBytes int64
+	// MaxParts caps the number of multipart parts (default 100).
+	MaxParts int
+	// MaxFieldBytes caps each non-file part (default 64 KiB).
+	MaxFieldBytes int64
+	// Gzip accepts `Content-Encoding: gzip`; the limits apply to the decompressed bytes.
+	Gzip bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxParts <= 0 {
+		o.MaxParts = 100
+	}
+	if o.MaxFieldBytes <= 0 {
+		o.MaxFieldBytes = 64 << 10
+	}
+	return o
+}
+
+// TooLarge is the error for a body or file over its limit.
+func TooLarge(limit int64) *Error {
+	return &Error{Status: http.StatusRequestEntityTooLarge, Detail: "The upload is larger than the limit of " + HumanBytes(limit) + "."}
+}
+
+// Body returns the request body as a stream limited to opts.MaxBytes, decoded
+// when it is gzip-encoded.
+func Body(c *fiber.Ctx, opts Options) (io.Reader, error) {
+	opts = opts.withDefaults()
+	if n := int64(c.Request().Header.ContentLength()); n > opts.MaxBytes && !isGzip(c) {
+		return nil, TooLarge(opts.MaxBytes)
+	}
+	r, err := decoded(c, opts)
 	if err != nil {
-		return ""
+		return nil, err
 	}
-	return params["filename"]
+	return &limitReader{r: r, left: opts.MaxBytes, limit: opts.MaxBytes}, nil
 }
 
-// limitedReader fails with *TooLargeError once more than limit bytes are read.
-type limitedReader struct {
-	r           io.Reader
-	left, limit int64
+func isGzip(c *fiber.Ctx) bool {
+	return strings.EqualFold(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)), "gzip")
 }
 
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		return 0, &TooLargeError{Limit: l.limit}
+// decoded is the body stream after Content-Encoding.
+func decoded(c *fiber.Ctx, opts Options) (io.Reader, error) {
+	var raw io.Reader
+	if s := c.Context().RequestBodyStream(); s != nil {
+		raw = s
+	} else {
+		raw = bytes.NewReader(c.Body())
+	}
+	switch enc := strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))); enc {
+	case "", "identity":
+		return raw, nil
+	case "gzip":
+		if !opts.Gzip {
+			return nil, &Error{Status: http.StatusUnsupportedMediaType, Detail: "Content-Encoding gzip is not accepted here."}
+		}
+		zr, err := gzip.NewReader(raw)
+		if err != nil {
+			return nil, &Error{Status: http.StatusBadRequest, Detail: "The body is not valid gzip.", Err: err}
+		}
+		return zr, nil
+	default:
+		return nil, &Error{Status: http.StatusUnsupportedMediaType, Detail: fmt.Sprintf("Content-Encoding %q is not supported; send the body as is or gzip-encoded.", enc)}
+	}
+}
+
+// limitReader fails with a 413 Error once more than limit bytes are read.
+type limitReader struct {
+	r     io.Reader
+	left  int64
+	limit int64
+	err   error
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
 	}
 	if int64(len(p)) > l.left+1 {
 		p = p[:l.left+1]
@@ -122,7 +126,168 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
 	if l.left < 0 {
-		return n - 1, &TooLargeError{Limit: l.limit}
+		l.err = TooLarge(l.limit)
+		return 0, l.err
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		var ue *Error
+		if !errors.As(err, &ue) {
+			err = &Error{Status: http.StatusBadRequest, Detail: "The upload was interrupted before it was complete.", Err: err}
+		}
+		l.err = err
 	}
 	return n, err
+}
+
+// Part is one part of a multipart body. A file part streams its content
+// through Read; a field part's value is available from Value.
+type Part struct {
+	FormName string
+	FileName string // sanitised base name; "" for a field part
+	// RawFileName is the file name exactly as the client sent it, for callers
+	// that refuse a name with a directory or control characters in it rather
+	// than reduce it. Never a storage path.
+	RawFileName string
+	ContentType string
+	r           io.Reader
+}
+
+// Read streams the part's content.
+func (p *Part) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// IsFile reports whether the part carries a file (it has a filename).
+func (p *Part) IsFile() bool { return p.FileName != "" }
+
+// Value reads a field part's value (at most MaxFieldBytes).
+func (p *Part) Value() (string, error) {
+	b, err := io.ReadAll(p.r)
+	return string(b), err
+}
+
+// Read walks the parts of a multipart/form-data body in order, calling fn for
+// each. fn must consume or ignore the part before returning; parts are never
+// buffered whole.
+func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
+	opts = opts.withDefaults()
+	mediaType, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || mediaType != fiber.MIMEMultipartForm || params["boundary"] == "" {
+		return &Error{Status: http.StatusUnsupportedMediaType, Detail: "Send the file as multipart/form-data."}
+	}
+	body, err := decoded(c, opts)
+	if err != nil {
+		return err
+	}
+	// The whole multipart stream may carry at most the file limit plus room
+	// for the other parts' headers and fields.
+	overhead := int64(opts.MaxParts) * (opts.MaxFieldBytes + 4096)
+	total := &limitReader{r: body, left: opts.MaxBytes + overhead, limit: opts.MaxBytes}
+	// A body left half-read would be parsed as the connection's next request
+	// (the closing chunk of a chunked body, or the rest of a refused upload):
+	// unless Read reaches the body's end, the connection closes after the answer.
+	drained := false
+	defer func() {
+		if !drained {
+			Abandon(c)
+		}
+	}()
+	mr := multipart.NewReader(total, params["boundary"])
+	for parts := 0; ; parts++ {
+		raw, err := mr.NextRawPart()
+		if errors.Is(err, io.EOF) {
+			if parts == 0 {
+				return &Error{Status: http.StatusBadRequest, Detail: "The multipart body has no parts."}
+			}
+			// Skip the epilogue and read the end of a chunked body.
+			_, err := io.CopyN(io.Discard, total, maxEpilogue)
+			drained = errors.Is(err, io.EOF)
+			return nil
+		}
+		if err != nil {
+			var ue *Error
+			if errors.As(err, &ue) {
+				return ue
+			}
+			return &Error{Status: http.StatusBadRequest, Detail: "The multipart body is malformed or was cut short.", Err: err}
+		}
+		if parts >= opts.MaxParts {
+			return &Error{Status: http.StatusBadRequest, Detail: fmt.Sprintf("The multipart body has more than %d parts.", opts.MaxParts)}
+		}
+		p := &Part{FormName: raw.FormName(), FileName: SafeFileName(raw.FileName()), RawFileName: rawFileName(raw),
+			ContentType: raw.Header.Get("Content-Type")}
+		if raw.FileName() != "" && p.FileName == "" {
+			p.FileName = "upload"
+		}
+		limit := opts.MaxFieldBytes
+		if p.IsFile() {
+			limit = opts.MaxBytes
+		}
+		p.r = &limitReader{r: raw, left: limit, limit: limit}
+		if err := fn(p); err != nil {
+			return err
+		}
+		// Drain what fn left, so the next part can be found; still limited.
+		if _, err := io.Copy(io.Discard, p.r); err != nil {
+			return err
+		}
+	}
+}
+
+// maxEpilogue is how much text after the closing boundary Read skips.
+const maxEpilogue = 64 << 10
+
+// Abandon marks the request's body as not read to its end: the connection
+// closes after the response instead of reading the rest as a next request.
+// Handlers that refuse an upload before reading it call it; Read does when
+// it stops early.
+func Abandon(c *fiber.Ctx) { c.Context().SetConnectionClose() }
+
+// rawFileName is a part's filename parameter as sent (multipart.Part.FileName
+// would strip any directory from it).
+func rawFileName(p *multipart.Part) string {
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil {
+		return ""
+	}
+	return params["filename"]
+}
+
+// SafeFileName reduces a client-supplied file name to a plain base name:
+// no directories, no control characters, at most 120 characters. It is used
+// for display only, never as a storage path.
+func SafeFileName(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = path.Base(name)
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '/' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "." || name == ".." || name == "/" {
+		return ""
+	}
+	name = strings.TrimLeft(name, ".")
+	if r := []rune(name); len(r) > 120 {
+		name = string(r[:120])
+	}
+	return name
+}
+
+// HumanBytes writes a size the way people read it: 64 MiB, 1 GiB, 512 B.
+func HumanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%d %ciB", int64(v), "KMGTPE"[exp])
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[exp])
 }

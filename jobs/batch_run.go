@@ -1,0 +1,161 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/flowbatch/flowbatch/models"
+)
+
+// What RunBatch names when a batch is not complete, in the order it checks.
+const (
+	MissingInterface = "an interface with the batch scope matching the batch format"
+	MissingFlow      = "a flow"
+	MissingInput     = "an input file"
+)
+
+// batchColumns are the columns scanned by scanBatch, in its order.
+const batchColumns = `id, account_id, name, description, format, interface_id, flow_id, status, source,
+	designer, input_name, output_name, total_count, processed_count, inserted_count, updated_count,
+	failed_count, error_message, created_at, updated_at, ready_at, started_at, finished_at, cancel_requested_at`
+
+func scanBatch(row pgx.Row) (*models.Batch, error) {
+	var b models.Batch
+	err := row.Scan(&b.ID, &b.AccountID, &b.Name, &b.Description, &b.Format, &b.InterfaceID, &b.FlowID,
+		&b.Status, &b.Source, &b.Designer, &b.InputName, &b.OutputName, &b.TotalCount, &b.ProcessedCount,
+		&b.InsertedCount, &b.UpdatedCount, &b.FailedCount, &b.ErrorMessage, &b.CreatedAt, &b.UpdatedAt,
+		&b.ReadyAt, &b.StartedAt, &b.FinishedAt, &b.CancelRequestedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, models.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// lockBatchTx loads a batch of an account and locks its row until tx ends.
+func lockBatchTx(ctx context.Context, tx pgx.Tx, accountID, batchID uuid.UUID) (*models.Batch, error) {
+	b, err := scanBatch(tx.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE account_id = $1 AND id = $2 FOR UPDATE",
+		accountID, batchID))
+	if err != nil {
+		return nil, fmt.Errorf("loading batch %s: %w", batchID, err)
+	}
+	return b, nil
+}
+
+// notifyTx announces a change of batch b on models.BatchEventsChannel; the
+// notification is delivered when tx commits.
+func notifyTx(ctx context.Context, tx pgx.Tx, b *models.Batch) error {
+	ev := models.BatchEvent{AccountID: b.AccountID, BatchID: b.ID, Status: b.Status}
+	if _, err := tx.Exec(ctx, models.NotifySQL, models.BatchEventsChannel, ev.Payload()); err != nil {
+		return fmt.Errorf("notifying batch %s: %w", b.ID, err)
+	}
+	return nil
+}
+
+// RunBatch queues a DRAFT batch for processing: in one transaction it checks
+// that the batch is complete, moves it to READY and inserts its
+// process_batch job, so that a double or concurrent Run queues exactly one
+// job (the second call finds the batch READY and gets a *models.NotAllowedError).
+// A batch that cannot run yet gives a *models.IncompleteError naming what is missing.
+func RunBatch(ctx context.Context, pool *pgxpool.Pool, client *Client, accountID, batchID uuid.UUID) (*models.Batch, error) {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("running batch %s: %w", batchID, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+
+	b, err := lockBatchTx(ctx, tx, accountID, batchID)
+	if err != nil {
+		return nil, err
+	}
+	if !b.Status.Allows(models.ActionRun) {
+		return nil, &models.NotAllowedError{Action: models.ActionRun, Status: b.Status}
+	}
+	missing, err := missingTx(ctx, tx, b)
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		return nil, &models.IncompleteError{Missing: missing}
+	}
+
+	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'READY', ready_at = now(), updated_at = now()
+		WHERE account_id = $1 AND id = $2 RETURNING `+batchColumns, accountID, batchID))
+	if err != nil {
+		return nil, fmt.Errorf("marking batch %s ready: %w", batchID, err)
+	}
+	if _, err := client.InsertTx(ctx, tx, ProcessBatchArgs{BatchID: batchID}, nil); err != nil {
+		return nil, fmt.Errorf("queueing batch %s: %w", batchID, err)
+	}
+	if err := notifyTx(ctx, tx, b); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("running batch %s: %w", batchID, err)
+	}
+	return b, nil
+}
+
+// missingTx names what batch b lacks to run, in the words shown to people.
+func missingTx(ctx context.Context, tx pgx.Tx, b *models.Batch) ([]string, error) {
+	var hasInterface, hasFlow, hasInput bool
+	err := tx.QueryRow(ctx, `SELECT
+		EXISTS (SELECT 1 FROM interfaces WHERE account_id = $1 AND id = $2 AND archived_at IS NULL
+			AND scopes ? 'batch' AND format = $3),
+		EXISTS (SELECT 1 FROM flows WHERE account_id = $1 AND id = $4 AND archived_at IS NULL),
+		EXISTS (SELECT 1 FROM files WHERE account_id = $1 AND batch_id = $5 AND kind = 'input')`,
+		b.AccountID, b.InterfaceID, string(b.Format), b.FlowID, b.ID).Scan(&hasInterface, &hasFlow, &hasInput)
+	if err != nil {
+		return nil, fmt.Errorf("checking batch %s: %w", b.ID, err)
+	}
+	var missing []string
+	if !hasInterface {
+		missing = append(missing, MissingInterface)
+	}
+	if !hasFlow {
+		missing = append(missing, MissingFlow)
+	}
+	if !hasInput {
+		missing = append(missing, MissingInput)
+	}
+	return missing, nil
+}
+
+// CancelBatch asks the worker processing a batch to stop. Only a PROCESSING
+// batch can be cancelled (otherwise a *models.NotAllowedError): the worker
+// sees the request at its next chunk boundary, within about a second, and
+// ends the batch ERROR "cancelled" with the files of what it did.
+func CancelBatch(ctx context.Context, pool *pgxpool.Pool, accountID, batchID uuid.UUID) (*models.Batch, error) {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cancelling batch %s: %w", batchID, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+
+	b, err := lockBatchTx(ctx, tx, accountID, batchID)
+	if err != nil {
+		return nil, err
+	}
+	if !b.Status.Allows(models.ActionCancel) {
+		return nil, &models.NotAllowedError{Action: models.ActionCancel, Status: b.Status}
+	}
+	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches SET cancel_requested_at = coalesce(cancel_requested_at, now()),
+		updated_at = now() WHERE account_id = $1 AND id = $2 RETURNING `+batchColumns, accountID, batchID))
+	if err != nil {
+		return nil, fmt.Errorf("cancelling batch %s: %w", batchID, err)
+	}
+	if err := notifyTx(ctx, tx, b); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("cancelling batch %s: %w", batchID, err)
+	}
+	return b, nil
+}
