@@ -388,3 +388,37 @@ func mustUUID(t *testing.T, s string) uuid.UUID {
 	require.NoError(t, err)
 	return id
 }
+
+func TestHostileNamesAreEscapedEverywhere(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t)
+	a := h.CreateAccount(t, "hostile@example.com", false)
+	key := h.APIKey(t, a)
+	const name = `<img src=x onerror=alert(1)>"';.csv`
+	body, ctype := multipartBody(t, [][2]string{{name, "=1+1,@SUM(A1)\n"}})
+	res := h.API(t, key, http.MethodPost, "/api/v1/files", body, http.Header{"Content-Type": {ctype}})
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
+	var created struct{ Data []struct{ ID, Name string } }
+	require.NoError(t, json.Unmarshal([]byte(res.Body), &created))
+	require.Equal(t, name, created.Data[0].Name, "a valid name is kept as it is")
+	id := created.Data[0].ID
+
+	br := h.SignIn(t, a)
+	for _, page := range []*apptest.Response{br.Get("/files"), br.Get("/files/" + id)} {
+		require.Equal(t, http.StatusOK, page.StatusCode)
+		require.NotContains(t, page.Body, "<img src=x")
+		require.Contains(t, page.Body, "&lt;img src=x onerror=alert(1)&gt;")
+	}
+	preview := br.Get("/files/" + id)
+	require.Contains(t, preview.Body, ">&#39;=1+1</th>", "formula cells are neutralised")
+	require.Contains(t, preview.Body, ">&#39;@SUM(A1)</th>")
+	dl := br.Get("/files/" + id + "/download")
+	require.Equal(t, `attachment; filename="<img src=x onerror=alert(1)>_'_.csv"; filename*=UTF-8''%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%22%27%3B.csv`,
+		dl.Header.Get("Content-Disposition"))
+
+	folder := br.HTMX(http.MethodPost, "/folders", url.Values{"folder": {""}, "name": {"<i>x&y"}})
+	require.Equal(t, http.StatusNoContent, folder.StatusCode, folder.Body)
+	root := br.Get("/files")
+	require.Contains(t, root.Body, ">&lt;i&gt;x&amp;y/<")
+	require.Contains(t, root.Body, `href="/files?folder=%3Ci%3Ex%26y"`)
+}
