@@ -555,3 +555,18 @@ func Plural(n int64, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// UserFiles lists up to limit files of the user's folders (batch files
+// excluded), by folder then name: what the batch wizard offers as an input.
+func UserFiles(ctx context.Context, db *gorm.DB, accountID uuid.UUID, limit int) ([]File, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	var files []File
+	err := db.WithContext(ctx).Where("account_id = ? AND batch_id IS NULL", accountID).
+		Order("folder, lower(name), id").Limit(limit).Find(&files).Error
+	if err != nil {
+		return nil, fmt.Errorf("listing user files: %w", err)
+	}
+	return files, nil
+}

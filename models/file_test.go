@@ -166,6 +166,14 @@ func TestListFolderSortsAndPages(t *testing.T) {
 	folders, err := models.UserFolders(b.ctx, b.db, b.account)
 	require.NoError(t, err)
 	require.Equal(t, []string{"", "docs", "docs/deep", "empty"}, folders)
+
+	picks, err := models.UserFiles(b.ctx, b.db, b.account, 0)
+	require.NoError(t, err)
+	var picked []string
+	for _, f := range picks {
+		picked = append(picked, models.JoinFolder(f.Folder, f.Name))
+	}
+	require.Equal(t, []string{"A.json", "b.csv", "c.xml", "docs/y.txt", "docs/deep/x.txt"}, picked, "no batch files, no other account's")
 }
 
 func TestFileChangesFollowTheRules(t *testing.T) {
