@@ -20,7 +20,7 @@ func BenchmarkFilesPage10k(b *testing.B) {
 		       'f/' || gen_random_uuid(), now() - i * interval '1 minute', now() - i * interval '1 minute'
 		FROM generate_series(1, 10000) i`, a.ID).Error
 	require.NoError(b, err)
-	require.NoError(b, h.DB.Exec("ANALYZE files").Error)
+	require.NoError(b, h.DB.Exec("VACUUM ANALYZE files").Error)
 	br := h.SignIn(b, a)
 	key := h.APIKey(b, a)
 

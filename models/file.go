@@ -92,8 +92,8 @@ const (
 // whitelist is what keeps user input out of SQL.
 var fileOrder = map[FileSort][2]string{
 	SortName: {"lower(name), name, id", "lower(name) DESC, name DESC, id DESC"},
-	SortSize: {"size, lower(name), id", "size DESC, lower(name), id"},
-	SortDate: {"updated_at, lower(name), id", "updated_at DESC, lower(name), id"},
+	SortSize: {"size, lower(name), name, id", "size DESC, lower(name), name, id"},
+	SortDate: {"updated_at, lower(name), name, id", "updated_at DESC, lower(name), name, id"},
 }
 
 // FolderQuery selects a page of a folder listing.
@@ -211,8 +211,12 @@ func ListFolder(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q FolderQ
 		if q.Desc {
 			order = fileOrder[q.Sort][1]
 		}
-		err := db.WithContext(ctx).Where("account_id = ? AND folder = ?", accountID, q.Folder).
-			Order(order).Offset(fileOffset).Limit(fileLimit).Find(&l.Files).Error
+		// The page's IDs come from the sort's index alone (an index-only
+		// scan up to the offset); only the page's rows are then read.
+		page := db.Model(&File{}).Select("id").Where("account_id = ? AND folder = ?", accountID, q.Folder).
+			Order(order).Offset(fileOffset).Limit(fileLimit)
+		err := db.WithContext(ctx).Where("account_id = ? AND id IN (?)", accountID, page).
+			Order(order).Find(&l.Files).Error
 		if err != nil {
 			return nil, fmt.Errorf("listing files: %w", err)
 		}

@@ -13,10 +13,11 @@ CREATE TABLE folders (
 CREATE INDEX folders_account_path_prefix_idx ON folders (account_id, path text_pattern_ops);
 CREATE INDEX files_account_folder_prefix_idx ON files (account_id, folder text_pattern_ops);
 -- One index per listing order, so that a page of a large folder is read in
--- order instead of sorting the whole folder.
+-- order (from the index alone, up to the page's offset) instead of sorting
+-- the whole folder.
 CREATE INDEX files_folder_name_idx ON files (account_id, folder, lower(name), name, id);
-CREATE INDEX files_folder_size_idx ON files (account_id, folder, size, lower(name), id);
-CREATE INDEX files_folder_date_idx ON files (account_id, folder, updated_at, lower(name), id);
+CREATE INDEX files_folder_size_idx ON files (account_id, folder, size, lower(name), name, id);
+CREATE INDEX files_folder_date_idx ON files (account_id, folder, updated_at, lower(name), name, id);
 
 -- +goose Down
 DROP INDEX files_folder_date_idx;
