@@ -422,3 +422,34 @@ func TestHostileNamesAreEscapedEverywhere(t *testing.T) {
 	require.Contains(t, root.Body, ">&lt;i&gt;x&amp;y/<")
 	require.Contains(t, root.Body, `href="/files?folder=%3Ci%3Ex%26y"`)
 }
+
+func TestFolderFormsWorkWithoutHTMX(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t)
+	a := h.CreateAccount(t, "plain@example.com", true)
+	br := h.SignIn(t, a)
+	br.Get("/files")
+
+	bad := br.PostForm("/folders", url.Values{"folder": {"samples"}, "name": {" x"}})
+	require.Equal(t, http.StatusUnprocessableEntity, bad.StatusCode)
+	require.Contains(t, bad.Body, "<html")
+	require.Contains(t, bad.Body, "Remove the spaces")
+	made := br.PostForm("/folders", url.Values{"folder": {"samples"}, "name": {"2026"}})
+	require.Equal(t, http.StatusSeeOther, made.StatusCode)
+	require.Equal(t, "/files?folder=samples%2F2026", made.Header.Get("Location"))
+	empty := br.PostForm("/folders/delete", url.Values{"folder": {"samples/2026"}})
+	require.Equal(t, http.StatusSeeOther, empty.StatusCode, "an empty folder goes at once")
+	require.Equal(t, "/files?folder=samples", empty.Header.Get("Location"))
+
+	ask := br.PostForm("/folders/delete", url.Values{"folder": {"samples"}})
+	require.Equal(t, http.StatusOK, ask.StatusCode)
+	require.Contains(t, ask.Body, "<html")
+	require.Contains(t, ask.Body, "holds 3 files;")
+	stale := br.PostForm("/folders/delete", url.Values{"folder": {"samples"}, "confirm_files": {"2"}})
+	require.Contains(t, stale.Body, "holds 3 files;", "a count that no longer holds asks again")
+	gone := br.PostForm("/folders/delete", url.Values{"folder": {"samples"}, "confirm_files": {"3"}})
+	require.Equal(t, http.StatusSeeOther, gone.StatusCode)
+	require.Equal(t, http.StatusNotFound, br.Get("/files?folder=samples").StatusCode)
+	root := br.PostForm("/folders/delete", url.Values{"folder": {""}, "confirm_files": {"99"}})
+	require.Equal(t, http.StatusUnprocessableEntity, root.StatusCode)
+}
