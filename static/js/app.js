@@ -98,6 +98,15 @@
       form.classList.add("border-indigo-500", "bg-indigo-50");
     });
   });
+  // A file dropped beside the upload zone would make the browser open it,
+  // leaving the page: on pages with an upload zone, such drops do nothing.
+  ["dragover", "drop"].forEach(function (type) {
+    window.addEventListener(type, function (e) {
+      if (document.querySelector("form[data-upload]") && !(e.target.closest && e.target.closest("form[data-upload]"))) {
+        e.preventDefault();
+      }
+    });
+  });
   ["dragleave", "drop"].forEach(function (type) {
     document.addEventListener(type, function (e) {
       var form = e.target.closest && e.target.closest("form[data-upload]");
