@@ -22,14 +22,6 @@ func (s *Server) batchesPage(c *fiber.Ctx) error {
 		})
 }
 
-func (s *Server) filesPage(c *fiber.Ctx) error {
-	return s.section(c, layouts.SectionFiles, "Files", "Your files, and the batch folder holding every batch's input, output, process log and error log.",
-		components.EmptyStateProps{
-			Title: "Your files will be listed here",
-			Text:  "The batch/ folder holds one folder per batch; your own folders, such as samples/, hold files you can start batches from.",
-		})
-}
-
 func (s *Server) apiDocsPage(c *fiber.Ctx) error {
 	return s.section(c, layouts.SectionAPI, "HTTP API", "Send batches from your systems.",
 		components.EmptyStateProps{
