@@ -78,7 +78,7 @@ func TestBatchStatusHeader(t *testing.T) {
 		require.NotNil(t, doc.Durations.Queue)
 		require.Equal(t, 1, countRows(t, b.h, "SELECT count(*) FROM river_job WHERE kind = 'process_batch' AND args->>'batch_id' = $1", doc.ID.String()))
 	}
-	ct, body := multipartBody(t, formPart{name: "file", fileName: "c.csv", value: contactsCSV})
+	ct, body := batchMultipart(t, formPart{name: "file", fileName: "c.csv", value: contactsCSV})
 	res := b.post(t, v2Path(b.csvID), ct, body, http.Header{"X-Batch-Status": {"READY"}})
 	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
 	require.Equal(t, "READY", decodeBatch(t, res).Status)
@@ -112,7 +112,7 @@ func TestBatchNameAndDesigner(t *testing.T) {
 	require.Equal(t, "Designer run", doc.Name)
 	require.True(t, doc.Designer)
 
-	ct, body := multipartBody(t, formPart{name: "designer", value: "true"}, formPart{name: "name", value: "From the form"},
+	ct, body := batchMultipart(t, formPart{name: "designer", value: "true"}, formPart{name: "name", value: "From the form"},
 		formPart{name: "file", fileName: "a.json", value: contactsJSON})
 	res = b.post(t, v2Path(b.jsonID), ct, body, http.Header{"X-Batch-Name": {"From the header"}})
 	doc = decodeBatch(t, res)
@@ -124,7 +124,7 @@ func TestBatchNameAndDesigner(t *testing.T) {
 	require.Contains(t, p.Errors, "name")
 
 	for _, bad := range []string{"caf\xe9", "nul\x00name"} {
-		ct, body := multipartBody(t, formPart{name: "file", fileName: "a.json", value: contactsJSON}, formPart{name: "name", value: bad},
+		ct, body := batchMultipart(t, formPart{name: "file", fileName: "a.json", value: contactsJSON}, formPart{name: "name", value: bad},
 			formPart{name: "description", value: bad})
 		p = requireProblem(t, b.post(t, v2Path(b.jsonID), ct, body, nil), http.StatusUnprocessableEntity)
 		require.Contains(t, p.Errors, "name")

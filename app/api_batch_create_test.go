@@ -25,7 +25,7 @@ const contactsXML = `<contacts><contact><external_id>c1</external_id></contact><
 func TestBatchV2MultipartAsPostmanSendsIt(t *testing.T) {
 	t.Parallel()
 	b := setupBatchAPI(t)
-	ct, body := multipartBody(t,
+	ct, body := batchMultipart(t,
 		formPart{name: "name", value: "Nightly contacts"},
 		formPart{name: "description", value: "From the CRM export"},
 		formPart{name: "postman_extra", value: "ignored"},
@@ -107,7 +107,7 @@ func TestBatchV2RawBodiesAndXML(t *testing.T) {
 	res = b.post(t, v2Path(b.jsonID), "application/json", strings.NewReader(contactsJSON), nil)
 	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
 
-	ct, body := multipartBody(t, formPart{name: "file", fileName: "contacts.xml", value: contactsXML})
+	ct, body := batchMultipart(t, formPart{name: "file", fileName: "contacts.xml", value: contactsXML})
 	xml := b.post(t, v2Path(b.xmlID), ct, body, nil)
 	p := requireProblem(t, xml, http.StatusUnsupportedMediaType)
 	require.Contains(t, p.Detail, "JSON and CSV")
@@ -133,7 +133,7 @@ func TestBatchChunkedWithoutContentLength(t *testing.T) {
 	defer res.Body.Close()
 	require.Equal(t, http.StatusCreated, res.StatusCode)
 
-	ct, body := multipartBody(t, formPart{name: "file", fileName: "big.json", value: payload})
+	ct, body := batchMultipart(t, formPart{name: "file", fileName: "big.json", value: payload})
 	res2 := b.post(t, v2Path(b.jsonID), ct, unsized{body}, nil)
 	require.Equal(t, http.StatusCreated, res2.StatusCode, res2.Body)
 	doc := decodeBatch(t, res2)
@@ -156,9 +156,9 @@ func TestBatchSizeLimitsAtLimitPlusOne(t *testing.T) {
 
 	require.Equal(t, http.StatusCreated, b.post(t, v2Path(b.jsonID), "application/json", strings.NewReader(atLimit), nil).StatusCode)
 	requireProblem(t, b.post(t, v2Path(b.jsonID), "application/json", strings.NewReader(over), nil), http.StatusRequestEntityTooLarge)
-	ct, body := multipartBody(t, formPart{name: "name", value: "limits"}, formPart{name: "file", fileName: "a.json", value: atLimit})
+	ct, body := batchMultipart(t, formPart{name: "name", value: "limits"}, formPart{name: "file", fileName: "a.json", value: atLimit})
 	require.Equal(t, http.StatusCreated, b.post(t, v2Path(b.jsonID), ct, body, nil).StatusCode)
-	ct, body = multipartBody(t, formPart{name: "file", fileName: "a.json", value: over})
+	ct, body = batchMultipart(t, formPart{name: "file", fileName: "a.json", value: over})
 	p = requireProblem(t, b.post(t, v2Path(b.jsonID), ct, unsized{body}, nil), http.StatusRequestEntityTooLarge)
 	require.Contains(t, p.Detail, "200 B")
 
@@ -198,7 +198,7 @@ func TestBatchV2GzipAndGzipBomb(t *testing.T) {
 	require.Contains(t, p.Detail, "1 MiB")
 	require.Less(t, time.Since(start), 5*time.Second)
 
-	ct, body := multipartBody(t, formPart{name: "file", fileName: "bomb.json", value: string(make([]byte, 2<<20))})
+	ct, body := batchMultipart(t, formPart{name: "file", fileName: "bomb.json", value: string(make([]byte, 2<<20))})
 	var zipped bytes.Buffer
 	zw = gzip.NewWriter(&zipped)
 	_, _ = io.Copy(zw, body)
@@ -220,11 +220,11 @@ func TestBatchEmptyPayloadHasNoRecords(t *testing.T) {
 		require.Contains(t, p.Detail, "no records")
 		p = requireProblem(t, b.post(t, v2Path(b.csvID), "text/csv", strings.NewReader(body), nil), http.StatusUnprocessableEntity)
 		require.Contains(t, p.Detail, "no records")
-		ct, mp := multipartBody(t, formPart{name: "file", fileName: "empty.json", value: body})
+		ct, mp := batchMultipart(t, formPart{name: "file", fileName: "empty.json", value: body})
 		p = requireProblem(t, b.post(t, v2Path(b.jsonID), ct, mp, nil), http.StatusUnprocessableEntity)
 		require.Contains(t, p.Detail, "no records")
 	}
-	ct, mp := multipartBody(t, formPart{name: "name", value: "no file"})
+	ct, mp := batchMultipart(t, formPart{name: "name", value: "no file"})
 	p := requireProblem(t, b.post(t, v2Path(b.jsonID), ct, mp, nil), http.StatusUnprocessableEntity)
 	require.Contains(t, p.Errors["file"], "file")
 	require.Len(t, storedObjects(t, b.h), starterObjects)
@@ -246,23 +246,23 @@ func TestBatchV2MultipartRefusals(t *testing.T) {
 	require.Contains(t, p.Detail, "parts")
 	require.Less(t, time.Since(start), 2*time.Second)
 
-	ct, body := multipartBody(t, formPart{name: "upload", fileName: "contacts.json", value: contactsJSON})
+	ct, body := batchMultipart(t, formPart{name: "upload", fileName: "contacts.json", value: contactsJSON})
 	p = requireProblem(t, b.post(t, v2Path(b.jsonID), ct, body, nil), http.StatusBadRequest)
 	require.Contains(t, p.Detail, `named file`)
 	require.Contains(t, p.Detail, `"upload"`)
 
-	ct, body = multipartBody(t,
+	ct, body = batchMultipart(t,
 		formPart{name: "file", fileName: "a.json", value: contactsJSON},
 		formPart{name: "file", fileName: "b.json", value: contactsJSON})
 	requireProblem(t, b.post(t, v2Path(b.jsonID), ct, body, nil), http.StatusBadRequest)
 
-	ct, body = multipartBody(t,
+	ct, body = batchMultipart(t,
 		formPart{name: "file", fileName: "a.json", value: contactsJSON},
 		formPart{name: "flow_id", value: "not-a-uuid"})
 	p = requireProblem(t, b.post(t, v2Path(b.jsonID), ct, body, nil), http.StatusUnprocessableEntity)
 	require.Contains(t, p.Errors, "flow_id")
 
-	ct, body = multipartBody(t,
+	ct, body = batchMultipart(t,
 		formPart{name: "file", fileName: "a.json", value: contactsJSON},
 		formPart{name: "name", value: strings.Repeat("n", 70<<10)})
 	p = requireProblem(t, b.post(t, v2Path(b.jsonID), ct, body, nil), http.StatusRequestEntityTooLarge)
@@ -275,7 +275,7 @@ func TestBatchV2MultipartRefusals(t *testing.T) {
 	require.Zero(t, countRows(t, b.h, "SELECT count(*) FROM batches"))
 
 	// A file sent as a plain field (curl -F 'file=<contacts.json') is a file too.
-	ct, body = multipartBody(t, formPart{name: "file", value: contactsJSON})
+	ct, body = batchMultipart(t, formPart{name: "file", value: contactsJSON})
 	res := b.post(t, v2Path(b.jsonID), ct, body, nil)
 	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
 	require.Equal(t, "input.json", decodeBatch(t, res).Files[0].Name)
@@ -293,7 +293,7 @@ func TestBatchV2FileNameIsSanitisedNeverAPath(t *testing.T) {
 	doc := decodeBatch(t, res)
 	require.Equal(t, "evilname.json", doc.Files[0].Name)
 
-	ct, mp := multipartBody(t, formPart{name: "file", fileName: `..\..\windows\contacts.json`, value: contactsJSON})
+	ct, mp := batchMultipart(t, formPart{name: "file", fileName: `..\..\windows\contacts.json`, value: contactsJSON})
 	res = b.post(t, v2Path(b.jsonID), ct, mp, nil)
 	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
 	require.Equal(t, "contacts.json", decodeBatch(t, res).Files[0].Name)
@@ -306,7 +306,7 @@ func TestBatchV2FileNameIsSanitisedNeverAPath(t *testing.T) {
 		require.NotContains(t, name, "..")
 	}
 
-	ct, mp = multipartBody(t, formPart{name: "file", fileName: "..", value: contactsJSON})
+	ct, mp = batchMultipart(t, formPart{name: "file", fileName: "..", value: contactsJSON})
 	res = b.post(t, v2Path(b.jsonID), ct, mp, nil)
 	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
 	require.Equal(t, "upload", decodeBatch(t, res).Files[0].Name, "a name with nothing left is upload.SafeFileName's placeholder")
@@ -332,7 +332,7 @@ func TestBatchV2ConcurrentUploads(t *testing.T) {
 	results := make(chan result, uploads)
 	for i := 0; i < uploads; i++ {
 		payload := "[" + strings.Repeat(`{"external_id":"u`+strconv.Itoa(i)+`"},`, 60_000) + "{}]"
-		ct, body := multipartBody(t, formPart{name: "name", value: "upload " + strconv.Itoa(i)}, formPart{name: "file", fileName: "u.json", value: payload})
+		ct, body := batchMultipart(t, formPart{name: "name", value: "upload " + strconv.Itoa(i)}, formPart{name: "file", fileName: "u.json", value: payload})
 		go func() {
 			req, err := http.NewRequest(http.MethodPost, b.h.URL+v2Path(b.jsonID), body)
 			if err != nil {

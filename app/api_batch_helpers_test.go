@@ -3,8 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -128,7 +126,7 @@ type formPart struct {
 }
 
 // multipartBody builds a multipart/form-data body as curl and Postman send it.
-func multipartBody(t *testing.T, parts ...formPart) (string, *bytes.Buffer) {
+func batchMultipart(t *testing.T, parts ...formPart) (string, *bytes.Buffer) {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
@@ -149,10 +147,7 @@ func multipartBody(t *testing.T, parts ...formPart) (string, *bytes.Buffer) {
 	return w.FormDataContentType(), &buf
 }
 
-func sha(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
+// sha is defined in files_test.go: the hex SHA-256 of a string.
 
 // storedObjects lists the objects in the harness's storage, temporary files included.
 func storedObjects(t *testing.T, h *apptest.Harness) []string {

@@ -25,7 +25,8 @@ type apiOperation struct {
 // registered routes: add an operation here with every new API route.
 func apiOperations() []apiOperation {
 	ops := append([]apiOperation(nil), batchAPIOperations...)
-	return append(ops, catalogAPIOperations...)
+	ops = append(ops, catalogAPIOperations...)
+	return append(ops, fileAPIOperations...)
 }
 
 var batchDocRef = ref("Batch")
@@ -135,6 +136,11 @@ var batchAPIOperations = []apiOperation{
 
 var queryParams = map[string]map[string]any{
 	"archived": {"description": "true to include archived ones.", "schema": map[string]any{"type": "boolean", "default": false}},
+	"folder":   {"description": "Folder path, e.g. samples or batch/<name>-<id> (\"\" is the root).", "schema": map[string]any{"type": "string"}},
+	"sort":     {"description": "Sort column.", "schema": map[string]any{"type": "string", "enum": []string{"name", "size", "date"}}},
+	"desc":     {"description": "true for descending order.", "schema": map[string]any{"type": "boolean"}},
+	"page":     {"description": "Page number, from 1.", "schema": map[string]any{"type": "integer", "minimum": 1}},
+	"per_page": {"description": "Entries per page.", "schema": map[string]any{"type": "integer", "minimum": 1}},
 	"status":   {"description": "Only batches in this status.", "schema": map[string]any{"type": "string", "enum": []string{"DRAFT", "READY", "PROCESSING", "FINISHED", "ERROR"}}},
 	"limit":    {"description": "Batches per page (1–200, default 50).", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
 	"cursor":   {"description": "The next_cursor of the previous page.", "schema": map[string]any{"type": "string"}},
@@ -299,7 +305,7 @@ func (s *Server) openAPIDocument() map[string]any {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": merge(apiSchemas, catalogSchemas),
+			"schemas": merge(apiSchemas, catalogSchemas, fileSchemas),
 			"securitySchemes": map[string]any{
 				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
 				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},

@@ -63,6 +63,9 @@ func TestFlowPagesCreateEditArchive(t *testing.T) {
 	// The name of an archived flow is free again.
 	res = b.PostForm("/flows", url.Values{"name": {"orders 2024"}})
 	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.Body)
+	// The archived flow can still be edited under its name.
+	res = b.PostForm("/flows/"+f.ID.String(), url.Values{"name": {"Orders 2024"}, "description": {"kept for history"}, "key_field": {"order_no"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.Body)
 }
 
 func TestFlowFormValidation(t *testing.T) {

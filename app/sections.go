@@ -21,11 +21,3 @@ func (s *Server) batchesPage(c *fiber.Ctx) error {
 			Text:  "Each batch shows its status (DRAFT, READY, PROCESSING, FINISHED, ERROR), its records and live progress, with a config menu to Edit, View, Clone, Run or Delete it.",
 		})
 }
-
-func (s *Server) filesPage(c *fiber.Ctx) error {
-	return s.section(c, layouts.SectionFiles, "Files", "Your files, and the batch folder holding every batch's input, output, process log and error log.",
-		components.EmptyStateProps{
-			Title: "Your files will be listed here",
-			Text:  "The batch/ folder holds one folder per batch; your own folders, such as samples/, hold files you can start batches from.",
-		})
-}

@@ -70,10 +70,14 @@ func ValidateFlow(ctx context.Context, db *gorm.DB, f *Flow) error {
 	return nil
 }
 
+// flowNameTaken reports whether another live flow of the account has the
+// name. An archived flow may share a name with a live one, so its own name
+// is only checked while it is live.
 func flowNameTaken(ctx context.Context, db *gorm.DB, accountID, id uuid.UUID, name string) (bool, error) {
 	var n int64
 	err := db.WithContext(ctx).Model(&Flow{}).
 		Where("account_id = ? AND id <> ? AND archived_at IS NULL AND lower(name) = lower(?)", accountID, id, name).
+		Where("NOT EXISTS (SELECT 1 FROM flows self WHERE self.id = ? AND self.archived_at IS NOT NULL)", id).
 		Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("checking flow name: %w", err)

@@ -167,10 +167,14 @@ func hasFieldErrors(errs map[string]string) bool {
 	return false
 }
 
+// interfaceNameTaken reports whether another live interface of the account has the
+// name. An archived interface may share a name with a live one, so its own name
+// is only checked while it is live.
 func interfaceNameTaken(ctx context.Context, db *gorm.DB, i *Interface) (bool, error) {
 	var n int64
 	err := db.WithContext(ctx).Model(&Interface{}).
 		Where("account_id = ? AND id <> ? AND archived_at IS NULL AND lower(name) = lower(?)", i.AccountID, i.ID, i.Name).
+		Where("NOT EXISTS (SELECT 1 FROM interfaces self WHERE self.id = ? AND self.archived_at IS NOT NULL)", i.ID).
 		Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("checking interface name: %w", err)
