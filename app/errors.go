@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/flowbatch/flowbatch/app/upload"
 	"github.com/flowbatch/flowbatch/models"
 	"github.com/flowbatch/flowbatch/views/pages"
 )
@@ -56,6 +57,10 @@ func classify(err error) *HTTPError {
 	var he *HTTPError
 	if errors.As(err, &he) {
 		return he
+	}
+	var up *upload.Error
+	if errors.As(err, &up) {
+		return &HTTPError{Status: up.Status, Title: http.StatusText(up.Status), Detail: up.Detail, Err: err}
 	}
 	var invalid *models.ValidationError
 	if errors.As(err, &invalid) {

@@ -13,6 +13,7 @@ func (s *Server) routes() {
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 	a.Get("/static/*", s.staticFile)
+	a.Use(s.limitBody)
 
 	// Machine API: API-key authentication, problem+json errors, no CSRF.
 	api := a.Group("/api/v1", s.requireAPIKey)

@@ -16,8 +16,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 
+	"github.com/flowbatch/flowbatch/app/batches"
 	"github.com/flowbatch/flowbatch/app/config"
 	"github.com/flowbatch/flowbatch/app/storage"
+	"github.com/flowbatch/flowbatch/jobs"
 )
 
 // Deps are the long-lived things the web app needs, built once by the command.
@@ -26,6 +28,7 @@ type Deps struct {
 	Pool   *pgxpool.Pool
 	DB     *gorm.DB
 	Store  *storage.Store
+	Jobs   *jobs.Client
 	Log    *slog.Logger
 }
 
@@ -35,6 +38,8 @@ type Server struct {
 	pool     *pgxpool.Pool
 	db       *gorm.DB
 	store    *storage.Store
+	jobs     *jobs.Client
+	batches  *batches.Service
 	log      *slog.Logger
 	sessions *session.Store
 	app      *fiber.App
@@ -46,7 +51,8 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // New builds the Fiber app with its middleware and routes.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, pool: d.Pool, db: d.DB, store: d.Store, log: d.Log}
+	s := &Server{cfg: d.Config, pool: d.Pool, db: d.DB, store: d.Store, jobs: d.Jobs, log: d.Log}
+	s.batches = &batches.Service{DB: d.DB, Store: d.Store, Log: d.Log}
 	s.sessions = session.New(session.Config{
 		Storage:        &pgStorage{pool: d.Pool, table: "sessions"},
 		Expiration:     14 * 24 * time.Hour,
@@ -61,9 +67,11 @@ func New(d Deps) *Server {
 		DisableStartupMessage:        true,
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
-		BodyLimit:                    4 << 20,
-		ReadTimeout:                  5 * time.Minute,
-		IdleTimeout:                  2 * time.Minute,
+		// The server reads at most this much of a body before the handler
+		// runs; the rest streams. limitBody caps what handlers may read.
+		BodyLimit:   preReadLimit,
+		ReadTimeout: 5 * time.Minute,
+		IdleTimeout: 2 * time.Minute,
 	})
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(requestid.New())

@@ -55,3 +55,15 @@ func TestBatchFolderAndFileNames(t *testing.T) {
 	require.Equal(t, "contacts.csv", b.FileName(KindInput))
 	require.Equal(t, "uuids.json", b.FileName(KindOutput))
 }
+
+func TestValidateFileName(t *testing.T) {
+	t.Parallel()
+	ok := []string{"input.json", "Contacts 2026.csv", "ünïcode.xml", "a"}
+	for _, n := range ok {
+		require.Empty(t, ValidateFileName(n), n)
+	}
+	bad := []string{"", " lead.json", "trail.json ", "a/b", `a\b`, "..", "a..b", "tab\there", "nul\x00", string(make([]byte, 121)), "bad\xffutf8"}
+	for _, n := range bad {
+		require.NotEmpty(t, ValidateFileName(n), "%q", n)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,6 +27,7 @@ import (
 	"github.com/flowbatch/flowbatch/app/storage"
 	"github.com/flowbatch/flowbatch/db"
 	"github.com/flowbatch/flowbatch/db/dbtest"
+	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/models"
 )
 
@@ -37,10 +39,12 @@ type Harness struct {
 	Pool   *pgxpool.Pool
 	DB     *gorm.DB
 	Store  *storage.Store
+	Jobs   *jobs.Client
 	Server *app.Server
 }
 
-// Option changes the configuration before the server starts.
+// Option changes the configuration before the server starts. Config.Workers
+// is how many batches the test server processes at once (default 1; 0: none).
 type Option func(*config.Config)
 
 // New starts a server for t; it stops when t ends.
@@ -66,6 +70,7 @@ func New(t testing.TB, opts ...Option) *Harness {
 	})
 	require.NoError(t, err)
 	cfg.DatabaseURL = tdb.URL
+	cfg.Workers = 1
 	for _, o := range opts {
 		o(cfg)
 	}
@@ -74,12 +79,22 @@ func New(t testing.TB, opts ...Option) *Harness {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	srv := app.New(app.Deps{Config: cfg, Pool: tdb.Pool, DB: gdb, Store: store, Log: log})
+	river, err := jobs.NewClient(jobs.Deps{Pool: tdb.Pool, DB: gdb, Store: store, Log: log}, cfg.Workers)
+	require.NoError(t, err)
+	if cfg.Workers > 0 {
+		require.NoError(t, river.Start(context.Background()))
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = river.Stop(ctx)
+		})
+	}
+	srv := app.New(app.Deps{Config: cfg, Pool: tdb.Pool, DB: gdb, Store: store, Jobs: river, Log: log})
 	go func() { _ = srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = srv.App().Shutdown() })
 	return &Harness{
 		URL: "http://" + ln.Addr().String(), Config: cfg, DBURL: tdb.URL,
-		Pool: tdb.Pool, DB: gdb, Store: store, Server: srv,
+		Pool: tdb.Pool, DB: gdb, Store: store, Jobs: river, Server: srv,
 	}
 }
 

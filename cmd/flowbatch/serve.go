@@ -73,7 +73,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		})
 	}
 	if web {
-		srv := app.New(app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Log: log})
+		srv := app.New(app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Jobs: river, Log: log})
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
 			return fmt.Errorf("listening on %s (FLOWBATCH_ADDR): %w", cfg.Addr, err)

@@ -1,0 +1,423 @@
+// Package batches is the one place where batches are created, edited, given
+// their input, cloned and deleted, for the wizard and the API alike. Running
+// and cancelling belong to package jobs, which owns the processing.
+package batches
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/flowbatch/flowbatch/app/storage"
+	"github.com/flowbatch/flowbatch/models"
+)
+
+// Service changes batches and their files.
+type Service struct {
+	DB    *gorm.DB
+	Store *storage.Store
+	Log   *slog.Logger
+}
+
+// Draft is everything a person or a machine chooses about a batch.
+type Draft struct {
+	Name        string
+	Description string
+	Format      models.Format
+	InterfaceID *uuid.UUID
+	FlowID      *uuid.UUID
+	Source      models.Source
+	Designer    bool
+	InputName   string
+	OutputName  string
+}
+
+// Validate checks the draft's own fields and returns a message per invalid field, or nil.
+func (d *Draft) Validate() map[string]string {
+	errs := map[string]string{}
+	d.Name = strings.TrimSpace(d.Name)
+	d.Description = strings.TrimSpace(d.Description)
+	switch n := utf8.RuneCountInString(d.Name); {
+	case n == 0:
+		errs["name"] = "Enter a name for the batch."
+	case n > 120:
+		errs["name"] = "Use at most 120 characters."
+	}
+	if utf8.RuneCountInString(d.Description) > 2000 {
+		errs["description"] = "Use at most 2000 characters."
+	}
+	switch d.Format {
+	case models.FormatJSON, models.FormatXML, models.FormatCSV:
+	default:
+		errs["format"] = "Choose JSON, XML or CSV."
+	}
+	for field, name := range map[string]string{"input_name": d.InputName, "output_name": d.OutputName} {
+		if name != "" {
+			if msg := models.ValidateFileName(name); msg != "" {
+				errs[field] = msg
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// resolve checks the draft's interface and flow against the account, filling
+// the flow from the interface when none was chosen.
+func (s *Service) resolve(ctx context.Context, tx *gorm.DB, accountID uuid.UUID, d *Draft) error {
+	errs := d.Validate()
+	if errs == nil {
+		errs = map[string]string{}
+	}
+	if d.InterfaceID != nil {
+		in, err := models.InterfaceByID(ctx, tx, accountID, *d.InterfaceID)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			errs["interface_id"] = "Choose one of your interfaces."
+		case err != nil:
+			return err
+		case in.ArchivedAt != nil:
+			errs["interface_id"] = "This interface is archived; choose another."
+		case !in.Scopes.Has(models.ScopeBatch):
+			errs["interface_id"] = "This interface does not have the scope batch."
+		case d.Format != "" && in.Format != d.Format:
+			errs["interface_id"] = fmt.Sprintf("This interface reads %s, not %s.", strings.ToUpper(string(in.Format)), strings.ToUpper(string(d.Format)))
+		case d.FlowID == nil:
+			d.FlowID = in.FlowID
+		}
+	}
+	if d.FlowID != nil {
+		flow, err := models.FlowByID(ctx, tx, accountID, *d.FlowID)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			errs["flow_id"] = "Choose one of your flows."
+		case err != nil:
+			return err
+		case flow.ArchivedAt != nil:
+			errs["flow_id"] = "This flow is archived; choose another."
+		}
+	}
+	if len(errs) > 0 {
+		return &models.ValidationError{Fields: errs}
+	}
+	return nil
+}
+
+// Create saves a new DRAFT batch.
+func (s *Service) Create(ctx context.Context, accountID uuid.UUID, d Draft) (*models.Batch, error) {
+	var b *models.Batch
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		b, err = s.createTx(ctx, tx, accountID, d)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID, d Draft) (*models.Batch, error) {
+	if err := s.resolve(ctx, tx, accountID, &d); err != nil {
+		return nil, err
+	}
+	if d.Source == "" {
+		d.Source = models.SourceUI
+	}
+	b := &models.Batch{
+		AccountID: accountID, Name: d.Name, Description: d.Description, Format: d.Format,
+		InterfaceID: d.InterfaceID, FlowID: d.FlowID, Status: models.StatusDraft, Source: d.Source,
+		Designer: d.Designer, InputName: d.InputName, OutputName: d.OutputName,
+	}
+	if err := models.CreateBatch(ctx, tx, b); err != nil {
+		return nil, err
+	}
+	return b, notify(tx, b, false)
+}
+
+// Update replaces a DRAFT batch's settings with d.
+func (s *Service) Update(ctx context.Context, accountID, batchID uuid.UUID, d Draft) (*models.Batch, error) {
+	var b *models.Batch
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if b, err = lockDraft(ctx, tx, accountID, batchID, models.ActionEdit); err != nil {
+			return err
+		}
+		if err := s.resolve(ctx, tx, accountID, &d); err != nil {
+			return err
+		}
+		if d.Format != b.Format {
+			if err := tx.Where("batch_id = ? AND kind = ?", b.ID, models.KindInput).Take(&models.File{}).Error; err == nil {
+				return &models.ValidationError{Fields: map[string]string{"format": "The uploaded input is " + strings.ToUpper(string(b.Format)) + "; upload a new input after changing the format."}}
+			}
+		}
+		b.Name, b.Description, b.Format = d.Name, d.Description, d.Format
+		b.InterfaceID, b.FlowID, b.Designer = d.InterfaceID, d.FlowID, d.Designer
+		b.InputName, b.OutputName = d.InputName, d.OutputName
+		err = tx.Model(b).Updates(map[string]any{
+			"name": d.Name, "description": d.Description, "format": d.Format,
+			"interface_id": d.InterfaceID, "flow_id": d.FlowID, "designer": d.Designer,
+			"input_name": d.InputName, "output_name": d.OutputName, "updated_at": gorm.Expr("now()"),
+		}).Error
+		if err != nil {
+			return fmt.Errorf("updating batch %s: %w", batchID, err)
+		}
+		if err := renameInput(tx, b); err != nil {
+			return err
+		}
+		return notify(tx, b, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return models.BatchByID(ctx, s.DB, accountID, batchID)
+}
+
+// lockDraft loads a batch FOR UPDATE and checks that its status allows action.
+func lockDraft(ctx context.Context, tx *gorm.DB, accountID, batchID uuid.UUID, action models.Action) (*models.Batch, error) {
+	var b models.Batch
+	err := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("account_id = ? AND id = ?", accountID, batchID).Take(&b).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("loading batch %s: %w", batchID, models.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading batch %s: %w", batchID, err)
+	}
+	if !b.Status.Allows(action) {
+		return nil, &models.NotAllowedError{Action: action, Status: b.Status}
+	}
+	return &b, nil
+}
+
+// renameInput keeps the input file's name in step with the batch's chosen input name.
+func renameInput(tx *gorm.DB, b *models.Batch) error {
+	err := tx.Model(&models.File{}).Where("batch_id = ? AND kind = ?", b.ID, models.KindInput).
+		Updates(map[string]any{"name": b.FileName(models.KindInput), "updated_at": gorm.Expr("now()")}).Error
+	if err != nil {
+		return fmt.Errorf("renaming input of batch %s: %w", b.ID, err)
+	}
+	return nil
+}
+
+// notify announces a change of b on models.BatchEventsChannel when tx commits.
+func notify(tx *gorm.DB, b *models.Batch, deleted bool) error {
+	ev := models.BatchEvent{AccountID: b.AccountID, BatchID: b.ID, Status: b.Status, Deleted: deleted}
+	if err := tx.Exec("SELECT pg_notify(?, ?)", models.BatchEventsChannel, ev.Payload()).Error; err != nil {
+		return fmt.Errorf("announcing batch %s: %w", b.ID, err)
+	}
+	return nil
+}
+
+// contentTypes are the stored content types of inputs per format.
+var contentTypes = map[models.Format]string{
+	models.FormatJSON: "application/json",
+	models.FormatXML:  "application/xml",
+	models.FormatCSV:  "text/csv",
+}
+
+// SetInput streams r into storage as the DRAFT batch's input, replacing any
+// previous input. On any failure nothing new is left behind.
+func (s *Service) SetInput(ctx context.Context, accountID, batchID uuid.UUID, r io.Reader) (*models.File, error) {
+	b, err := models.BatchByID(ctx, s.DB, accountID, batchID)
+	if err != nil {
+		return nil, err
+	}
+	if !b.Status.Allows(models.ActionEdit) {
+		return nil, &models.NotAllowedError{Action: models.ActionEdit, Status: b.Status}
+	}
+	obj, err := s.Store.Put(ctx, r, contentTypes[b.Format])
+	if err != nil {
+		return nil, err
+	}
+	return s.attachInput(ctx, accountID, batchID, obj)
+}
+
+// SetInputFromFile copies a file of the account's file manager into the DRAFT
+// batch's input, so that later changes to that file do not change the batch.
+func (s *Service) SetInputFromFile(ctx context.Context, accountID, batchID, fileID uuid.UUID) (*models.File, error) {
+	b, err := models.BatchByID(ctx, s.DB, accountID, batchID)
+	if err != nil {
+		return nil, err
+	}
+	if !b.Status.Allows(models.ActionEdit) {
+		return nil, &models.NotAllowedError{Action: models.ActionEdit, Status: b.Status}
+	}
+	src, err := models.FileByID(ctx, s.DB, accountID, fileID)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.Store.Copy(ctx, src.StorageKey)
+	if err != nil {
+		return nil, err
+	}
+	return s.attachInput(ctx, accountID, batchID, storage.Object{Key: key, Size: src.Size, SHA256: src.SHA256})
+}
+
+// attachInput registers obj as the batch's input in one transaction, then
+// deletes the previous input's content. On failure obj is deleted.
+func (s *Service) attachInput(ctx context.Context, accountID, batchID uuid.UUID, obj storage.Object) (*models.File, error) {
+	var file *models.File
+	var oldKey string
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		b, err := lockDraft(ctx, tx, accountID, batchID, models.ActionEdit)
+		if err != nil {
+			return err
+		}
+		var old models.File
+		err = tx.Where("batch_id = ? AND kind = ?", b.ID, models.KindInput).Take(&old).Error
+		switch {
+		case err == nil:
+			oldKey = old.StorageKey
+			if err := tx.Delete(&old).Error; err != nil {
+				return fmt.Errorf("replacing input of batch %s: %w", b.ID, err)
+			}
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return fmt.Errorf("loading input of batch %s: %w", b.ID, err)
+		}
+		file, err = registerFile(ctx, tx, b, models.KindInput, obj)
+		if err != nil {
+			return err
+		}
+		return notify(tx, b, false)
+	})
+	if err != nil {
+		s.deleteObjects(ctx, obj.Key)
+		return nil, err
+	}
+	s.deleteObjects(ctx, oldKey)
+	return file, nil
+}
+
+// registerFile adds the File row of one of b's files.
+func registerFile(ctx context.Context, tx *gorm.DB, b *models.Batch, kind models.FileKind, obj storage.Object) (*models.File, error) {
+	ct := contentTypes[b.Format]
+	if kind != models.KindInput {
+		ct = "application/json"
+		if kind != models.KindOutput {
+			ct = "application/x-ndjson"
+		}
+	}
+	f := &models.File{
+		AccountID: b.AccountID, Folder: b.Folder(), Name: b.FileName(kind), Size: obj.Size,
+		ContentType: ct, SHA256: obj.SHA256, StorageKey: obj.Key, BatchID: &b.ID, Kind: &kind,
+	}
+	if err := models.CreateFile(ctx, tx, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// CreateWithInput creates a DRAFT batch whose input is the object already
+// stored (the API streams the upload first, then calls this). The object is
+// deleted when the batch cannot be created.
+func (s *Service) CreateWithInput(ctx context.Context, accountID uuid.UUID, d Draft, obj storage.Object) (*models.Batch, error) {
+	var b *models.Batch
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if b, err = s.createTx(ctx, tx, accountID, d); err != nil {
+			return err
+		}
+		_, err = registerFile(ctx, tx, b, models.KindInput, obj)
+		return err
+	})
+	if err != nil {
+		s.deleteObjects(ctx, obj.Key)
+		return nil, err
+	}
+	return b, nil
+}
+
+// Clone copies a batch's settings and input into a new DRAFT named "Copy of …".
+func (s *Service) Clone(ctx context.Context, accountID, batchID uuid.UUID) (*models.Batch, error) {
+	src, err := models.BatchByID(ctx, s.DB, accountID, batchID)
+	if err != nil {
+		return nil, err
+	}
+	var input models.File
+	err = s.DB.WithContext(ctx).Where("account_id = ? AND batch_id = ? AND kind = ?", accountID, src.ID, models.KindInput).Take(&input).Error
+	hasInput := err == nil
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("loading input of batch %s: %w", src.ID, err)
+	}
+	var obj storage.Object
+	if hasInput {
+		key, err := s.Store.Copy(ctx, input.StorageKey)
+		if err != nil {
+			return nil, err
+		}
+		obj = storage.Object{Key: key, Size: input.Size, SHA256: input.SHA256}
+	}
+	name := "Copy of " + src.Name
+	if r := []rune(name); len(r) > 120 {
+		name = string(r[:120])
+	}
+	b := &models.Batch{
+		AccountID: accountID, Name: name, Description: src.Description, Format: src.Format,
+		InterfaceID: src.InterfaceID, FlowID: src.FlowID, Status: models.StatusDraft, Source: src.Source,
+		Designer: src.Designer, InputName: src.InputName, OutputName: src.OutputName,
+	}
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := models.CreateBatch(ctx, tx, b); err != nil {
+			return err
+		}
+		if hasInput {
+			if _, err := registerFile(ctx, tx, b, models.KindInput, obj); err != nil {
+				return err
+			}
+		}
+		return notify(tx, b, false)
+	})
+	if err != nil {
+		s.deleteObjects(ctx, obj.Key)
+		return nil, err
+	}
+	return b, nil
+}
+
+// Delete removes a DRAFT, FINISHED or ERROR batch and its files. Records it
+// inserted stay in their flow.
+func (s *Service) Delete(ctx context.Context, accountID, batchID uuid.UUID) error {
+	var keys []string
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		b, err := lockDraft(ctx, tx, accountID, batchID, models.ActionDelete)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&models.File{}).Where("account_id = ? AND batch_id = ?", accountID, b.ID).Pluck("storage_key", &keys).Error; err != nil {
+			return fmt.Errorf("listing files of batch %s: %w", b.ID, err)
+		}
+		if err := tx.Delete(b).Error; err != nil {
+			return fmt.Errorf("deleting batch %s: %w", b.ID, err)
+		}
+		return notify(tx, b, true)
+	})
+	if err != nil {
+		return err
+	}
+	s.deleteObjects(ctx, keys...)
+	return nil
+}
+
+// deleteObjects removes stored contents whose rows are gone. A failure leaves
+// an unreferenced object behind, which is logged: no user data is lost.
+func (s *Service) deleteObjects(ctx context.Context, keys ...string) {
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		if err := s.Store.Delete(context.WithoutCancel(ctx), k); err != nil && s.Log != nil {
+			s.Log.Warn("leaving an unreferenced stored object", "key", k, "error", err)
+		}
+	}
+}

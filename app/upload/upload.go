@@ -1,0 +1,257 @@
+// Package upload reads request bodies as streams, so that a 1 GiB upload
+// costs a buffer, not a gigabyte: raw bodies (optionally gzip-encoded) and
+// multipart/form-data parts, each limited in size, with errors that say
+// which limit was hit. Fiber must run with StreamRequestBody and
+// DisablePreParseMultipartForm for this to hold.
+package upload
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"path"
+	"strings"
+	"unicode"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Error is a refused upload: Status is the HTTP status and Detail the
+// sentence to show.
+type Error struct {
+	Status int
+	Detail string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Detail + ": " + e.Err.Error()
+	}
+	return e.Detail
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Options are the limits of one upload.
+type Options struct {
+	// MaxBytes caps the (decompressed) bytes of the body, or of each file part.
+	MaxBytes int64
+	// MaxParts caps the number of multipart parts (default 100).
+	MaxParts int
+	// MaxFieldBytes caps each non-file part (default 64 KiB).
+	MaxFieldBytes int64
+	// Gzip accepts `Content-Encoding: gzip`; the limits apply to the decompressed bytes.
+	Gzip bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxParts <= 0 {
+		o.MaxParts = 100
+	}
+	if o.MaxFieldBytes <= 0 {
+		o.MaxFieldBytes = 64 << 10
+	}
+	return o
+}
+
+// TooLarge is the error for a body or file over its limit.
+func TooLarge(limit int64) *Error {
+	return &Error{Status: http.StatusRequestEntityTooLarge, Detail: "The upload is larger than the limit of " + HumanBytes(limit) + "."}
+}
+
+// Body returns the request body as a stream limited to opts.MaxBytes, decoded
+// when it is gzip-encoded.
+func Body(c *fiber.Ctx, opts Options) (io.Reader, error) {
+	opts = opts.withDefaults()
+	if n := int64(c.Request().Header.ContentLength()); n > opts.MaxBytes && !isGzip(c) {
+		return nil, TooLarge(opts.MaxBytes)
+	}
+	r, err := decoded(c, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &limitReader{r: r, left: opts.MaxBytes, limit: opts.MaxBytes}, nil
+}
+
+func isGzip(c *fiber.Ctx) bool {
+	return strings.EqualFold(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)), "gzip")
+}
+
+// decoded is the body stream after Content-Encoding.
+func decoded(c *fiber.Ctx, opts Options) (io.Reader, error) {
+	var raw io.Reader
+	if s := c.Context().RequestBodyStream(); s != nil {
+		raw = s
+	} else {
+		raw = bytes.NewReader(c.Body())
+	}
+	switch enc := strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))); enc {
+	case "", "identity":
+		return raw, nil
+	case "gzip":
+		if !opts.Gzip {
+			return nil, &Error{Status: http.StatusUnsupportedMediaType, Detail: "Content-Encoding gzip is not accepted here."}
+		}
+		zr, err := gzip.NewReader(raw)
+		if err != nil {
+			return nil, &Error{Status: http.StatusBadRequest, Detail: "The body is not valid gzip.", Err: err}
+		}
+		return zr, nil
+	default:
+		return nil, &Error{Status: http.StatusUnsupportedMediaType, Detail: fmt.Sprintf("Content-Encoding %q is not supported; send the body as is or gzip-encoded.", enc)}
+	}
+}
+
+// limitReader fails with a 413 Error once more than limit bytes are read.
+type limitReader struct {
+	r     io.Reader
+	left  int64
+	limit int64
+	err   error
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		l.err = TooLarge(l.limit)
+		return 0, l.err
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		var ue *Error
+		if !errors.As(err, &ue) {
+			err = &Error{Status: http.StatusBadRequest, Detail: "The upload was interrupted before it was complete.", Err: err}
+		}
+		l.err = err
+	}
+	return n, err
+}
+
+// Part is one part of a multipart body. A file part streams its content
+// through Read; a field part's value is available from Value.
+type Part struct {
+	FormName    string
+	FileName    string // sanitised base name; "" for a field part
+	ContentType string
+	r           io.Reader
+}
+
+// Read streams the part's content.
+func (p *Part) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// IsFile reports whether the part carries a file (it has a filename).
+func (p *Part) IsFile() bool { return p.FileName != "" }
+
+// Value reads a field part's value (at most MaxFieldBytes).
+func (p *Part) Value() (string, error) {
+	b, err := io.ReadAll(p.r)
+	return string(b), err
+}
+
+// Read walks the parts of a multipart/form-data body in order, calling fn for
+// each. fn must consume or ignore the part before returning; parts are never
+// buffered whole.
+func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
+	opts = opts.withDefaults()
+	mediaType, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || mediaType != fiber.MIMEMultipartForm || params["boundary"] == "" {
+		return &Error{Status: http.StatusUnsupportedMediaType, Detail: "Send the file as multipart/form-data."}
+	}
+	body, err := decoded(c, opts)
+	if err != nil {
+		return err
+	}
+	// The whole multipart stream may carry at most the file limit plus room
+	// for the other parts' headers and fields.
+	overhead := int64(opts.MaxParts) * (opts.MaxFieldBytes + 4096)
+	total := &limitReader{r: body, left: opts.MaxBytes + overhead, limit: opts.MaxBytes}
+	mr := multipart.NewReader(total, params["boundary"])
+	for parts := 0; ; parts++ {
+		raw, err := mr.NextRawPart()
+		if errors.Is(err, io.EOF) {
+			if parts == 0 {
+				return &Error{Status: http.StatusBadRequest, Detail: "The multipart body has no parts."}
+			}
+			return nil
+		}
+		if err != nil {
+			var ue *Error
+			if errors.As(err, &ue) {
+				return ue
+			}
+			return &Error{Status: http.StatusBadRequest, Detail: "The multipart body is malformed or was cut short.", Err: err}
+		}
+		if parts >= opts.MaxParts {
+			return &Error{Status: http.StatusBadRequest, Detail: fmt.Sprintf("The multipart body has more than %d parts.", opts.MaxParts)}
+		}
+		p := &Part{FormName: raw.FormName(), FileName: SafeFileName(raw.FileName()), ContentType: raw.Header.Get("Content-Type")}
+		if raw.FileName() != "" && p.FileName == "" {
+			p.FileName = "upload"
+		}
+		limit := opts.MaxFieldBytes
+		if p.IsFile() {
+			limit = opts.MaxBytes
+		}
+		p.r = &limitReader{r: raw, left: limit, limit: limit}
+		if err := fn(p); err != nil {
+			return err
+		}
+		// Drain what fn left, so the next part can be found; still limited.
+		if _, err := io.Copy(io.Discard, p.r); err != nil {
+			return err
+		}
+	}
+}
+
+// SafeFileName reduces a client-supplied file name to a plain base name:
+// no directories, no control characters, at most 120 characters. It is used
+// for display only, never as a storage path.
+func SafeFileName(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = path.Base(name)
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '/' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "." || name == ".." || name == "/" {
+		return ""
+	}
+	name = strings.TrimLeft(name, ".")
+	if r := []rune(name); len(r) > 120 {
+		name = string(r[:120])
+	}
+	return name
+}
+
+// HumanBytes writes a size the way people read it: 64 MiB, 1 GiB, 512 B.
+func HumanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%d %ciB", int64(v), "KMGTPE"[exp])
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[exp])
+}
