@@ -70,7 +70,7 @@ func TestProcessBatchEachFormat(t *testing.T) {
 			require.Nil(t, key, "the flow has no key field")
 			require.Equal(t, "C-00000007", doc["external_id"])
 			require.GreaterOrEqual(t, len(doc), 9)
-			require.Equal(t, 0, tb.count(t, "SELECT count(*) FROM river_job WHERE state <> 'completed'"))
+			require.Equal(t, 0, tb.count(t, "SELECT count(*) FROM river_job WHERE kind = 'process_batch' AND state <> 'completed'"))
 
 			exists, err := tb.store.Exists(ctx, "tmp/batch/"+b.ID.String()+"/000000000000")
 			require.NoError(t, err)
@@ -253,7 +253,7 @@ func TestProcessBatchSurvivesDroppedConnections(t *testing.T) {
 	ctx := context.Background()
 	tb := setup(t)
 	tb.startWorkers(t, 500)
-	const n = 60000
+	const n = 20000
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, n, ingesttest.Options{Seed: 3}))
 	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
 	require.NoError(t, err)
@@ -267,7 +267,7 @@ func TestProcessBatchSurvivesDroppedConnections(t *testing.T) {
 		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&killed))
 	require.Positive(t, killed)
 
-	b = tb.waitFor(t, b.ID, 60*time.Second, func(b *models.Batch) bool {
+	b = tb.waitFor(t, b.ID, 3*time.Minute, func(b *models.Batch) bool {
 		return b.Status == models.StatusFinished || b.Status == models.StatusError
 	})
 	require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
