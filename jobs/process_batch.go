@@ -82,7 +82,9 @@ func permanent(format string, args ...any) error {
 }
 
 // Work processes one slice of the batch: all of it, or as many chunks as fit
-// in sliceBudget before it snoozes to go on in a new attempt.
+// in its slice budget before it snoozes to go on in a new attempt. Permanent
+// faults end the batch ERROR and cancel the job; when the last attempt fails,
+// the batch ends ERROR too.
 func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBatchArgs]) error {
 	err := w.work(ctx, job)
 	var perm *errPermanent
