@@ -20,6 +20,23 @@
     }
   });
 
+  // Interface form: show only the options of the chosen format
+  // (<select data-format-select> and blocks marked data-format-options="json").
+  function showFormatOptions(root) {
+    (root || document).querySelectorAll("select[data-format-select]").forEach(function (sel) {
+      var form = sel.closest("form");
+      if (!form) return;
+      form.querySelectorAll("[data-format-options]").forEach(function (el) {
+        el.hidden = el.dataset.formatOptions !== sel.value;
+      });
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("select[data-format-select]")) showFormatOptions(e.target.closest("form"));
+  });
+  document.addEventListener("DOMContentLoaded", function () { showFormatOptions(); });
+  document.addEventListener("htmx:load", function (e) { showFormatOptions(e.target); });
+
   // Relative times: <time datetime="..." data-relative>.
   function relative(el) {
     var t = Date.parse(el.getAttribute("datetime"));
