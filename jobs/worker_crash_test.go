@@ -23,6 +23,15 @@ var (
 	binaryErr  error
 )
 
+// TestMain removes the binary built by flowbatchBinary.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryPath != "" {
+		_ = os.RemoveAll(filepath.Dir(binaryPath))
+	}
+	os.Exit(code)
+}
+
 // flowbatchBinary builds cmd/flowbatch once per test run.
 func flowbatchBinary(t testing.TB) string {
 	t.Helper()
