@@ -130,7 +130,7 @@ func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, canc
 			break
 		}
 		free <- c
-		if r.batch.ProcessedCount < limit && time.Since(sliceStart) > sliceBudget {
+		if r.batch.ProcessedCount < limit && time.Since(sliceStart) > cmp.Or(r.SliceBudget, DefaultSliceBudget) {
 			break
 		}
 	}

@@ -27,6 +27,10 @@ type Deps struct {
 	// ChunkSize is the number of records inserted per transaction; zero
 	// means DefaultChunkSize.
 	ChunkSize int
+	// SliceBudget is how long a process_batch attempt keeps starting new
+	// chunks before it snoozes to go on in a new attempt; zero means
+	// DefaultSliceBudget.
+	SliceBudget time.Duration
 }
 
 // Client is the River client type used across Flowbatch.

@@ -40,14 +40,15 @@ func (ProcessBatchArgs) InsertOpts() river.InsertOpts {
 	}
 }
 
-// Processing limits. A slice of work stops starting chunks after sliceBudget
+// Processing limits. A slice of work stops starting chunks after its budget
 // and snoozes (the next slice resumes at once from the saved progress), so a
 // batch of any size never runs longer than processTimeout in one attempt, and
 // a worker killed mid-batch is rescued RescueStuckJobsAfter (see NewClient)
 // after its attempt started. docs/engine.md explains the numbers.
 const (
 	processMaxAttempts = 5
-	sliceBudget        = 25 * time.Second
+	// DefaultSliceBudget is the slice budget unless Deps.SliceBudget says otherwise.
+	DefaultSliceBudget = 25 * time.Second
 	processTimeout     = 45 * time.Second
 	// DesignerLimit is how many records a designer batch processes.
 	DesignerLimit = 20
@@ -81,7 +82,9 @@ func permanent(format string, args ...any) error {
 }
 
 // Work processes one slice of the batch: all of it, or as many chunks as fit
-// in sliceBudget before it snoozes to go on in a new attempt.
+// in its slice budget before it snoozes to go on in a new attempt. Permanent
+// faults end the batch ERROR and cancel the job; when the last attempt fails,
+// the batch ends ERROR too.
 func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBatchArgs]) error {
 	err := w.work(ctx, job)
 	var perm *errPermanent
@@ -135,6 +138,9 @@ func (w *ProcessBatchWorker) work(ctx context.Context, job *river.Job[ProcessBat
 	if b.TotalCount == 0 {
 		validateStart := time.Now()
 		total, perr, err := run.validate(ctx)
+		if errors.Is(err, errCancelRequested) {
+			return run.finish(ctx, outcome{cancelled: true})
+		}
 		if err != nil {
 			return err
 		}
@@ -271,6 +277,12 @@ func (r *batchRun) limit(total int64) int64 {
 	return total
 }
 
+// errCancelRequested stops the validation pass of a batch being cancelled.
+var errCancelRequested = errors.New("cancel requested")
+
+// cancelCheckInterval spaces the validation pass's looks at cancel requests.
+const cancelCheckInterval = 500 * time.Millisecond
+
 // validate reads the whole payload once, without mapping, so that a payload
 // invalid for its format inserts nothing and the total is known before the
 // first chunk. It returns the number of records, or the payload's fault.
@@ -281,6 +293,7 @@ func (r *batchRun) validate(ctx context.Context) (int64, *ingest.PayloadError, e
 	}
 	defer in.Close()
 	var n int64
+	lastCheck := time.Now()
 	for {
 		_, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -294,8 +307,16 @@ func (r *batchRun) validate(ctx context.Context) (int64, *ingest.PayloadError, e
 			return 0, nil, fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
 		}
 		n++
-		if n%65536 == 0 && ctx.Err() != nil {
-			return 0, nil, ctx.Err()
+		if n%4096 == 0 && time.Since(lastCheck) >= cancelCheckInterval {
+			lastCheck = time.Now()
+			var cancelled bool
+			err := r.Pool.QueryRow(ctx, "SELECT cancel_requested_at IS NOT NULL FROM batches WHERE id = $1", r.batch.ID).Scan(&cancelled)
+			if err != nil {
+				return 0, nil, fmt.Errorf("checking batch %s: %w", r.batch.ID, err)
+			}
+			if cancelled {
+				return 0, nil, errCancelRequested
+			}
 		}
 	}
 }

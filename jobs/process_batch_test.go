@@ -70,7 +70,7 @@ func TestProcessBatchEachFormat(t *testing.T) {
 			require.Nil(t, key, "the flow has no key field")
 			require.Equal(t, "C-00000007", doc["external_id"])
 			require.GreaterOrEqual(t, len(doc), 9)
-			require.Equal(t, 0, tb.count(t, "SELECT count(*) FROM river_job WHERE state <> 'completed'"))
+			require.Equal(t, 0, tb.count(t, "SELECT count(*) FROM river_job WHERE kind = 'process_batch' AND state <> 'completed'"))
 
 			exists, err := tb.store.Exists(ctx, "tmp/batch/"+b.ID.String()+"/000000000000")
 			require.NoError(t, err)
@@ -253,7 +253,7 @@ func TestProcessBatchSurvivesDroppedConnections(t *testing.T) {
 	ctx := context.Background()
 	tb := setup(t)
 	tb.startWorkers(t, 500)
-	const n = 60000
+	const n = 20000
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, n, ingesttest.Options{Seed: 3}))
 	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
 	require.NoError(t, err)
@@ -267,7 +267,7 @@ func TestProcessBatchSurvivesDroppedConnections(t *testing.T) {
 		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&killed))
 	require.Positive(t, killed)
 
-	b = tb.waitFor(t, b.ID, 60*time.Second, func(b *models.Batch) bool {
+	b = tb.waitFor(t, b.ID, 3*time.Minute, func(b *models.Batch) bool {
 		return b.Status == models.StatusFinished || b.Status == models.StatusError
 	})
 	require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
@@ -295,4 +295,61 @@ func TestOutputIsAJSONArrayEvenWhenEmpty(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &v))
 	_, errs, _ := tb.file(t, b, models.KindError)
 	require.True(t, strings.Contains(string(errs), `"field":"external_id"`), string(errs))
+}
+
+func TestProcessBatchInSlicesResumesFromItsProgress(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	deps := tb.deps
+	deps.ChunkSize = 300
+	deps.SliceBudget = time.Nanosecond // every attempt does one chunk, then snoozes
+	client, err := jobs.NewClient(deps, 1)
+	require.NoError(t, err)
+	require.NoError(t, client.Start(ctx))
+	t.Cleanup(func() { _ = client.Stop(context.Background()) })
+
+	const n = 2000
+	opts := ingesttest.Options{Seed: 4, BadEvery: 9}
+	b := tb.run(t, tb.newBatch(t, tb.newInterface(t, models.FormatCSV), payload(t, models.FormatCSV, n, opts)))
+	require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
+	require.EqualValues(t, n, b.ProcessedCount)
+	require.EqualValues(t, n/9, b.FailedCount)
+	require.Equal(t, n-n/9, tb.count(t, "SELECT count(*) FROM records"))
+	ids := tb.results(t, b)
+	for i, id := range ids {
+		require.Equal(t, ingesttest.IsBad(i, opts), id == nil, "index %d", i)
+	}
+	var snoozes int
+	require.NoError(t, tb.db.Pool.QueryRow(ctx, `SELECT (metadata->>'snoozes')::int FROM river_job
+		WHERE kind = 'process_batch'`).Scan(&snoozes))
+	require.Equal(t, (n+299)/300-1, snoozes, "one slice per chunk")
+	_, content, ok := tb.file(t, b, models.KindError)
+	require.True(t, ok)
+	require.Len(t, ndjson[errorLine](t, content), n/9)
+}
+
+func TestCancelBeforeTheFirstChunkInsertsNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, 5000, ingesttest.Options{}))
+	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	require.NoError(t, err)
+	// The worker started the batch and was validating its input when the cancel came.
+	require.NoError(t, tb.gdb.Model(b).Updates(map[string]any{"status": models.StatusProcessing, "started_at": time.Now()}).Error)
+	_, err = jobs.CancelBatch(ctx, tb.db.Pool, tb.account.ID, b.ID)
+	require.NoError(t, err)
+
+	tb.startWorkers(t, 1000)
+	b = tb.waitFor(t, b.ID, time.Minute, func(b *models.Batch) bool { return b.Status != models.StatusProcessing })
+	require.Equal(t, models.StatusError, b.Status)
+	require.Equal(t, "cancelled", b.ErrorMessage)
+	require.EqualValues(t, 5000, b.TotalCount)
+	require.Zero(t, b.ProcessedCount)
+	require.Zero(t, tb.count(t, "SELECT count(*) FROM records"))
+	require.Empty(t, tb.results(t, b))
+	_, content, ok := tb.file(t, b, models.KindError)
+	require.True(t, ok)
+	require.Equal(t, []errorLine{{Index: 0, Message: "cancelled"}}, ndjson[errorLine](t, content))
 }

@@ -1,9 +1,8 @@
 package jobs_test
 
 import (
-	"os"
-	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -11,24 +10,26 @@ import (
 	"github.com/flowbatch/flowbatch/models"
 )
 
-// TestProfileIngest runs one large batch in process, for go test -cpuprofile.
-// It runs only when FLOWBATCH_PROFILE_RECORDS is set.
-func TestProfileIngest(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("FLOWBATCH_PROFILE_RECORDS"))
-	if n == 0 {
-		t.Skip("set FLOWBATCH_PROFILE_RECORDS to profile")
-	}
-	format := models.Format(os.Getenv("FLOWBATCH_PROFILE_FORMAT"))
-	if format == "" {
-		format = models.FormatJSON
-	}
-	tb := setup(t)
-	tb.startWorkers(t, 0)
-	data := payload(t, format, n, ingesttest.Options{Seed: 1})
-	iface := tb.newInterface(t, format)
-	for range 2 {
-		b := tb.run(t, tb.newBatch(t, iface, data))
-		require.Equal(t, models.StatusFinished, b.Status)
-		t.Logf("%d records: %s", n, b.FinishedAt.Sub(*b.ReadyAt))
+// BenchmarkIngestInProcess processes 192k records of each format with the
+// worker in the benchmark's own process, so that -cpuprofile and -memprofile
+// see the worker (BenchmarkIngest runs it in a separate process). It reports
+// the time from enqueue to FINISHED of one batch as s/batch.
+func BenchmarkIngestInProcess(b *testing.B) {
+	const n = 192000
+	tb := setup(b)
+	tb.startWorkers(b, 0)
+	for _, format := range models.Formats {
+		b.Run(string(format), func(b *testing.B) {
+			data := payload(b, format, n, ingesttest.Options{Seed: 1})
+			iface := tb.newInterface(b, format)
+			var total time.Duration
+			for b.Loop() {
+				batch := tb.run(b, tb.newBatch(b, iface, data))
+				require.Equal(b, models.StatusFinished, batch.Status, batch.ErrorMessage)
+				require.EqualValues(b, n, batch.InsertedCount)
+				total += batch.FinishedAt.Sub(*batch.ReadyAt)
+			}
+			b.ReportMetric(total.Seconds()/float64(b.N), "s/batch")
+		})
 	}
 }

@@ -154,7 +154,7 @@ func (tb *testBundle) run(t testing.TB, b *models.Batch) *models.Batch {
 	t.Helper()
 	_, err := jobs.RunBatch(context.Background(), tb.db.Pool, tb.client, tb.account.ID, b.ID)
 	require.NoError(t, err)
-	return tb.waitFor(t, b.ID, 60*time.Second, func(b *models.Batch) bool {
+	return tb.waitFor(t, b.ID, 5*time.Minute, func(b *models.Batch) bool {
 		return b.Status == models.StatusFinished || b.Status == models.StatusError
 	})
 }

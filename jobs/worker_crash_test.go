@@ -23,6 +23,15 @@ var (
 	binaryErr  error
 )
 
+// TestMain removes the binary built by flowbatchBinary.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryPath != "" {
+		_ = os.RemoveAll(filepath.Dir(binaryPath))
+	}
+	os.Exit(code)
+}
+
 // flowbatchBinary builds cmd/flowbatch once per test run.
 func flowbatchBinary(t testing.TB) string {
 	t.Helper()
@@ -66,7 +75,7 @@ func TestKilledWorkerProcessResumesWithEveryRecordOnce(t *testing.T) {
 	ctx := context.Background()
 	started := time.Now()
 	tb := setup(t)
-	const n = 200000
+	const n = 100000
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, n, ingesttest.Options{Seed: 11, BadEvery: 1000}))
 	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
 	require.NoError(t, err)
@@ -90,7 +99,7 @@ func TestKilledWorkerProcessResumesWithEveryRecordOnce(t *testing.T) {
 
 	restarted := time.Now()
 	second := tb.startWorkerProcess(t)
-	b = tb.waitFor(t, b.ID, 90*time.Second, func(b *models.Batch) bool {
+	b = tb.waitFor(t, b.ID, 3*time.Minute, func(b *models.Batch) bool {
 		return b.Status == models.StatusFinished || b.Status == models.StatusError
 	})
 	require.NoError(t, second.Process.Kill())
@@ -111,5 +120,5 @@ func TestKilledWorkerProcessResumesWithEveryRecordOnce(t *testing.T) {
 		}
 	}
 	require.Len(t, seen, n-n/1000)
-	require.Equal(t, 1, tb.count(t, "SELECT count(*) FROM river_job WHERE state = 'completed'"))
+	require.Equal(t, 1, tb.count(t, "SELECT count(*) FROM river_job WHERE kind = 'process_batch' AND state = 'completed'"))
 }
