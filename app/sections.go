@@ -14,14 +14,6 @@ func (s *Server) section(c *fiber.Ctx, sec layouts.Section, title, intro string,
 	return renderComponent(c, pages.Section(v))
 }
 
-func (s *Server) batchesPage(c *fiber.Ctx) error {
-	return s.section(c, layouts.SectionBatches, "Batches", "Collections of records read through an interface and inserted into a flow.",
-		components.EmptyStateProps{
-			Title: "Your batches will be listed here",
-			Text:  "Each batch shows its status (DRAFT, READY, PROCESSING, FINISHED, ERROR), its records and live progress, with a config menu to Edit, View, Clone, Run or Delete it.",
-		})
-}
-
 func (s *Server) interfacesPage(c *fiber.Ctx) error {
 	return s.section(c, layouts.SectionInterfaces, "Interfaces", "How a payload is read (JSON, XML or CSV) and mapped into fields.",
 		components.EmptyStateProps{
