@@ -256,4 +256,3 @@ func TestReportShowsTimestampsFilesAndErrors(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, res.StatusCode)
 	require.Equal(t, "/", res.Header.Get("HX-Redirect"))
 }
-

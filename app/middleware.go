@@ -25,10 +25,15 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	if strings.HasPrefix(c.Path(), "/static/") || c.Path() == "/healthz" {
 		level = slog.LevelDebug
 	}
+	// Body() of a streamed response (SSE) would read the endless stream.
+	size := c.Response().Header.ContentLength()
+	if !c.Response().IsBodyStream() {
+		size = len(c.Response().Body())
+	}
 	s.log.Log(c.UserContext(), level, "request",
 		"method", c.Method(), "path", c.Path(), "status", status,
 		"duration_ms", float64(time.Since(start).Microseconds())/1000,
-		"bytes", len(c.Response().Body()), "request_id", requestID(c), "ip", c.IP())
+		"bytes", size, "request_id", requestID(c), "ip", c.IP())
 	return err
 }
 
