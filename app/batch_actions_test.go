@@ -21,7 +21,7 @@ func (u *uiBundle) setStatus(t *testing.T, id uuid.UUID, s models.Status) {
 	t.Helper()
 	err := u.h.DB.Exec(`UPDATE batches SET status = ?, ready_at = coalesce(ready_at, now()),
 		started_at = CASE WHEN ? IN ('PROCESSING','FINISHED','ERROR') THEN coalesce(started_at, now()) END,
-		finished_at = CASE WHEN ? IN ('FINISHED','ERROR') THEN now() END WHERE id = ?`, s, s, s, id).Error
+		finished_at = CASE WHEN ? IN ('FINISHED','ERROR') THEN now() END, updated_at = now() WHERE id = ?`, s, s, s, id).Error
 	require.NoError(t, err)
 }
 
@@ -192,7 +192,7 @@ func TestOverviewFiltersSearchesAndPages(t *testing.T) {
 	require.Contains(t, page.Body, "Page 1 of 2")
 	require.Less(t, indexOf(page.Body, "Batch 29"), indexOf(page.Body, "Batch 28"), "newest first")
 	require.Contains(t, page.Body, "API v2")
-	require.Contains(t, page.Body, `sse-connect="/events/batches"`)
+	require.Contains(t, page.Body, `sse-connect="/events/batches?since=`)
 
 	second := u.b.Get("/?page=2")
 	require.Contains(t, second.Body, "Batch 00")
@@ -247,7 +247,7 @@ func TestReportShowsTimestampsFilesAndErrors(t *testing.T) {
 	require.Contains(t, page.Body, `data-file="error"`)
 	require.Contains(t, page.Body, "First 50 errors")
 	require.Equal(t, 50, strings.Count(page.Body, "expected an integer"))
-	require.Contains(t, page.Body, `sse-connect="/events/batches/`+id.String()+`"`)
+	require.Contains(t, page.Body, `sse-connect="/events/batches/`+id.String()+`?status=FINISHED"`)
 	require.Contains(t, page.Body, `hx-delete="/batches/`+id.String()+`"`)
 	require.NotContains(t, page.Body, `/run"`, "a FINISHED batch cannot run")
 

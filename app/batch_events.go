@@ -21,6 +21,9 @@ import (
 const (
 	sseHeartbeat = 15 * time.Second
 	sseCoalesce  = 200 * time.Millisecond
+	// clockSkew widens the catch-up window of the overview stream, whose
+	// page time comes from the web process and updated_at from PostgreSQL.
+	clockSkew = 2 * time.Second
 )
 
 // rendered is what one batch event looks like on a page, rendered once per
@@ -70,11 +73,28 @@ func writeEvent(w *bufio.Writer, name, data string) {
 }
 
 // batchEvents streams the rows of the account's batches as they change.
+// The page passes the time it was rendered (since, Unix milliseconds); rows
+// changed after it are sent at once.
 func (s *Server) batchEvents(c *fiber.Ctx) error {
-	sub := s.live.Subscribe(identity(c).AccountID, uuid.Nil)
+	acct := identity(c).AccountID
+	sub := s.live.Subscribe(acct, uuid.Nil)
+	var missed []*live.Event
+	if since := c.QueryInt("since"); since > 0 {
+		var ids []uuid.UUID
+		err := s.db.WithContext(c.UserContext()).Model(&models.Batch{}).
+			Where("account_id = ? AND updated_at > ?", acct, time.UnixMilli(int64(since)).Add(-clockSkew)).
+			Order("updated_at DESC").Limit(models.OverviewPageSize).Pluck("id", &ids).Error
+		if err != nil {
+			sub.Close()
+			return err
+		}
+		for _, id := range ids {
+			missed = append(missed, &live.Event{BatchEvent: models.BatchEvent{AccountID: acct, BatchID: id}})
+		}
+	}
 	return s.stream(c, sub, func(w *bufio.Writer, ev *live.Event, r rendered) {
 		writeEvent(w, "batch-"+ev.BatchID.String(), r.row)
-	}, nil)
+	}, missed)
 }
 
 // batchEventsOne streams one batch's progress panel, and a "status" event
@@ -89,26 +109,29 @@ func (s *Server) batchEventsOne(c *fiber.Ctx) error {
 		return err
 	}
 	sub := s.live.Subscribe(acct, id)
-	var last models.Status
+	// The status the page was rendered with, so that a change made before
+	// the stream opened still reloads what depends on the status.
+	last := models.Status(c.Query("status"))
 	send := func(w *bufio.Writer, _ *live.Event, r rendered) {
 		if r.progress == "" {
 			writeEvent(w, "status", "deleted")
 			return
 		}
 		writeEvent(w, "progress", r.progress)
-		if last != "" && r.status != last {
+		if r.status != last {
 			writeEvent(w, "status", string(r.status))
 		}
 		last = r.status
 	}
 	// The page may have missed a change while the stream was opening.
 	first := &live.Event{BatchEvent: models.BatchEvent{AccountID: acct, BatchID: id}}
-	return s.stream(c, sub, send, first)
+	return s.stream(c, sub, send, []*live.Event{first})
 }
 
 // stream runs an SSE response for sub until the client goes, the
 // subscription is dropped or the server shuts down.
-func (s *Server) stream(c *fiber.Ctx, sub *live.Subscription, send func(*bufio.Writer, *live.Event, rendered), first *live.Event) error {
+// Events in first are sent as soon as the stream opens.
+func (s *Server) stream(c *fiber.Ctx, sub *live.Subscription, send func(*bufio.Writer, *live.Event, rendered), first []*live.Event) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
@@ -118,9 +141,9 @@ func (s *Server) stream(c *fiber.Ctx, sub *live.Subscription, send func(*bufio.W
 		heartbeat := time.NewTicker(sseHeartbeat)
 		defer heartbeat.Stop()
 		w.WriteString("retry: 2000\n: connected\n\n")
-		if first != nil {
-			if r, err := s.renderEvent(first); err == nil {
-				send(w, first, r)
+		for _, ev := range first {
+			if r, err := s.renderEvent(ev); err == nil {
+				send(w, ev, r)
 			}
 		}
 		if w.Flush() != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -186,4 +187,21 @@ func TestShutdownEndsOpenStreams(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the stream stayed open")
 	}
+}
+
+func TestStreamsCatchUpWithChangesMadeBeforeTheyOpened(t *testing.T) {
+	t.Parallel()
+	u := setupUI(t, noWorkers)
+	id := u.completeDraft(t, "Early")
+	rendered := time.Now()
+	u.setStatus(t, id, models.StatusFinished)
+
+	// The report was rendered while the batch was READY: the stream says it changed.
+	one, _ := openStream(t, u.h, u.b, "/events/batches/"+id.String()+"?status=READY")
+	require.Contains(t, nextEvent(t, one, "progress").data, `data-status="FINISHED"`)
+	require.Equal(t, "FINISHED", nextEvent(t, one, "status").data)
+
+	// The overview rendered before the change gets the row at once.
+	rows, _ := openStream(t, u.h, u.b, "/events/batches?since="+strconv.FormatInt(rendered.UnixMilli(), 10))
+	require.Contains(t, nextEvent(t, rows, "batch-"+id.String()).data, `data-status="FINISHED"`)
 }

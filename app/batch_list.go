@@ -21,14 +21,14 @@ func (s *Server) batchList(c *fiber.Ctx) error {
 		Page:   c.QueryInt("page", 1),
 	}
 	q.Normalize()
+	now := time.Now()
 	ov, err := models.ListOverview(c.UserContext(), s.db, id.AccountID, q)
 	if err != nil {
 		return err
 	}
-	now := time.Now()
 	v := pages.BatchesView{
 		Layout: s.layout(c, id, layouts.SectionBatches, "Batches"),
-		Query:  q, Counts: ov.Counts, All: ov.All, Matching: ov.Matching, Pages: ov.Pages,
+		Query:  q, Counts: ov.Counts, All: ov.All, Matching: ov.Matching, Pages: ov.Pages, RenderedAt: now,
 		Rows: make([]components.BatchView, len(ov.Items)),
 	}
 	for i := range ov.Items {
