@@ -25,10 +25,10 @@ const (
 	SortName   = "name"
 )
 
-var overviewOrders = map[string]string{
-	SortNewest: "b.created_at DESC, b.id DESC",
-	SortOldest: "b.created_at ASC, b.id ASC",
-	SortName:   "lower(b.name) ASC, b.id ASC",
+var overviewOrders = map[string]struct{ page, rows string }{
+	SortNewest: {"created_at DESC, id DESC", "b.created_at DESC, b.id DESC"},
+	SortOldest: {"created_at ASC, id ASC", "b.created_at ASC, b.id ASC"},
+	SortName:   {"lower(name) ASC, id ASC", "lower(b.name) ASC, b.id ASC"},
 }
 
 // OverviewPageSize is how many batches one overview page lists.
@@ -71,14 +71,20 @@ type Overview struct {
 	Pages    int
 }
 
-// likePattern escapes s for ILIKE and wraps it in wildcards.
+// likePattern escapes s for LIKE against lower(name) and wraps it in
+// wildcards; the trigram index on lower(name) serves it.
 func likePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
 }
 
+// nameMatches is the search condition of the overview.
+const nameMatches = "lower(name) LIKE ?"
+
+// batchListQuery selects batches with their interface and flow names; db
+// names the batches as b (the table, or a page of it).
 func batchListQuery(db *gorm.DB, accountID uuid.UUID) *gorm.DB {
-	return db.Table("batches AS b").
+	return db.
 		Select("b.*, coalesce(i.name, '') AS interface_name, coalesce(f.name, '') AS flow_name, "+
 			"EXISTS (SELECT 1 FROM files fi WHERE fi.batch_id = b.id AND fi.kind = 'input') AS has_input").
 		Joins("LEFT JOIN interfaces i ON i.account_id = b.account_id AND i.id = b.interface_id").
@@ -90,16 +96,11 @@ func batchListQuery(db *gorm.DB, accountID uuid.UUID) *gorm.DB {
 func ListOverview(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q OverviewQuery) (*Overview, error) {
 	q.Normalize()
 	db = db.WithContext(ctx)
-
-	counts := db.Table("batches").Select("status, count(*) AS n").Where("account_id = ?", accountID).Group("status")
-	if q.Search != "" {
-		counts = counts.Where("name ILIKE ?", likePattern(q.Search))
-	}
 	var rows []struct {
 		Status Status
 		N      int64
 	}
-	if err := counts.Scan(&rows).Error; err != nil {
+	if err := OverviewCountsQuery(db, accountID, q).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("counting batches: %w", err)
 	}
 	ov := &Overview{Counts: make(map[Status]int64, len(Statuses))}
@@ -112,25 +113,43 @@ func ListOverview(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q Overv
 		ov.Matching = ov.Counts[q.Status]
 	}
 	ov.Pages = int((ov.Matching + OverviewPageSize - 1) / OverviewPageSize)
-
-	list := batchListQuery(db, accountID)
-	if q.Status != "" {
-		list = list.Where("b.status = ?", q.Status)
-	}
-	if q.Search != "" {
-		list = list.Where("b.name ILIKE ?", likePattern(q.Search))
-	}
-	err := list.Order(overviewOrders[q.Sort]).Limit(OverviewPageSize).Offset((q.Page - 1) * OverviewPageSize).Scan(&ov.Items).Error
-	if err != nil {
+	if err := OverviewPageQuery(db, accountID, q).Scan(&ov.Items).Error; err != nil {
 		return nil, fmt.Errorf("listing batches: %w", err)
 	}
 	return ov, nil
 }
 
+// OverviewCountsQuery counts the batches matching q's search per status, in
+// one pass. q must be normalized.
+func OverviewCountsQuery(db *gorm.DB, accountID uuid.UUID, q OverviewQuery) *gorm.DB {
+	counts := db.Session(&gorm.Session{}).Table("batches").Select("status, count(*) AS n").Where("account_id = ?", accountID).Group("status")
+	if q.Search != "" {
+		counts = counts.Where(nameMatches, likePattern(q.Search))
+	}
+	return counts
+}
+
+// OverviewPageQuery selects the page of BatchListItems that q names. The
+// page's IDs are chosen from the indexes alone; only its rows are read and
+// joined. q must be normalized.
+func OverviewPageQuery(db *gorm.DB, accountID uuid.UUID, q OverviewQuery) *gorm.DB {
+	db = db.Session(&gorm.Session{}) // each statement below starts afresh
+	page := db.Table("batches").Select("id").Where("account_id = ?", accountID)
+	if q.Status != "" {
+		page = page.Where("status = ?", q.Status)
+	}
+	if q.Search != "" {
+		page = page.Where(nameMatches, likePattern(q.Search))
+	}
+	page = page.Order(overviewOrders[q.Sort].page).Limit(OverviewPageSize).Offset((q.Page - 1) * OverviewPageSize)
+	return batchListQuery(db.Table("batches AS b").Joins("JOIN (?) AS p ON p.id = b.id", page), accountID).
+		Order(overviewOrders[q.Sort].rows)
+}
+
 // BatchListItemByID loads one batch of an account with its interface and flow names.
 func BatchListItemByID(ctx context.Context, db *gorm.DB, accountID, id uuid.UUID) (*BatchListItem, error) {
 	var items []BatchListItem
-	if err := batchListQuery(db.WithContext(ctx), accountID).Where("b.id = ?", id).Limit(1).Scan(&items).Error; err != nil {
+	if err := batchListQuery(db.WithContext(ctx).Table("batches AS b"), accountID).Where("b.id = ?", id).Limit(1).Scan(&items).Error; err != nil {
 		return nil, fmt.Errorf("loading batch %s: %w", id, err)
 	}
 	if len(items) == 0 {
