@@ -158,7 +158,10 @@ func BenchmarkSSE500Clients(b *testing.B) {
 
 type testOutput struct{ b *testing.B }
 
-func (o testOutput) Write(p []byte) (int, error) { o.b.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (o testOutput) Write(p []byte) (int, error) {
+	o.b.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // BenchmarkOverviewServerTime10k is the server's part of an overview page
 // with 10,000 batches: the queries and the rendering, without HTTP and session.
