@@ -9,9 +9,13 @@ import (
 )
 
 // formBodyLimit caps the body of every route that reads it whole (forms,
-// JSON API documents, pasted payloads). It equals Fiber's BodyLimit: bodies up
-// to it are read into memory by the server before the handler runs.
+// JSON API documents, pasted payloads).
 const formBodyLimit = 4 << 20
+
+// preReadLimit is how much of any body the server buffers before the handler
+// runs (Fiber's BodyLimit with StreamRequestBody); beyond it bodies stream.
+// It bounds the memory of concurrent uploads before their handlers start.
+const preReadLimit = 64 << 10
 
 // streamedRoutes are the routes whose handlers read the body as a stream
 // through package upload, with their own limits. Add a route here when it

@@ -70,9 +70,11 @@ func New(d Deps) *Server {
 		DisableStartupMessage:        true,
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
-		BodyLimit:                    4 << 20,
-		ReadTimeout:                  5 * time.Minute,
-		IdleTimeout:                  2 * time.Minute,
+		// The server reads at most this much of a body before the handler
+		// runs; the rest streams. limitBody caps what handlers may read.
+		BodyLimit:   preReadLimit,
+		ReadTimeout: 5 * time.Minute,
+		IdleTimeout: 2 * time.Minute,
 	})
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(requestid.New())

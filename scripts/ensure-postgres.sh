@@ -26,7 +26,7 @@ if [ "$host" = "127.0.0.1" ] || [ "$host" = "localhost" ]; then
   if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ] && [ -n "$(ls /etc/postgresql 2>/dev/null)" ]; then
     version=$(ls /etc/postgresql | sort -V | tail -n 1)
     echo "No PostgreSQL answered at $host:$port; starting the local cluster $version/main..." >&2
-    if pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || sudo -n pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null; then
+    if pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 || sudo -n pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1; then
       for _ in $(seq 1 30); do ready && exit 0; sleep 1; done
     fi
   fi
