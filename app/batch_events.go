@@ -23,13 +23,14 @@ const (
 	sseCoalesce  = 200 * time.Millisecond
 	// clockSkew widens the catch-up window of the overview stream, whose
 	// page time comes from the web process and updated_at from PostgreSQL.
-	clockSkew = 2 * time.Second
+	clockSkew = 250 * time.Millisecond
 )
 
 // rendered is what one batch event looks like on a page, rendered once per
 // event for every subscriber.
 type rendered struct {
 	status   models.Status
+	created  time.Time
 	row      string
 	progress string
 }
@@ -47,7 +48,7 @@ func (s *Server) renderEvent(ev *live.Event) (rendered, error) {
 			return nil, err
 		}
 		bv := components.NewBatchView(it, time.Now())
-		return rendered{status: bv.Status, row: renderString(components.BatchRow(bv)), progress: renderString(components.BatchProgress(bv))}, nil
+		return rendered{status: bv.Status, created: bv.Created, row: renderString(components.BatchRow(bv)), progress: renderString(components.BatchProgress(bv))}, nil
 	})
 	if err != nil {
 		return rendered{}, err
@@ -74,15 +75,19 @@ func writeEvent(w *bufio.Writer, name, data string) {
 
 // batchEvents streams the rows of the account's batches as they change.
 // The page passes the time it was rendered (since, Unix milliseconds); rows
-// changed after it are sent at once.
+// changed after it are sent at once. A batch created after it is sent once as
+// "batch-new", which the first page of the unfiltered overview puts on top;
+// later changes of it go to its row like any other's.
 func (s *Server) batchEvents(c *fiber.Ctx) error {
 	acct := identity(c).AccountID
 	sub := s.live.Subscribe(acct, uuid.Nil)
 	var missed []*live.Event
+	var renderedAt time.Time
 	if since := c.QueryInt("since"); since > 0 {
+		renderedAt = time.UnixMilli(int64(since))
 		var ids []uuid.UUID
 		err := s.db.WithContext(c.UserContext()).Model(&models.Batch{}).
-			Where("account_id = ? AND updated_at > ?", acct, time.UnixMilli(int64(since)).Add(-clockSkew)).
+			Where("account_id = ? AND updated_at > ?", acct, renderedAt.Add(-clockSkew)).
 			Order("updated_at DESC").Limit(models.OverviewPageSize).Pluck("id", &ids).Error
 		if err != nil {
 			sub.Close()
@@ -92,7 +97,13 @@ func (s *Server) batchEvents(c *fiber.Ctx) error {
 			missed = append(missed, &live.Event{BatchEvent: models.BatchEvent{AccountID: acct, BatchID: id}})
 		}
 	}
+	announced := map[uuid.UUID]bool{}
 	return s.stream(c, sub, func(w *bufio.Writer, ev *live.Event, r rendered) {
+		if !renderedAt.IsZero() && r.created.After(renderedAt) && !announced[ev.BatchID] && !ev.Deleted {
+			announced[ev.BatchID] = true
+			writeEvent(w, "batch-new", r.row)
+			return
+		}
 		writeEvent(w, "batch-"+ev.BatchID.String(), r.row)
 	}, missed)
 }

@@ -205,3 +205,26 @@ func TestStreamsCatchUpWithChangesMadeBeforeTheyOpened(t *testing.T) {
 	rows, _ := openStream(t, u.h, u.b, "/events/batches?since="+strconv.FormatInt(rendered.UnixMilli(), 10))
 	require.Contains(t, nextEvent(t, rows, "batch-"+id.String()).data, `data-status="FINISHED"`)
 }
+
+func TestOverviewStreamAnnouncesNewBatchesOnce(t *testing.T) {
+	t.Parallel()
+	u := setupUI(t, noWorkers)
+	page := u.b.Get("/")
+	require.Contains(t, page.Body, `sse-swap="batch-new" hx-swap="afterbegin"`)
+	require.NotContains(t, u.b.Get("/?status=DRAFT").Body, `sse-swap="batch-new"`, "a filtered page does not take new rows")
+
+	events, _ := openStream(t, u.h, u.b, "/events/batches?since="+strconv.FormatInt(time.Now().Add(-time.Second).UnixMilli(), 10))
+	var id uuid.UUID
+	require.Eventually(t, func() bool {
+		id = u.newDraft(t, "Arrived "+uuid.NewString()[:6])
+		select {
+		case ev := <-events:
+			return ev.name == "batch-new" && strings.Contains(ev.data, `id="batch-row-`+id.String()+`"`)
+		case <-time.After(500 * time.Millisecond):
+			return false
+		}
+	}, 10*time.Second, 10*time.Millisecond)
+	u.setStatus(t, id, models.StatusReady)
+	u.notifyChange(t, id, models.StatusReady)
+	require.Contains(t, nextEvent(t, events, "batch-"+id.String()).data, `data-status="READY"`)
+}

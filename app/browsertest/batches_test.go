@@ -122,8 +122,13 @@ func TestSignUpWizardRunAndWatchItFinish(t *testing.T) {
 	} else {
 		t.Log("the processing worker is not available: checking the live path with a simulated finish")
 		require.Equal(t, "READY", eval[string](tb, `document.querySelector("#batch-progress-`+id.String()+` [data-status]").dataset.status`))
-		simulateFinish(t, h, id)
-		tb.waitFor(`document.querySelector("#batch-progress-`+id.String()+` [data-status]").dataset.status === "FINISHED"`, 15*time.Second)
+		finished := `document.querySelector("#batch-progress-` + id.String() + ` [data-status]").dataset.status === "FINISHED"`
+		deadline := time.Now().Add(15 * time.Second)
+		for !eval[bool](tb, finished) { // the test server's LISTEN may still be connecting
+			require.True(t, time.Now().Before(deadline), "the page never showed FINISHED")
+			simulateFinish(t, h, id)
+			time.Sleep(300 * time.Millisecond)
+		}
 		require.Equal(t, "3", tb.text(`[data-count="Processed"]`))
 	}
 	// The status change reloaded the actions: a FINISHED batch can be deleted.
@@ -193,6 +198,24 @@ func TestConfigMenuByKeyboard(t *testing.T) {
 	require.True(t, eval[bool](tb, `document.getElementById("`+menu+`").hidden`))
 	require.Equal(t, "false", eval[string](tb, `document.querySelector("`+button+`").getAttribute("aria-expanded")`))
 	require.Equal(t, "menu-button-"+draft.String(), eval[string](tb, `document.activeElement.id`), "focus returns to the button")
+
+	// A live update of the row keeps its open menu and the focus.
+	tb.do(chromedp.KeyEvent(kb.Enter), chromedp.KeyEvent(kb.ArrowDown))
+	require.Equal(t, "menuitem:Clone", tb.focused())
+	row := "batch-row-" + draft.String()
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("` + row + `").dataset.old = "1"`))
+	deadline := time.Now().Add(15 * time.Second)
+	for eval[bool](tb, `document.getElementById("`+row+`").dataset.old === "1"`) {
+		require.True(t, time.Now().Before(deadline), "the row was never updated")
+		ev := models.BatchEvent{AccountID: a.ID, BatchID: draft, Status: models.StatusDraft}
+		_, err := h.Pool.Exec(context.Background(), models.NotifySQL, models.BatchEventsChannel, ev.Payload())
+		require.NoError(t, err)
+		time.Sleep(300 * time.Millisecond)
+	}
+	tb.waitFor(`document.activeElement.textContent.trim() === "Clone"`, 5*time.Second)
+	require.False(t, eval[bool](tb, `document.getElementById("`+menu+`").hidden`))
+	tb.do(chromedp.KeyEvent(kb.Escape))
+	require.Equal(t, "menu-button-"+draft.String(), eval[string](tb, `document.activeElement.id`))
 
 	// Space opens it too, and Enter on an item acts: Run swaps the row in place.
 	tb.do(chromedp.KeyEvent(" "))
@@ -282,3 +305,37 @@ func TestWizardBackKeepsValuesAndPasteIsChecked(t *testing.T) {
 
 // noWorkers keeps batches READY: nothing processes them.
 func noWorkers(c *config.Config) { c.Workers = 0 }
+
+func TestOverviewShowsBatchesFromElsewhereLive(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, noWorkers)
+	a := h.CreateAccount(t, "live@example.com", true)
+	tb := newTab(t, h)
+	tb.signIn(a)
+	require.Contains(t, tb.text(".overview-empty"), "No batches yet")
+	tb.do(chromedp.Evaluate[chromedp.Void](`window.sameDocument = true`))
+	tb.waitFor(`document.querySelector("#batch-rows[sse-connect]") !== null`, 5*time.Second)
+
+	// A batch arriving through the API: created, then queued, then processing.
+	id := seedBatch(t, h, a, "From the API", models.StatusDraft)
+	announce := func(s models.Status) {
+		ev := models.BatchEvent{AccountID: a.ID, BatchID: id, Status: s}
+		_, err := h.Pool.Exec(context.Background(), models.NotifySQL, models.BatchEventsChannel, ev.Payload())
+		require.NoError(t, err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !eval[bool](tb, `document.getElementById("batch-row-`+id.String()+`") !== null`) {
+		require.True(t, time.Now().Before(deadline), "the new batch never appeared")
+		announce(models.StatusDraft) // the stream may still be connecting
+		time.Sleep(300 * time.Millisecond)
+	}
+	require.False(t, eval[bool](tb, `getComputedStyle(document.querySelector(".overview-empty")).display !== "none"`), "the empty state goes")
+
+	_, err := h.Pool.Exec(context.Background(), `UPDATE batches SET status = 'PROCESSING', total_count = 10, processed_count = 3 WHERE id = $1`, id)
+	require.NoError(t, err)
+	announce(models.StatusProcessing)
+	tb.waitFor(`document.getElementById("batch-row-`+id.String()+`").dataset.status === "PROCESSING"`, 10*time.Second)
+	require.Equal(t, 3.0, eval[float64](tb, `document.querySelector("#batch-row-`+id.String()+` progress").value`))
+	require.Equal(t, 1, eval[int](tb, `document.querySelectorAll("#batch-rows tr").length`), "one row, not a second copy")
+	require.True(t, eval[bool](tb, `window.sameDocument === true`), "the page was reloaded")
+}

@@ -116,6 +116,25 @@
     }
   });
 
+  // A live update replaces a row while someone may be using its menu: keep
+  // the menu open and the focus where it was.
+  document.addEventListener("htmx:sseBeforeMessage", function (e) {
+    var active = document.activeElement;
+    if (!e.target.contains || !active || !e.target.contains(active)) return;
+    var root = active.closest("[data-menu]");
+    if (!root) return;
+    var p = menuParts(root);
+    var keep = { button: p.button.id, item: p.items.indexOf(active), open: !p.menu.hidden };
+    setTimeout(function () {
+      var button = document.getElementById(keep.button);
+      if (!button) return;
+      var newRoot = button.closest("[data-menu]");
+      var items = menuParts(newRoot).items;
+      if (keep.open && items.length) openMenu(newRoot, Math.max(0, Math.min(keep.item, items.length - 1)));
+      else button.focus();
+    }, 0);
+  });
+
   // Interface picker: choosing an interface preselects its flow.
   document.addEventListener("change", function (e) {
     var sel = e.target.closest("select[data-flow-target]");
