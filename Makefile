@@ -26,15 +26,15 @@ check-generated: generate
 	@git diff --exit-code --stat -- views static || (echo "Generated files are stale: run 'make generate' and commit."; exit 1)
 	@test -z "$$(git ls-files --others --exclude-standard -- views static)" || (echo "Untracked generated files:"; git ls-files --others --exclude-standard -- views static; exit 1)
 
-generate: node_modules ## templ components, Tailwind CSS, vendored htmx
+generate: node_modules/.package-lock.json ## templ components, Tailwind CSS, vendored htmx
 	$(TEMPL) generate
 	npx --no-install tailwindcss -c tailwind.config.js -i static/src/app.css -o static/css/app.css --minify 2>/dev/null
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/htmx-ext-sse/dist/sse.min.js static/vendor/htmx-ext-sse.min.js
 
-node_modules: package.json package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
-	@touch node_modules
+	@touch $@
 
 bench: ## benchmarks; figures go to docs/benchmarks.md
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS)

@@ -178,7 +178,7 @@ func BenchmarkOverviewServerTime10k(b *testing.B) {
 		{"status-tab", models.OverviewQuery{Status: models.StatusFinished}},
 		{"search", models.OverviewQuery{Search: "import 99"}},
 		{"page-200", models.OverviewQuery{Page: 200}},
-		{"by-name", models.OverviewQuery{Sort: models.SortName, Page: 100}},
+		{"by-name", models.OverviewQuery{Sort: models.OverviewName, Page: 100}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {

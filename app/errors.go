@@ -71,6 +71,14 @@ func classify(err error) *HTTPError {
 	if errors.As(err, &status) {
 		return &HTTPError{Status: fiber.StatusConflict, Title: "Not allowed in this status", Detail: status.Reason(), Err: err}
 	}
+	var protected *models.ProtectedError
+	if errors.As(err, &protected) {
+		return &HTTPError{Status: fiber.StatusConflict, Title: "Owned by a batch", Detail: protected.Reason, Err: err}
+	}
+	var notEmpty *models.FolderNotEmptyError
+	if errors.As(err, &notEmpty) {
+		return &HTTPError{Status: fiber.StatusConflict, Title: "Folder not empty", Detail: notEmpty.Reason(), Err: err}
+	}
 	var incomplete *models.IncompleteError
 	if errors.As(err, &incomplete) {
 		return &HTTPError{Status: fiber.StatusUnprocessableEntity, Title: "Batch incomplete",

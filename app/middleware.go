@@ -25,16 +25,21 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	if strings.HasPrefix(c.Path(), "/static/") || c.Path() == "/healthz" {
 		level = slog.LevelDebug
 	}
-	// Body() of a streamed response (SSE) would read the endless stream.
-	size := c.Response().Header.ContentLength()
-	if !c.Response().IsBodyStream() {
-		size = len(c.Response().Body())
-	}
 	s.log.Log(c.UserContext(), level, "request",
 		"method", c.Method(), "path", c.Path(), "status", status,
 		"duration_ms", float64(time.Since(start).Microseconds())/1000,
-		"bytes", size, "request_id", requestID(c), "ip", c.IP())
+		"bytes", responseSize(c), "request_id", requestID(c), "ip", c.IP())
 	return err
+}
+
+// responseSize is the length of the response body. A streamed body (a file
+// download) is never touched: fasthttp's Body() would read the whole stream
+// into memory, and turn a read error into the body's text.
+func responseSize(c *fiber.Ctx) int {
+	if c.Response().IsBodyStream() {
+		return max(c.Response().Header.ContentLength(), 0)
+	}
+	return len(c.Response().Body())
 }
 
 // loadSession puts the signed-in user's identity, if any, into the request.

@@ -6,9 +6,9 @@ import (
 	"github.com/flowbatch/flowbatch/models"
 )
 
-// saveFormat sets the payload format. An interface reading another format
+// saveWizardFormat sets the payload format. An interface reading another format
 // no longer fits and is cleared with its flow, to be chosen again.
-func (s *Server) saveFormat(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
+func (s *Server) saveWizardFormat(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
 	d := draftOf(b)
 	d.Format = models.Format(c.FormValue("format"))
 	if d.InterfaceID != nil && d.Format != b.Format {

@@ -13,8 +13,8 @@ type informationForm struct {
 	Description string
 }
 
-// saveInformation creates the DRAFT (a new batch) or renames it.
-func (s *Server) saveInformation(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
+// saveWizardInformation creates the DRAFT (a new batch) or renames it.
+func (s *Server) saveWizardInformation(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
 	f := informationForm{Name: c.FormValue("name"), Description: c.FormValue("description")}
 	acct := identity(c).AccountID
 	if b != nil {

@@ -7,9 +7,9 @@ import (
 	"github.com/flowbatch/flowbatch/views/pages"
 )
 
-// saveInterface sets the interface and the flow; without a chosen flow the
+// saveWizardInterface sets the interface and the flow; without a chosen flow the
 // interface's own is used.
-func (s *Server) saveInterface(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
+func (s *Server) saveWizardInterface(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
 	errs := map[string]string{}
 	d := draftOf(b)
 	d.InterfaceID = parseUUIDField(c, "interface_id", "Choose one of your interfaces.", errs)

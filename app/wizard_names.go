@@ -34,7 +34,7 @@ func (f namesForm) Validate() map[string]string {
 	return errs
 }
 
-func (s *Server) saveNames(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
+func (s *Server) saveWizardNames(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
 	f := namesForm{InputName: c.FormValue("input_name"), OutputName: c.FormValue("output_name")}
 	// Only an entirely blank name means "the default"; anything else is checked as typed.
 	if strings.TrimSpace(f.InputName) == "" {

@@ -7,9 +7,9 @@ import (
 	"github.com/flowbatch/flowbatch/models"
 )
 
-// saveOverview ends the wizard: Save draft returns to the overview, Run
+// saveWizardOverview ends the wizard: Save draft returns to the overview, Run
 // queues the batch, Test in designer queues it as a designer batch (first 20 records).
-func (s *Server) saveOverview(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
+func (s *Server) saveWizardOverview(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
 	ctx, acct := c.UserContext(), identity(c).AccountID
 	switch c.FormValue("action") {
 	case "save":

@@ -20,12 +20,12 @@ import (
 type wizardStepSaver func(s *Server, c *fiber.Ctx, b *models.Batch) (map[string]string, error)
 
 var wizardSavers = map[string]wizardStepSaver{
-	components.StepInformation: (*Server).saveInformation,
-	components.StepFormat:      (*Server).saveFormat,
-	components.StepInterface:   (*Server).saveInterface,
-	components.StepUpload:      (*Server).saveUpload,
-	components.StepNames:       (*Server).saveNames,
-	components.StepOverview:    (*Server).saveOverview,
+	components.StepInformation: (*Server).saveWizardInformation,
+	components.StepFormat:      (*Server).saveWizardFormat,
+	components.StepInterface:   (*Server).saveWizardInterface,
+	components.StepUpload:      (*Server).saveWizardUpload,
+	components.StepNames:       (*Server).saveWizardNames,
+	components.StepOverview:    (*Server).saveWizardOverview,
 }
 
 // wizardNew shows step 1 of a new batch.
@@ -76,7 +76,7 @@ func (s *Server) saveStep(c *fiber.Ctx, b *models.Batch, step int) error {
 		return s.showStep(c, b, step, submitted(c), fields)
 	}
 	if b == nil {
-		return nil // saveInformation created the batch and redirected
+		return nil // saveWizardInformation created the batch and redirected
 	}
 	if b, err = models.BatchByID(c.UserContext(), s.db, b.AccountID, b.ID); err != nil {
 		return err

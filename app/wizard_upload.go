@@ -36,7 +36,7 @@ func (f uploadForm) Validate() map[string]string {
 	return nil
 }
 
-func (s *Server) saveUpload(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
+func (s *Server) saveWizardUpload(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
 	f := uploadForm{Mode: c.FormValue("mode"), Payload: c.FormValue("payload"), FileID: c.FormValue("file_id")}
 	if errs := f.Validate(); errs != nil {
 		return errs, nil
@@ -117,5 +117,3 @@ func (s *Server) batchInput(c *fiber.Ctx) error {
 	}
 	return redirect(c, components.WizardURL(id.String(), components.StepNames))
 }
-
-func humanSize(n int64) string { return upload.HumanBytes(n) }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 
 	"github.com/flowbatch/flowbatch/app/storage"
@@ -23,10 +24,32 @@ type Deps struct {
 	DB    *gorm.DB
 	Store *storage.Store
 	Log   *slog.Logger
+	// ChunkSize is the number of records inserted per transaction; zero
+	// means DefaultChunkSize.
+	ChunkSize int
+	// SliceBudget is how long a process_batch attempt keeps starting new
+	// chunks before it snoozes to go on in a new attempt; zero means
+	// DefaultSliceBudget.
+	SliceBudget time.Duration
 }
 
 // Client is the River client type used across Flowbatch.
 type Client = river.Client[pgx.Tx]
+
+// rescueStuckJobsAfter is how long a job may run before River considers its
+// worker dead. It must exceed every worker's Timeout.
+const rescueStuckJobsAfter = 70 * time.Second
+
+// retryPolicy retries quickly and boundedly: about 1 s after the first error,
+// then doubling up to 15 s. The delay depends on the number of errors, not of
+// attempts, so the snoozes between slices of a long batch do not lengthen it.
+type retryPolicy struct{}
+
+// NextRetry schedules the next attempt of a failed job.
+func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	delay := time.Second << min(len(job.Errors), 4)
+	return time.Now().Add(min(delay, 15*time.Second))
+}
 
 // NewClient builds a River client. With workers > 0 it works jobs (call
 // Start); with workers == 0 it only inserts them, for web-only processes.
@@ -38,6 +61,13 @@ func NewClient(d Deps, workers int) (*Client, error) {
 	cfg := &river.Config{
 		Logger:  d.Log.With("component", "river"),
 		Workers: w,
+		// A job whose worker died (kill -9, lost machine) stays running
+		// until the rescuer, which runs every 30 s, finds it older than
+		// RescueStuckJobsAfter; it is then retried after retryDelay. Every
+		// job's Timeout is below it, so no live job is ever rescued.
+		JobTimeout:           processTimeout,
+		RescueStuckJobsAfter: rescueStuckJobsAfter,
+		RetryPolicy:          retryPolicy{},
 	}
 	if workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}}

@@ -20,15 +20,15 @@ type BatchListItem struct {
 
 // Overview sort orders. Only these reach SQL.
 const (
-	SortNewest = "newest"
-	SortOldest = "oldest"
-	SortName   = "name"
+	OverviewNewest = "newest"
+	OverviewOldest = "oldest"
+	OverviewName   = "name"
 )
 
 var overviewOrders = map[string]struct{ page, rows string }{
-	SortNewest: {"created_at DESC, id DESC", "b.created_at DESC, b.id DESC"},
-	SortOldest: {"created_at ASC, id ASC", "b.created_at ASC, b.id ASC"},
-	SortName:   {"lower(name) ASC, id ASC", "lower(b.name) ASC, b.id ASC"},
+	OverviewNewest: {"created_at DESC, id DESC", "b.created_at DESC, b.id DESC"},
+	OverviewOldest: {"created_at ASC, id ASC", "b.created_at ASC, b.id ASC"},
+	OverviewName:   {"lower(name) ASC, id ASC", "lower(b.name) ASC, b.id ASC"},
 }
 
 // OverviewPageSize is how many batches one overview page lists.
@@ -52,7 +52,7 @@ func (q *OverviewQuery) Normalize() {
 		q.Search = string(r[:120])
 	}
 	if _, ok := overviewOrders[q.Sort]; !ok {
-		q.Sort = SortNewest
+		q.Sort = OverviewNewest
 	}
 	if q.Page < 1 {
 		q.Page = 1

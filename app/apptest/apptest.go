@@ -47,16 +47,18 @@ type Harness struct {
 // is how many batches the test server processes at once (default 1; 0: none).
 type Option func(*config.Config)
 
+// WithStorage stores files at url (FLOWBATCH_STORAGE_URL) instead of a
+// temporary folder, e.g. an in-process S3-compatible server.
+func WithStorage(url string) Option {
+	return func(c *config.Config) { c.StorageURL = url }
+}
+
 // New starts a server for t; it stops when t ends.
 func New(t testing.TB, opts ...Option) *Harness {
 	t.Helper()
 	tdb := dbtest.New(t)
 	gdb, err := db.Gorm(tdb.Pool)
 	require.NoError(t, err)
-	store, err := storage.Open(context.Background(), "file://"+t.TempDir())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close() })
-
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	cfg, err := config.Load(func(k string) string {
@@ -70,10 +72,14 @@ func New(t testing.TB, opts ...Option) *Harness {
 	})
 	require.NoError(t, err)
 	cfg.DatabaseURL = tdb.URL
+	cfg.StorageURL = "file://" + t.TempDir()
 	cfg.Workers = 1
 	for _, o := range opts {
 		o(cfg)
 	}
+	store, err := storage.Open(context.Background(), cfg.StorageURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
 	level := slog.LevelWarn
 	if os.Getenv("FLOWBATCH_TEST_LOG") != "" {
 		level = slog.LevelDebug

@@ -142,8 +142,12 @@ func (l *limitReader) Read(p []byte) (int, error) {
 // Part is one part of a multipart body. A file part streams its content
 // through Read; a field part's value is available from Value.
 type Part struct {
-	FormName    string
-	FileName    string // sanitised base name; "" for a field part
+	FormName string
+	FileName string // sanitised base name; "" for a field part
+	// RawFileName is the file name exactly as the client sent it, for callers
+	// that refuse a name with a directory or control characters in it rather
+	// than reduce it. Never a storage path.
+	RawFileName string
 	ContentType string
 	r           io.Reader
 }
@@ -177,6 +181,15 @@ func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
 	// for the other parts' headers and fields.
 	overhead := int64(opts.MaxParts) * (opts.MaxFieldBytes + 4096)
 	total := &limitReader{r: body, left: opts.MaxBytes + overhead, limit: opts.MaxBytes}
+	// A body left half-read would be parsed as the connection's next request
+	// (the closing chunk of a chunked body, or the rest of a refused upload):
+	// unless Read reaches the body's end, the connection closes after the answer.
+	drained := false
+	defer func() {
+		if !drained {
+			Abandon(c)
+		}
+	}()
 	mr := multipart.NewReader(total, params["boundary"])
 	for parts := 0; ; parts++ {
 		raw, err := mr.NextRawPart()
@@ -184,6 +197,9 @@ func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
 			if parts == 0 {
 				return &Error{Status: http.StatusBadRequest, Detail: "The multipart body has no parts."}
 			}
+			// Skip the epilogue and read the end of a chunked body.
+			_, err := io.CopyN(io.Discard, total, maxEpilogue)
+			drained = errors.Is(err, io.EOF)
 			return nil
 		}
 		if err != nil {
@@ -196,7 +212,8 @@ func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
 		if parts >= opts.MaxParts {
 			return &Error{Status: http.StatusBadRequest, Detail: fmt.Sprintf("The multipart body has more than %d parts.", opts.MaxParts)}
 		}
-		p := &Part{FormName: raw.FormName(), FileName: SafeFileName(raw.FileName()), ContentType: raw.Header.Get("Content-Type")}
+		p := &Part{FormName: raw.FormName(), FileName: SafeFileName(raw.FileName()), RawFileName: rawFileName(raw),
+			ContentType: raw.Header.Get("Content-Type")}
 		if raw.FileName() != "" && p.FileName == "" {
 			p.FileName = "upload"
 		}
@@ -213,6 +230,25 @@ func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
 			return err
 		}
 	}
+}
+
+// maxEpilogue is how much text after the closing boundary Read skips.
+const maxEpilogue = 64 << 10
+
+// Abandon marks the request's body as not read to its end: the connection
+// closes after the response instead of reading the rest as a next request.
+// Handlers that refuse an upload before reading it call it; Read does when
+// it stops early.
+func Abandon(c *fiber.Ctx) { c.Context().SetConnectionClose() }
+
+// rawFileName is a part's filename parameter as sent (multipart.Part.FileName
+// would strip any directory from it).
+func rawFileName(p *multipart.Part) string {
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil {
+		return ""
+	}
+	return params["filename"]
 }
 
 // SafeFileName reduces a client-supplied file name to a plain base name:

@@ -40,7 +40,7 @@ func OverviewURL(q models.OverviewQuery) string {
 	if q.Search != "" {
 		v.Set("q", q.Search)
 	}
-	if q.Sort != "" && q.Sort != models.SortNewest {
+	if q.Sort != "" && q.Sort != models.OverviewNewest {
 		v.Set("sort", q.Sort)
 	}
 	if q.Page > 1 {
@@ -55,7 +55,7 @@ func OverviewURL(q models.OverviewQuery) string {
 // ShowsNewBatches reports whether batches created while the page is open
 // belong on it: the first page of all batches, newest first.
 func (v BatchesView) ShowsNewBatches() bool {
-	return v.Query.Status == "" && v.Query.Search == "" && v.Query.Sort == models.SortNewest && v.Query.Page == 1
+	return v.Query.Status == "" && v.Query.Search == "" && v.Query.Sort == models.OverviewNewest && v.Query.Page == 1
 }
 
 func withStatus(q models.OverviewQuery, s models.Status) models.OverviewQuery {
@@ -267,7 +267,7 @@ func Batches(v BatchesView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if v.Query.Sort == models.SortNewest {
+			if v.Query.Sort == models.OverviewNewest {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, " selected")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -277,7 +277,7 @@ func Batches(v BatchesView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if v.Query.Sort == models.SortOldest {
+			if v.Query.Sort == models.OverviewOldest {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, " selected")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -287,7 +287,7 @@ func Batches(v BatchesView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if v.Query.Sort == models.SortName {
+			if v.Query.Sort == models.OverviewName {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " selected")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -1,0 +1,47 @@
+package app
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/flowbatch/flowbatch/models"
+)
+
+// paramID parses a UUID route parameter. A malformed ID names nothing, so it
+// is answered as models.ErrNotFound, like another account's ID.
+func paramID(c *fiber.Ctx, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Params(name))
+	if err != nil {
+		return uuid.Nil, models.ErrNotFound
+	}
+	return id, nil
+}
+
+// fieldErrors returns the messages of a *models.ValidationError merged into
+// errs; any other error is returned as is.
+func fieldErrors(errs map[string]string, err error) (map[string]string, error) {
+	var invalid *models.ValidationError
+	if !errors.As(err, &invalid) {
+		return errs, err
+	}
+	if errs == nil {
+		errs = map[string]string{}
+	}
+	for k, v := range invalid.Fields {
+		if _, ok := errs[k]; !ok {
+			errs[k] = v
+		}
+	}
+	return errs, nil
+}
+
+// inUse turns a refused archive into a 409 naming how many batches hold it.
+func inUse(err error) error {
+	var busy *models.InUseError
+	if errors.As(err, &busy) {
+		return &HTTPError{Status: fiber.StatusConflict, Title: "Still in use", Detail: busy.Reason(), Err: err}
+	}
+	return err
+}

@@ -1,0 +1,128 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/flowbatch/flowbatch/models"
+	"github.com/flowbatch/flowbatch/views/components"
+	"github.com/flowbatch/flowbatch/views/layouts"
+	"github.com/flowbatch/flowbatch/views/pages"
+)
+
+// recordsPageSize is how many records a page of the browser shows.
+const recordsPageSize = 50
+
+// recordCountLimit bounds the count shown above the browser, so that a huge
+// flow costs a bounded index scan ("more than 10,000 records").
+const recordCountLimit = 10_000
+
+// recordSearch is the records browser's query string.
+type recordSearch struct {
+	Q      string
+	Before string
+}
+
+// Filter reads the search: "field = value" searches a field, anything else
+// is a key; it returns a message for a search that cannot be run.
+func (q recordSearch) Filter() (models.RecordFilter, string) {
+	f := models.RecordFilter{Limit: recordsPageSize}
+	if q.Before != "" {
+		id, err := uuid.Parse(q.Before)
+		if err != nil {
+			return f, "This page link is broken; start again from the newest records."
+		}
+		f.Before = id
+	}
+	text := strings.TrimSpace(q.Q)
+	if field, value, ok := strings.Cut(text, "="); ok {
+		f.Field, f.Value = strings.TrimSpace(field), strings.TrimSpace(value)
+		if !models.ValidFieldName(f.Field) {
+			return f, "Search a field as field = value, with a field name such as email."
+		}
+		f.Value = strings.Trim(f.Value, `"`)
+		return f, ""
+	}
+	f.Key = text
+	return f, ""
+}
+
+// recordsPage is a flow's records browser: newest first, a page at a time,
+// searchable by key and by field value.
+func (s *Server) recordsPage(c *fiber.Ctx) error {
+	id := identity(c)
+	flowID, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	flow, err := models.FlowByID(c.UserContext(), s.db, id.AccountID, flowID)
+	if err != nil {
+		return err
+	}
+	search := recordSearch{Q: c.Query("q"), Before: c.Query("before")}
+	v := pages.RecordsView{
+		Layout: s.layout(c, id, layouts.SectionFlows, "Records of "+flow.Name),
+		FlowID: flow.ID.String(), FlowName: flow.Name, KeyField: flow.KeyField, Archived: flow.ArchivedAt != nil,
+		Query: strings.TrimSpace(search.Q), Paged: search.Before != "", WindowLen: formatCount(models.RecordSearchWindow),
+	}
+	filter, msg := search.Filter()
+	if msg != "" {
+		v.Error = msg
+		return render(c, pages.Records(v), pages.RecordResults(v))
+	}
+	page, err := models.ListRecords(c.UserContext(), s.db, id.AccountID, flow.ID, filter)
+	if err != nil {
+		return err
+	}
+	for _, r := range page.Records {
+		row := pages.RecordRow{ID: r.ID.String(), Preview: string(r.Data), CreatedAt: components.Timestamp(r.CreatedAt)}
+		if r.Key != nil {
+			row.Key = *r.Key
+		}
+		if r.BatchID != nil {
+			row.BatchID = r.BatchID.String()
+		}
+		if len(row.Preview) > 300 {
+			row.Preview = row.Preview[:300] + "…"
+		}
+		v.Records = append(v.Records, row)
+	}
+	if page.Next != uuid.Nil {
+		v.Next, v.Window = page.Next.String(), page.Window
+	}
+	if isHTMX(c) && !isBoosted(c) {
+		return render(c, pages.Records(v), pages.RecordResults(v))
+	}
+	n, err := models.CountFlowRecords(c.UserContext(), s.db, id.AccountID, flow.ID, recordCountLimit)
+	if err != nil {
+		return err
+	}
+	v.Total = recordTotal(n)
+	return render(c, pages.Records(v), pages.RecordResults(v))
+}
+
+func recordTotal(n int64) string {
+	switch {
+	case n > recordCountLimit:
+		return "More than " + formatCount(recordCountLimit) + " records, newest first."
+	case n == 1:
+		return "1 record."
+	}
+	return formatCount(int(n)) + " records, newest first."
+}
+
+// formatCount writes n with thousands separators: 100,000.
+func formatCount(n int) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

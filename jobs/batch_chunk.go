@@ -1,0 +1,380 @@
+package jobs
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/flowbatch/flowbatch/jobs/ingest"
+)
+
+// Record outcomes, as written to process.log.
+const (
+	statusFailed   = "failed"
+	statusInserted = "inserted"
+	statusUpdated  = "updated"
+)
+
+// recordFailure is why one record of a chunk was skipped.
+type recordFailure struct {
+	pos    int // position in the chunk
+	line   int
+	offset int64
+	err    *ingest.FieldError
+}
+
+// chunk holds up to Deps.ChunkSize consecutive records of a batch, mapped. Its
+// buffers are reused from one chunk to the next, so memory is bounded by the
+// chunk, not by the payload.
+type chunk struct {
+	start int64 // batch index of the first record
+	n     int   // records in the chunk, failed ones included
+
+	// One entry per mapped record, in order.
+	pos  []int    // position in the chunk
+	ends []int    // end of the record's document in data
+	keys []string // the record's key ("" without a key field)
+	data []byte
+
+	failures []recordFailure
+
+	// Results, one per position.
+	ids    []uuid.UUID
+	status []string
+}
+
+func (c *chunk) reset(start int64) {
+	c.start, c.n = start, 0
+	c.pos, c.ends, c.keys, c.data = c.pos[:0], c.ends[:0], c.keys[:0], c.data[:0]
+	c.failures = c.failures[:0]
+}
+
+// add maps rec into the chunk, or records why it failed.
+func (c *chunk) add(m *ingest.Mapper, rec *ingest.Record) {
+	before := len(c.data)
+	out, key, err := m.Map(c.data, rec)
+	var ferr *ingest.FieldError
+	switch {
+	case errors.As(err, &ferr):
+		c.data = c.data[:before]
+		c.failures = append(c.failures, recordFailure{pos: c.n, line: rec.Line, offset: rec.Offset, err: ferr})
+	case err != nil:
+		c.data = c.data[:before]
+		c.failures = append(c.failures, recordFailure{pos: c.n, line: rec.Line, offset: rec.Offset, err: &ingest.FieldError{Msg: err.Error()}})
+	default:
+		c.data = out
+		c.pos = append(c.pos, c.n)
+		c.ends = append(c.ends, len(out))
+		c.keys = append(c.keys, key)
+	}
+	c.n++
+}
+
+func (c *chunk) doc(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return c.data[start:c.ends[i]]
+}
+
+// insert maps and inserts the batch's records from its processed count on,
+// one chunk per transaction, until all are done (done), a cancel request is
+// seen at a chunk boundary (cancelled), or the slice's time is up.
+func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, cancelled bool, err error) {
+	m, err := r.mapper()
+	if err != nil {
+		return false, false, err
+	}
+	rd, in, err := r.openInput(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	defer in.Close()
+	conn, err := r.Pool.Acquire(ctx)
+	if err != nil {
+		return false, false, fmt.Errorf("acquiring a connection: %w", err)
+	}
+	defer conn.Release()
+	if r.flow.KeyField != "" {
+		// The staging table lives as long as the connection and is emptied by every commit.
+		if _, err := conn.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS records_staging
+			(id uuid, batch_index bigint, key text, data jsonb) ON COMMIT DELETE ROWS`); err != nil {
+			return false, false, fmt.Errorf("creating staging table: %w", err)
+		}
+	}
+
+	// One goroutine reads and maps the next chunk while this one inserts
+	// the current: the two chunks' buffers take turns.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	free, full := make(chan *chunk, 2), make(chan *chunk, 1)
+	free <- new(chunk)
+	free <- new(chunk)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(full)
+		readErr <- r.readChunks(readCtx, rd, m, free, full)
+	}()
+
+	limit := r.batch.TotalCount
+	for c := range full {
+		cancelled, err = r.commitChunk(ctx, conn.Conn(), c)
+		if err != nil || cancelled {
+			break
+		}
+		free <- c
+		if r.batch.ProcessedCount < limit && time.Since(sliceStart) > cmp.Or(r.SliceBudget, DefaultSliceBudget) {
+			break
+		}
+	}
+	stopReading()
+	for range full { // let the reader see the stop
+	}
+	if rerr := <-readErr; err == nil && !errors.Is(rerr, context.Canceled) {
+		err = rerr
+	}
+	if err != nil || cancelled {
+		return false, cancelled, err
+	}
+	return r.batch.ProcessedCount >= limit, false, nil
+}
+
+// readChunks fills chunks taken from free with the records from the batch's
+// processed count on and passes them to full, until the batch's total.
+func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.Mapper, free <-chan *chunk, full chan<- *chunk) error {
+	limit := r.batch.TotalCount
+	size := cmp.Or(r.ChunkSize, DefaultChunkSize)
+	for next := r.batch.ProcessedCount; next < limit; {
+		var c *chunk
+		select {
+		case c = <-free:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		c.reset(next)
+		for c.start+int64(c.n) < limit && c.n < size {
+			rec, err := rd.Next()
+			var perr *ingest.PayloadError
+			switch {
+			case errors.Is(err, io.EOF), errors.As(err, &perr):
+				return permanent("the input changed after it was validated")
+			case err != nil:
+				return fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
+			}
+			if int64(rec.Index) < c.start {
+				continue // done by an earlier attempt
+			}
+			c.add(m, rec)
+		}
+		next += int64(c.n)
+		select {
+		case full <- c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// commitChunk inserts the chunk's records, writes its segment of results and
+// saves the batch's progress in one transaction. It reports whether a cancel
+// was requested.
+func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk) (cancelled bool, err error) {
+	c.ids = resize(c.ids, c.n)
+	c.status = resize(c.status, c.n)
+	for _, f := range c.failures {
+		c.ids[f.pos], c.status[f.pos] = uuid.Nil, statusFailed
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return false, fmt.Errorf("beginning chunk at %d: %w", c.start, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+
+	if r.flow.KeyField == "" {
+		err = r.copyRecords(ctx, tx, c)
+	} else {
+		err = r.upsertRecords(ctx, tx, c)
+	}
+	if err != nil {
+		return false, err
+	}
+	var inserted, updated int64
+	for i := range c.n {
+		switch c.status[i] {
+		case statusInserted:
+			inserted++
+		case statusUpdated:
+			updated++
+		}
+	}
+	if err := r.writeSegment(ctx, c); err != nil {
+		return false, err
+	}
+	// The condition on processed_count makes a second worker on the same
+	// batch (which River's rescue makes possible) fail instead of inserting twice.
+	err = tx.QueryRow(ctx, `UPDATE batches SET processed_count = $3, inserted_count = inserted_count + $4,
+		updated_count = updated_count + $5, failed_count = failed_count + $6, updated_at = now()
+		WHERE id = $1 AND status = 'PROCESSING' AND processed_count = $2
+		RETURNING cancel_requested_at IS NOT NULL`,
+		r.batch.ID, c.start, c.start+int64(c.n), inserted, updated, len(c.failures)).Scan(&cancelled)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, fmt.Errorf("batch %s moved on without this worker", r.batch.ID)
+	}
+	if err != nil {
+		return false, fmt.Errorf("saving progress of batch %s: %w", r.batch.ID, err)
+	}
+	if now := time.Now(); cancelled || now.Sub(r.lastNotify) >= notifyInterval {
+		if err := notifyTx(ctx, tx, r.batch); err != nil {
+			return false, err
+		}
+		r.lastNotify = now
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return false, fmt.Errorf("committing chunk at %d: %w", c.start, err)
+	}
+	r.batch.ProcessedCount = c.start + int64(c.n)
+	return cancelled, nil
+}
+
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+var recordColumns = []string{"id", "account_id", "flow_id", "batch_id", "batch_index", "key", "data"}
+
+// copyRecords inserts the chunk's mapped records with COPY.
+func (r *batchRun) copyRecords(ctx context.Context, tx pgx.Tx, c *chunk) error {
+	for _, p := range c.pos {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return fmt.Errorf("making record id: %w", err)
+		}
+		c.ids[p], c.status[p] = id, statusInserted
+	}
+	src := &chunkRows{r: r, c: c, i: -1, vals: make([]any, len(recordColumns))}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, recordColumns, src); err != nil {
+		return fmt.Errorf("copying chunk at %d: %w", c.start, err)
+	}
+	return nil
+}
+
+// chunkRows feeds the chunk's mapped records to COPY.
+type chunkRows struct {
+	r    *batchRun
+	c    *chunk
+	i    int
+	vals []any
+	only []bool // staging: only the records marked here
+}
+
+func (s *chunkRows) Next() bool {
+	for s.i++; s.i < len(s.c.pos); s.i++ {
+		if s.only == nil || s.only[s.i] {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *chunkRows) Values() ([]any, error) {
+	c, p := s.c, s.c.pos[s.i]
+	var key any
+	if c.keys[s.i] != "" {
+		key = c.keys[s.i]
+	}
+	if s.only != nil {
+		s.vals = append(s.vals[:0], c.ids[p], c.start+int64(p), key, c.doc(s.i))
+		return s.vals, nil
+	}
+	b := s.r.batch
+	s.vals = append(s.vals[:0], c.ids[p], b.AccountID, *b.FlowID, b.ID, c.start+int64(p), key, c.doc(s.i))
+	return s.vals, nil
+}
+
+func (s *chunkRows) Err() error { return nil }
+
+// upsertSQL moves the staged records into the flow, updating those whose key
+// exists. Rows are taken in key order so that concurrent batches on one flow
+// lock keys in the same order.
+const upsertSQL = `INSERT INTO records (id, account_id, flow_id, batch_id, batch_index, key, data)
+	SELECT id, $1, $2, $3, batch_index, key, data FROM records_staging ORDER BY key
+	ON CONFLICT (flow_id, key) WHERE key IS NOT NULL DO UPDATE
+	SET batch_id = EXCLUDED.batch_id, batch_index = EXCLUDED.batch_index, data = EXCLUDED.data, updated_at = now()
+	RETURNING id, batch_index, xmax = 0`
+
+// upsertRecords inserts or updates the chunk's mapped records by key through
+// the staging table. When a key occurs more than once in the chunk, the last
+// record's data is stored, as if the records were applied in order: the
+// first occurrence counts as inserted (or updated when the key existed
+// before), later ones as updated, and all get the record's UUID.
+func (r *batchRun) upsertRecords(ctx context.Context, tx pgx.Tx, c *chunk) error {
+	last := make(map[string]int, len(c.pos))
+	for i, k := range c.keys {
+		last[k] = i
+	}
+	only := make([]bool, len(c.pos))
+	for _, i := range last {
+		only[i] = true
+	}
+	for i, p := range c.pos {
+		if only[i] {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return fmt.Errorf("making record id: %w", err)
+			}
+			c.ids[p] = id
+		}
+	}
+	src := &chunkRows{r: r, c: c, i: -1, vals: make([]any, 4), only: only}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records_staging"}, []string{"id", "batch_index", "key", "data"}, src); err != nil {
+		return fmt.Errorf("staging chunk at %d: %w", c.start, err)
+	}
+	rows, err := tx.Query(ctx, upsertSQL, r.batch.AccountID, *r.batch.FlowID, r.batch.ID)
+	if err != nil {
+		return fmt.Errorf("upserting chunk at %d: %w", c.start, err)
+	}
+	var (
+		id       uuid.UUID
+		index    int64
+		inserted bool
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &index, &inserted}, func() error {
+		p := int(index - c.start)
+		c.ids[p] = id
+		if inserted {
+			c.status[p] = statusInserted
+		} else {
+			c.status[p] = statusUpdated
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("upserting chunk at %d: %w", c.start, err)
+	}
+	// Give earlier occurrences of a key the outcome of the key's first record
+	// and the UUID of its last.
+	first := make(map[string]bool, len(last))
+	for i, p := range c.pos {
+		k := c.keys[i]
+		lp := c.pos[last[k]]
+		c.ids[p] = c.ids[lp]
+		if !first[k] {
+			first[k] = true
+			c.status[p] = c.status[lp]
+		} else {
+			c.status[p] = statusUpdated
+		}
+	}
+	return nil
+}
