@@ -116,7 +116,7 @@ func (s *Server) readErrors(ctx context.Context, key string) ([]pages.ReportErro
 			re.Index = strconv.FormatInt(*e.Index+1, 10)
 		}
 		switch {
-		case e.Line != nil:
+		case e.Line != nil && *e.Line > 0:
 			re.Line = strconv.FormatInt(*e.Line, 10)
 		case e.Offset != nil:
 			re.Line = "byte " + strconv.FormatInt(*e.Offset, 10)

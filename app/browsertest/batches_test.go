@@ -119,6 +119,11 @@ func TestSignUpWizardRunAndWatchItFinish(t *testing.T) {
 		tb.waitFor(`document.querySelector("#batch-progress-`+id.String()+` [data-status]").dataset.status === "FINISHED"`, 60*time.Second)
 		require.Equal(t, "3", tb.text(`[data-count="Processed"]`))
 		require.Equal(t, "1", tb.text(`[data-count="Failed"]`))
+		// The files and the error of the third record arrive without a reload too.
+		tb.waitFor(`document.querySelector("#batch-errors") !== null`, 10*time.Second)
+		require.Contains(t, tb.text("#batch-errors"), "age")
+		require.True(t, eval[bool](tb, `document.querySelector('[data-file="output"] a[href^="/files/"][href$="/download"]') !== null`))
+		require.True(t, eval[bool](tb, `document.querySelector('a[href^="/files?folder=batch%2Fbrowser-contacts-"]') !== null`))
 	} else {
 		t.Log("the processing worker is not available: checking the live path with a simulated finish")
 		require.Equal(t, "READY", eval[string](tb, `document.querySelector("#batch-progress-`+id.String()+` [data-status]").dataset.status`))
