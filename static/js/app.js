@@ -308,6 +308,15 @@
     var zone = e.target.closest && e.target.closest("[data-batch-dropzone]");
     if (zone) zone.classList.remove("dropzone-active");
   });
+  // A file dropped beside the wizard's drop zone would make the browser open
+  // it, leaving the wizard: such drops do nothing.
+  ["dragover", "drop"].forEach(function (type) {
+    window.addEventListener(type, function (e) {
+      if (document.querySelector("[data-batch-dropzone]") && !(e.target.closest && e.target.closest("[data-batch-dropzone]"))) {
+        e.preventDefault();
+      }
+    });
+  });
   document.addEventListener("drop", function (e) {
     var zone = e.target.closest && e.target.closest("[data-batch-dropzone]");
     if (!zone) return;
