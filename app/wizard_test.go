@@ -236,3 +236,26 @@ func TestWizardUploadStreamsAFileAndPicksFromFileManager(t *testing.T) {
 
 // noWorkers keeps batches READY: nothing processes them.
 func noWorkers(c *config.Config) { c.Workers = 0 }
+
+func TestWizardReadsCSVAndXMLWithTheInterfaceOptions(t *testing.T) {
+	t.Parallel()
+	u := setupUI(t, noWorkers)
+	for _, tc := range []struct {
+		format, iface, good, bad, badMsg string
+	}{
+		{"csv", "Contacts CSV", "external_id,first_name,age\nC-1,Ada,36\nC-2,Bob,41\n", "external_id,first_name\n\"C-1,Ada\n", "Invalid CSV at byte"},
+		{"xml", "Contacts XML", "<contacts><contact><external_id>X-1</external_id><age>3</age></contact><contact><external_id>X-2</external_id></contact></contacts>", "<contacts><contact><external_id>X-1</contact>", "Invalid XML at byte"},
+	} {
+		id := u.newDraft(t, "Format "+tc.format)
+		base := "/batches/" + id.String() + "/wizard/"
+		require.Equal(t, http.StatusSeeOther, u.b.PostForm(base+"format", url.Values{"format": {tc.format}}).StatusCode)
+		require.Equal(t, http.StatusSeeOther, u.b.PostForm(base+"interface", url.Values{"interface_id": {u.interfaceID(t, tc.iface)}}).StatusCode)
+		res := u.b.PostForm(base+"upload", url.Values{"mode": {"paste"}, "payload": {tc.bad}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, tc.format)
+		require.Contains(t, res.Body, tc.badMsg)
+		require.Equal(t, http.StatusSeeOther, u.b.PostForm(base+"upload", url.Values{"mode": {"paste"}, "payload": {tc.good}}).StatusCode)
+		ov := u.b.Get(base + "overview")
+		require.Contains(t, ov.Body, `data-summary="Records">2<`, tc.format)
+		require.Contains(t, ov.Body, `data-summary="Input file">input.`+tc.format, tc.format)
+	}
+}
