@@ -4,6 +4,7 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/flowbatch/flowbatch/app/batches"
 	"github.com/flowbatch/flowbatch/app/config"
+	"github.com/flowbatch/flowbatch/app/live"
 	"github.com/flowbatch/flowbatch/app/storage"
 	"github.com/flowbatch/flowbatch/jobs"
 )
@@ -40,6 +42,7 @@ type Server struct {
 	store    *storage.Store
 	jobs     *jobs.Client
 	batches  *batches.Service
+	live     *live.Hub
 	log      *slog.Logger
 	sessions *session.Store
 	app      *fiber.App
@@ -81,6 +84,12 @@ func New(d Deps) *Server {
 		CrossOriginEmbedderPolicy: "unsafe-none",
 		HSTSMaxAge:                0,
 	}))
+	// One LISTEN connection per process feeds every live page; it stops
+	// after the server has shut down (SSE streams end on shutdown themselves).
+	liveCtx, stopLive := context.WithCancel(context.Background())
+	s.live = live.NewHub(d.Pool, d.Log)
+	go s.live.Run(liveCtx)
+	s.app.Hooks().OnShutdown(func() error { stopLive(); return nil })
 	s.routes()
 	return s
 }

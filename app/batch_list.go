@@ -1,0 +1,38 @@
+package app
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/flowbatch/flowbatch/models"
+	"github.com/flowbatch/flowbatch/views/components"
+	"github.com/flowbatch/flowbatch/views/layouts"
+	"github.com/flowbatch/flowbatch/views/pages"
+)
+
+// batchList is the overview: a page of the account's batches.
+func (s *Server) batchList(c *fiber.Ctx) error {
+	id := identity(c)
+	q := models.OverviewQuery{
+		Status: models.Status(c.Query("status")),
+		Search: c.Query("q"),
+		Sort:   c.Query("sort"),
+		Page:   c.QueryInt("page", 1),
+	}
+	q.Normalize()
+	now := time.Now()
+	ov, err := models.ListOverview(c.UserContext(), s.db, id.AccountID, q)
+	if err != nil {
+		return err
+	}
+	v := pages.BatchesView{
+		Layout: s.layout(c, id, layouts.SectionBatches, "Batches"),
+		Query:  q, Counts: ov.Counts, All: ov.All, Matching: ov.Matching, Pages: ov.Pages, RenderedAt: now,
+		Rows: make([]components.BatchView, len(ov.Items)),
+	}
+	for i := range ov.Items {
+		v.Rows[i] = components.NewBatchView(&ov.Items[i], now)
+	}
+	return renderComponent(c, pages.Batches(v))
+}

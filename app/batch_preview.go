@@ -1,0 +1,177 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"github.com/flowbatch/flowbatch/jobs"
+	"github.com/flowbatch/flowbatch/jobs/ingest"
+	"github.com/flowbatch/flowbatch/models"
+	"github.com/flowbatch/flowbatch/views/components"
+	"github.com/flowbatch/flowbatch/views/pages"
+)
+
+// previewRecords is how many mapped records the overview step shows.
+const previewRecords = 5
+
+// countBudget bounds the time the overview step spends counting the records
+// of a large input; past it the count is shown as "more than N".
+const countBudget = 2 * time.Second
+
+// readerOptions are the ingest options of an interface, or the format's
+// defaults when the batch has no interface yet.
+func readerOptions(in *models.Interface, f models.Format) ingest.Options {
+	o := ingest.Options{Format: ingest.Format(f), CSVHeader: true, RecordElement: "record"}
+	if in != nil {
+		o.RecordsPath, o.CSVHeader, o.RecordElement = in.RecordsPath, in.CSVHeader, in.RecordElement
+		if r := []rune(in.CSVDelimiter); len(r) > 0 {
+			o.CSVDelimiter = r[0]
+		}
+	}
+	return o
+}
+
+// batchInterface loads the batch's interface, or nil when it has none.
+func (s *Server) batchInterface(ctx context.Context, b *models.Batch) (*models.Interface, error) {
+	if b.InterfaceID == nil {
+		return nil, nil //nolint:nilnil // no interface chosen yet is not an error
+	}
+	in, err := models.InterfaceByID(ctx, s.db, b.AccountID, *b.InterfaceID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil //nolint:nilnil // gone meanwhile: treated as not chosen
+	}
+	return in, err
+}
+
+// checkPayload reads every record of r as the batch's format and returns the
+// first payload error, if any.
+func checkPayload(r io.Reader, opts ingest.Options) (*ingest.PayloadError, error) {
+	rd, err := ingest.NewReader(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		_, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		var pe *ingest.PayloadError
+		if errors.As(err, &pe) {
+			return pe, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// summarize builds the overview step: the batch's settings, its record count
+// and the first records mapped through the interface.
+func (s *Server) summarize(c *fiber.Ctx, b *models.Batch) (*pages.WizardSummary, error) {
+	ctx := c.UserContext()
+	it, err := models.BatchListItemByID(ctx, s.db, b.AccountID, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	sum := &pages.WizardSummary{Batch: components.NewBatchView(it, time.Now()), OutputName: b.FileName(models.KindOutput)}
+	var input models.File
+	err = s.db.WithContext(ctx).Where("account_id = ? AND batch_id = ? AND kind = ?", b.AccountID, b.ID, models.KindInput).Take(&input).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		sum.Missing = append(sum.Missing, jobs.MissingInput)
+	case err != nil:
+		return nil, err
+	default:
+		sum.InputName = input.Name + " (" + humanSize(input.Size) + ")"
+	}
+	in, err := s.batchInterface(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	if in == nil || !in.Scopes.Has(models.ScopeBatch) || in.Format != b.Format || in.ArchivedAt != nil {
+		sum.Missing = append([]string{jobs.MissingInterface}, sum.Missing...)
+	}
+	if b.FlowID == nil {
+		sum.Missing = append(sum.Missing, jobs.MissingFlow)
+	}
+	if sum.InputName == "" {
+		return sum, nil
+	}
+	return sum, s.preview(ctx, b, in, &input, sum)
+}
+
+// preview streams the input: the first records are mapped, the rest only
+// counted, within countBudget.
+func (s *Server) preview(ctx context.Context, b *models.Batch, in *models.Interface, input *models.File, sum *pages.WizardSummary) error {
+	r, err := s.store.Open(ctx, input.StorageKey)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	rd, err := ingest.NewReader(r, readerOptions(in, b.Format))
+	if err != nil {
+		return err
+	}
+	mapper := s.previewMapper(ctx, b, in)
+	deadline := time.Now().Add(countBudget)
+	var buf []byte
+	for n := 0; ; n++ {
+		rec, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		var pe *ingest.PayloadError
+		if errors.As(err, &pe) {
+			sum.PayloadError = "The input cannot be read: " + pe.Error() + "."
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		sum.Records++
+		if n < previewRecords && mapper != nil {
+			p := pages.PreviewRecord{Index: rec.Index, Line: rec.Line}
+			out, _, err := mapper.Map(buf[:0], rec)
+			if err != nil {
+				p.Error = err.Error() // a FieldError: written for people, names the field and value
+			} else {
+				p.JSON, buf = string(out), out
+			}
+			sum.Preview = append(sum.Preview, p)
+		}
+		if n%1024 == 0 && time.Now().After(deadline) {
+			sum.RecordsCapped = true
+			return nil
+		}
+	}
+}
+
+// previewMapper maps through the interface's fields with the flow's key, or nil without an interface.
+func (s *Server) previewMapper(ctx context.Context, b *models.Batch, in *models.Interface) *ingest.Mapper {
+	if in == nil {
+		return nil
+	}
+	fields := make([]ingest.Field, len(in.Fields))
+	for i, f := range in.Fields {
+		fields[i] = ingest.Field{Name: f.Name, Source: f.Source, Type: ingest.FieldType(f.Type), Required: f.Required}
+	}
+	key := ""
+	if b.FlowID != nil {
+		if flow, err := models.FlowByID(ctx, s.db, b.AccountID, *b.FlowID); err == nil {
+			key = flow.KeyField
+		}
+	}
+	m, err := ingest.NewMapper(fields, key)
+	if err != nil && key != "" {
+		m, err = ingest.NewMapper(fields, "")
+	}
+	if err != nil {
+		return nil
+	}
+	return m
+}

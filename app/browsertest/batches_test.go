@@ -1,0 +1,346 @@
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowbatch/flowbatch/app/apptest"
+	"github.com/flowbatch/flowbatch/app/config"
+	"github.com/flowbatch/flowbatch/models"
+)
+
+const contactsJSON = `[
+  {"external_id": "B-1", "first_name": "Ada", "age": 36},
+  {"external_id": "B-2", "first_name": "Grace", "age": 85},
+  {"external_id": "B-3", "first_name": "Alan", "age": "forty"}
+]`
+
+var batchPath = regexp.MustCompile(`^/batches/([0-9a-f-]{36})`)
+
+// batchOf is the ID of the batch the tab is on.
+func (tb *tab) batchOf() uuid.UUID {
+	tb.t.Helper()
+	m := batchPath.FindStringSubmatch(tb.path())
+	require.NotNil(tb.t, m, tb.path())
+	return uuid.MustParse(m[1])
+}
+
+// submit clicks the step's submit button and waits for the step at wantPath.
+func (tb *tab) submit(wantSuffix string) {
+	tb.t.Helper()
+	tb.do(chromedp.Click(chromedp.CSS(`#wizard button[type=submit]`)))
+	tb.waitFor(fmt.Sprintf(`location.pathname.endsWith(%q) && document.querySelector("h2") !== null`, wantSuffix), 10*time.Second)
+}
+
+// engineWorks waits until the batch leaves READY (the processing worker is
+// there) or its job reports that processing is not available yet.
+func engineWorks(t *testing.T, h *apptest.Harness, id uuid.UUID) bool {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var status string
+		var errs string
+		err := h.Pool.QueryRow(context.Background(), `SELECT b.status, coalesce((SELECT j.errors::text FROM river_job j
+			WHERE j.kind = 'process_batch' AND j.args->>'batch_id' = $1 LIMIT 1), '')
+			FROM batches b WHERE b.id = $1::uuid`, id.String()).Scan(&status, &errs)
+		require.NoError(t, err)
+		if status != string(models.StatusReady) {
+			return true
+		}
+		if strings.Contains(errs, "not available yet") {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the batch neither started nor failed to start")
+	return false
+}
+
+func TestSignUpWizardRunAndWatchItFinish(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t)
+	tb := newTab(t, h)
+
+	tb.open("/signup")
+	tb.do(
+		chromedp.SendKeys(chromedp.ID("email"), "browser@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), "long enough password"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("starter").checked = true`),
+		chromedp.Click(chromedp.CSS(`main button[type=submit]`)),
+	)
+	tb.waitFor(`location.pathname === "/" && document.readyState === "complete"`, 10*time.Second)
+	tb.do(chromedp.Click(chromedp.CSS(`a[href="/batches/new"]`)))
+	tb.waitFor(`location.pathname === "/batches/new" && document.getElementById("batch-name") !== null`, 10*time.Second)
+
+	// 1 Information
+	tb.do(
+		chromedp.SendKeys(chromedp.ID("batch-name"), "Browser contacts"),
+		chromedp.SendKeys(chromedp.ID("batch-description"), "Three people"),
+	)
+	tb.submit("/wizard/format")
+	id := tb.batchOf()
+	// 2 Upload format
+	tb.do(chromedp.Click(chromedp.CSS(`input[name=format][value=json]`)))
+	tb.submit("/wizard/interface")
+	// 3 Interface: the flow follows the interface.
+	tb.choose("#batch-interface", "Contacts JSON")
+	require.NotEmpty(t, eval[string](tb, `document.getElementById("batch-flow").value`))
+	tb.submit("/wizard/upload")
+	// 4 Upload a file with the picker.
+	file := filepath.Join(t.TempDir(), "contacts.json")
+	require.NoError(t, os.WriteFile(file, []byte(contactsJSON), 0o644))
+	tb.do(chromedp.SetUploadFiles(chromedp.ID("batch-file"), []string{file}))
+	tb.waitFor(`location.pathname.endsWith("/wizard/names") && document.getElementById("batch-input-name") !== null`, 15*time.Second)
+	// 5 File names: defaults shown.
+	require.Equal(t, "input.json", eval[string](tb, `document.getElementById("batch-input-name").placeholder`))
+	tb.submit("/wizard/overview")
+	// 6 Overview: count and preview with the mapping error of the third record.
+	require.Equal(t, "3", tb.text(`[data-summary="Records"]`))
+	require.Equal(t, "Browser contacts", tb.text(`[data-summary="Name"]`))
+	require.Contains(t, tb.text(`#preview`), `"external_id":"B-1"`)
+	require.Contains(t, tb.text(`[data-mapping-error]`), "age")
+
+	tb.do(chromedp.Click(chromedp.CSS(`button[name=action][value=run]`)))
+	tb.waitFor(fmt.Sprintf(`location.pathname === "/batches/%s" && document.querySelector("[data-status]") !== null`, id), 10*time.Second)
+	tb.do(chromedp.Evaluate[chromedp.Void](`window.sameDocument = true`))
+
+	if engineWorks(t, h, id) {
+		tb.waitFor(`document.querySelector("#batch-progress-`+id.String()+` [data-status]").dataset.status === "FINISHED"`, 60*time.Second)
+		require.Equal(t, "3", tb.text(`[data-count="Processed"]`))
+		require.Equal(t, "1", tb.text(`[data-count="Failed"]`))
+		// The files and the error of the third record arrive without a reload too.
+		tb.waitFor(`document.querySelector("#batch-errors") !== null`, 10*time.Second)
+		require.Contains(t, tb.text("#batch-errors"), "age")
+		require.True(t, eval[bool](tb, `document.querySelector('[data-file="output"] a[href^="/files/"][href$="/download"]') !== null`))
+		require.True(t, eval[bool](tb, `document.querySelector('a[href^="/files?folder=batch%2Fbrowser-contacts-"]') !== null`))
+	} else {
+		t.Log("the processing worker is not available: checking the live path with a simulated finish")
+		require.Equal(t, "READY", eval[string](tb, `document.querySelector("#batch-progress-`+id.String()+` [data-status]").dataset.status`))
+		finished := `document.querySelector("#batch-progress-` + id.String() + ` [data-status]").dataset.status === "FINISHED"`
+		deadline := time.Now().Add(15 * time.Second)
+		for !eval[bool](tb, finished) { // the test server's LISTEN may still be connecting
+			require.True(t, time.Now().Before(deadline), "the page never showed FINISHED")
+			simulateFinish(t, h, id)
+			time.Sleep(300 * time.Millisecond)
+		}
+		require.Equal(t, "3", tb.text(`[data-count="Processed"]`))
+	}
+	// The status change reloaded the actions: a FINISHED batch can be deleted.
+	tb.waitFor(`document.querySelector('#batch-details [hx-delete]') !== null`, 10*time.Second)
+	require.True(t, eval[bool](tb, `window.sameDocument === true`), "the page was reloaded")
+
+	// The overview shows the row, and follows changes live too.
+	tb.open("/")
+	require.Equal(t, "FINISHED", eval[string](tb, `document.getElementById("batch-row-`+id.String()+`").dataset.status`))
+}
+
+// simulateFinish does what the worker does at the end of a batch: counts, status, NOTIFY.
+func simulateFinish(t *testing.T, h *apptest.Harness, id uuid.UUID) {
+	t.Helper()
+	var acct uuid.UUID
+	require.NoError(t, h.Pool.QueryRow(context.Background(), `UPDATE batches SET status = 'FINISHED', started_at = now(),
+		finished_at = now(), total_count = 3, processed_count = 3, inserted_count = 2, failed_count = 1
+		WHERE id = $1 RETURNING account_id`, id).Scan(&acct))
+	ev := models.BatchEvent{AccountID: acct, BatchID: id, Status: models.StatusFinished}
+	_, err := h.Pool.Exec(context.Background(), models.NotifySQL, models.BatchEventsChannel, ev.Payload())
+	require.NoError(t, err)
+}
+
+// seedBatch creates a batch of a in status s, directly.
+func seedBatch(t *testing.T, h *apptest.Harness, a apptest.Account, name string, s models.Status) uuid.UUID {
+	t.Helper()
+	b := &models.Batch{AccountID: a.ID, Name: name, Format: models.FormatJSON, Source: models.SourceUI, Status: s}
+	require.NoError(t, models.CreateBatch(context.Background(), h.DB, b))
+	return b.ID
+}
+
+func (tb *tab) menuItems(id uuid.UUID) []string {
+	return eval[[]string](tb, `Array.from(document.querySelectorAll("#menu-`+id.String()+` [role=menuitem]")).map(e => e.textContent.trim())`)
+}
+
+func (tb *tab) focused() string {
+	return eval[string](tb, `(document.activeElement.getAttribute("role") || "") + ":" + document.activeElement.textContent.trim()`)
+}
+
+func TestConfigMenuByKeyboard(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, noWorkers)
+	a := h.CreateAccount(t, "keys@example.com", true)
+	draft := seedBatch(t, h, a, "Draft one", models.StatusDraft)
+	finished := seedBatch(t, h, a, "Finished one", models.StatusFinished)
+	tb := newTab(t, h)
+	tb.signIn(a)
+
+	require.Equal(t, []string{"Edit", "Clone", "Run", "Delete"}, tb.menuItems(draft))
+	require.Equal(t, []string{"View", "Clone", "Delete"}, tb.menuItems(finished))
+
+	button := "#menu-button-" + draft.String()
+	menu := "menu-" + draft.String()
+	tb.do(chromedp.Focus(chromedp.CSS(button)), chromedp.KeyEvent(kb.Enter))
+	require.Equal(t, "true", eval[string](tb, `document.querySelector("`+button+`").getAttribute("aria-expanded")`))
+	require.False(t, eval[bool](tb, `document.getElementById("`+menu+`").hidden`))
+	require.Equal(t, "menuitem:Edit", tb.focused())
+	tb.do(chromedp.KeyEvent(kb.ArrowDown))
+	require.Equal(t, "menuitem:Clone", tb.focused())
+	tb.do(chromedp.KeyEvent(kb.End))
+	require.Equal(t, "menuitem:Delete", tb.focused())
+	tb.do(chromedp.KeyEvent(kb.ArrowDown))
+	require.Equal(t, "menuitem:Edit", tb.focused(), "the arrows wrap around")
+	tb.do(chromedp.KeyEvent(kb.ArrowUp))
+	require.Equal(t, "menuitem:Delete", tb.focused())
+	tb.do(chromedp.KeyEvent(kb.Escape))
+	require.True(t, eval[bool](tb, `document.getElementById("`+menu+`").hidden`))
+	require.Equal(t, "false", eval[string](tb, `document.querySelector("`+button+`").getAttribute("aria-expanded")`))
+	require.Equal(t, "menu-button-"+draft.String(), eval[string](tb, `document.activeElement.id`), "focus returns to the button")
+
+	// A live update of the row keeps its open menu and the focus.
+	tb.do(chromedp.KeyEvent(kb.Enter), chromedp.KeyEvent(kb.ArrowDown))
+	require.Equal(t, "menuitem:Clone", tb.focused())
+	row := "batch-row-" + draft.String()
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("` + row + `").dataset.old = "1"`))
+	deadline := time.Now().Add(15 * time.Second)
+	for eval[bool](tb, `document.getElementById("`+row+`").dataset.old === "1"`) {
+		require.True(t, time.Now().Before(deadline), "the row was never updated")
+		ev := models.BatchEvent{AccountID: a.ID, BatchID: draft, Status: models.StatusDraft}
+		_, err := h.Pool.Exec(context.Background(), models.NotifySQL, models.BatchEventsChannel, ev.Payload())
+		require.NoError(t, err)
+		time.Sleep(300 * time.Millisecond)
+	}
+	tb.waitFor(`document.activeElement.textContent.trim() === "Clone"`, 5*time.Second)
+	require.False(t, eval[bool](tb, `document.getElementById("`+menu+`").hidden`))
+	tb.do(chromedp.KeyEvent(kb.Escape))
+	require.Equal(t, "menu-button-"+draft.String(), eval[string](tb, `document.activeElement.id`))
+
+	// Space opens it too, and Enter on an item acts: Run swaps the row in place.
+	tb.do(chromedp.KeyEvent(" "))
+	require.Equal(t, "menuitem:Edit", tb.focused())
+	tb.do(chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown))
+	require.Equal(t, "menuitem:Run", tb.focused())
+	tb.do(chromedp.KeyEvent(kb.Enter))
+	// Run needs an interface and an input: the server explains in the flash area.
+	tb.waitFor(`document.getElementById("flash").textContent.includes("Missing")`, 10*time.Second)
+	require.Contains(t, tb.text("#flash"), "an input file")
+}
+
+func TestCloneAndDeleteFromTheMenu(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, noWorkers)
+	a := h.CreateAccount(t, "menu@example.com", true)
+	finished := seedBatch(t, h, a, "Old import", models.StatusFinished)
+	tb := newTab(t, h)
+	tb.signIn(a)
+
+	tb.do(chromedp.Click(chromedp.CSS("#menu-button-" + finished.String())))
+	tb.do(chromedp.Click(chromedp.CSS(`#menu-` + finished.String() + ` [hx-post$="/clone"]`)))
+	tb.waitFor(`location.pathname.endsWith("/wizard/information") && document.getElementById("batch-name") !== null`, 10*time.Second)
+	require.Equal(t, "Copy of Old import", eval[string](tb, `document.getElementById("batch-name").value`))
+
+	tb.open("/")
+	tb.do(chromedp.Click(chromedp.CSS("#menu-button-" + finished.String())))
+	tb.do(chromedp.Click(chromedp.CSS(`#menu-` + finished.String() + ` [hx-delete]`)))
+	msg := tb.nextDialog()
+	require.Contains(t, msg, "“Old import”")
+	require.Contains(t, msg, "files")
+	tb.waitFor(`document.getElementById("batch-row-`+finished.String()+`").hidden === true`, 10*time.Second)
+	_, err := models.BatchByID(context.Background(), h.DB, a.ID, finished)
+	require.ErrorIs(t, err, models.ErrNotFound)
+}
+
+func TestWizardBackKeepsValuesAndPasteIsChecked(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, noWorkers)
+	a := h.CreateAccount(t, "back@example.com", true)
+	tb := newTab(t, h)
+	tb.signIn(a)
+
+	tb.open("/batches/new")
+	tb.do(chromedp.SendKeys(chromedp.ID("batch-name"), "Kept name"))
+	tb.submit("/wizard/format")
+	tb.do(chromedp.Click(chromedp.CSS(`input[name=format][value=csv]`)))
+	tb.submit("/wizard/interface")
+
+	// The wizard's Back button.
+	tb.do(chromedp.Click(chromedp.CSS(`#wizard a.btn-secondary[hx-get$="/wizard/format"]`)))
+	tb.waitFor(`location.pathname.endsWith("/wizard/format") && document.querySelector("input[value=csv]") !== null`, 10*time.Second)
+	require.True(t, eval[bool](tb, `document.querySelector("input[value=csv]").checked`))
+	// The browser's Back button, then Forward.
+	tb.do(chromedp.NavigateBack())
+	tb.waitFor(`location.pathname.endsWith("/wizard/interface") && document.getElementById("batch-interface") !== null`, 10*time.Second)
+	tb.do(chromedp.NavigateBack())
+	tb.waitFor(`location.pathname.endsWith("/wizard/format") && document.querySelector("input[value=csv]") !== null`, 10*time.Second)
+	require.True(t, eval[bool](tb, `document.querySelector("input[value=csv]").checked`))
+	tb.do(chromedp.NavigateForward())
+	tb.waitFor(`location.pathname.endsWith("/wizard/interface") && document.getElementById("batch-interface") !== null`, 10*time.Second)
+	require.Contains(t, tb.text("#batch-interface"), "Contacts CSV", "forward shows the CSV interfaces again")
+	tb.do(chromedp.NavigateBack())
+	tb.waitFor(`location.pathname.endsWith("/wizard/format") && document.querySelector("input[value=csv]") !== null`, 10*time.Second)
+	tb.do(chromedp.Reload())
+	tb.waitFor(`document.readyState === "complete" && document.querySelector("input[value=csv]") !== null`, 10*time.Second)
+	require.True(t, eval[bool](tb, `document.querySelector("input[value=csv]").checked`), "reload keeps the value")
+	tb.open(strings.TrimSuffix(tb.path(), "/format") + "/information")
+	require.Equal(t, "Kept name", eval[string](tb, `document.getElementById("batch-name").value`))
+
+	// Back to JSON, choose the interface, paste broken JSON.
+	tb.open(strings.TrimSuffix(tb.path(), "/information") + "/format")
+	tb.do(chromedp.Click(chromedp.CSS(`input[name=format][value=json]`)))
+	tb.submit("/wizard/interface")
+	tb.choose("#batch-interface", "Contacts JSON")
+	tb.submit("/wizard/upload")
+	tb.do(
+		chromedp.SendKeys(chromedp.ID("batch-payload"), "[\n  {\"external_id\": \"X\",\n  {\"oops\": 1}\n]"),
+		chromedp.Click(chromedp.CSS(`form:has(#batch-payload) button[type=submit]`)),
+	)
+	tb.waitFor(`document.getElementById("batch-payload-error") !== null`, 10*time.Second)
+	msg := tb.text("#batch-payload-error")
+	require.Regexp(t, `^Invalid JSON at byte \d+ \(line 3\)`, msg)
+	require.Contains(t, eval[string](tb, `document.getElementById("batch-payload").value`), `{"oops": 1}`, "the pasted text stays")
+	require.True(t, strings.HasSuffix(tb.path(), "/wizard/upload"))
+}
+
+// noWorkers keeps batches READY: nothing processes them.
+func noWorkers(c *config.Config) { c.Workers = 0 }
+
+func TestOverviewShowsBatchesFromElsewhereLive(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, noWorkers)
+	a := h.CreateAccount(t, "live@example.com", true)
+	tb := newTab(t, h)
+	tb.signIn(a)
+	require.Contains(t, tb.text(".overview-empty"), "No batches yet")
+	tb.do(chromedp.Evaluate[chromedp.Void](`window.sameDocument = true`))
+	tb.waitFor(`document.querySelector("#batch-rows[sse-connect]") !== null`, 5*time.Second)
+
+	// A batch arriving through the API: created, then queued, then processing.
+	id := seedBatch(t, h, a, "From the API", models.StatusDraft)
+	announce := func(s models.Status) {
+		ev := models.BatchEvent{AccountID: a.ID, BatchID: id, Status: s}
+		_, err := h.Pool.Exec(context.Background(), models.NotifySQL, models.BatchEventsChannel, ev.Payload())
+		require.NoError(t, err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !eval[bool](tb, `document.getElementById("batch-row-`+id.String()+`") !== null`) {
+		require.True(t, time.Now().Before(deadline), "the new batch never appeared")
+		announce(models.StatusDraft) // the stream may still be connecting
+		time.Sleep(300 * time.Millisecond)
+	}
+	require.False(t, eval[bool](tb, `getComputedStyle(document.querySelector(".overview-empty")).display !== "none"`), "the empty state goes")
+
+	_, err := h.Pool.Exec(context.Background(), `UPDATE batches SET status = 'PROCESSING', total_count = 10, processed_count = 3 WHERE id = $1`, id)
+	require.NoError(t, err)
+	announce(models.StatusProcessing)
+	tb.waitFor(`document.getElementById("batch-row-`+id.String()+`").dataset.status === "PROCESSING"`, 10*time.Second)
+	require.Equal(t, 3.0, eval[float64](tb, `document.querySelector("#batch-row-`+id.String()+` progress").value`))
+	require.Equal(t, 1, eval[int](tb, `document.querySelectorAll("#batch-rows tr").length`), "one row, not a second copy")
+	require.True(t, eval[bool](tb, `window.sameDocument === true`), "the page was reloaded")
+}

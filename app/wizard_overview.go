@@ -1,0 +1,32 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/flowbatch/flowbatch/jobs"
+	"github.com/flowbatch/flowbatch/models"
+)
+
+// saveWizardOverview ends the wizard: Save draft returns to the overview, Run
+// queues the batch, Test in designer queues it as a designer batch (first 20 records).
+func (s *Server) saveWizardOverview(c *fiber.Ctx, b *models.Batch) (map[string]string, error) {
+	ctx, acct := c.UserContext(), identity(c).AccountID
+	switch c.FormValue("action") {
+	case "save":
+		return nil, redirect(c, "/")
+	case "run", "designer":
+		designer := c.FormValue("action") == "designer"
+		if designer != b.Designer {
+			d := draftOf(b)
+			d.Designer = designer
+			if _, err := s.batches.Update(ctx, acct, b.ID, d); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := jobs.RunBatch(ctx, s.pool, s.jobs, acct, b.ID); err != nil {
+			return nil, err
+		}
+		return nil, redirect(c, "/batches/"+b.ID.String())
+	}
+	return nil, NewHTTPError(fiber.StatusBadRequest, "Choose Run, Save draft or Test in designer.")
+}
