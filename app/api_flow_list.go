@@ -22,11 +22,7 @@ func (s *Server) apiFlowList(c *fiber.Ctx) error {
 
 // apiFlowShow answers GET /api/v1/flows/{id}.
 func (s *Server) apiFlowShow(c *fiber.Ctx) error {
-	flowID, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	f, err := models.FlowByID(c.UserContext(), s.db, identity(c).AccountID, flowID)
+	f, err := s.flowParam(c)
 	if err != nil {
 		return err
 	}

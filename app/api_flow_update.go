@@ -8,11 +8,7 @@ import (
 
 // apiFlowUpdate answers PATCH /api/v1/flows/{id}: members present in the body change.
 func (s *Server) apiFlowUpdate(c *fiber.Ctx) error {
-	flowID, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	f, err := models.FlowByID(c.UserContext(), s.db, identity(c).AccountID, flowID)
+	f, err := s.flowParam(c)
 	if err != nil {
 		return err
 	}

@@ -22,11 +22,7 @@ func (s *Server) apiInterfaceList(c *fiber.Ctx) error {
 
 // apiInterfaceShow answers GET /api/v1/interfaces/{id}.
 func (s *Server) apiInterfaceShow(c *fiber.Ctx) error {
-	interfaceID, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	in, err := models.InterfaceByID(c.UserContext(), s.db, identity(c).AccountID, interfaceID)
+	in, err := s.interfaceParam(c)
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,7 @@ import (
 // apiInterfaceUpdate answers PATCH /api/v1/interfaces/{id}: members present
 // in the body change; "fields", when present, replaces the whole list.
 func (s *Server) apiInterfaceUpdate(c *fiber.Ctx) error {
-	interfaceID, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	in, err := models.InterfaceByID(c.UserContext(), s.db, identity(c).AccountID, interfaceID)
+	in, err := s.interfaceParam(c)
 	if err != nil {
 		return err
 	}

@@ -11,11 +11,7 @@ import (
 // flowEditPage shows the form of an existing flow.
 func (s *Server) flowEditPage(c *fiber.Ctx) error {
 	id := identity(c)
-	flowID, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	flow, err := models.FlowByID(c.UserContext(), s.db, id.AccountID, flowID)
+	flow, err := s.flowParam(c)
 	if err != nil {
 		return err
 	}

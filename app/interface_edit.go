@@ -11,11 +11,7 @@ import (
 // interfaceEditPage shows the form of an existing interface.
 func (s *Server) interfaceEditPage(c *fiber.Ctx) error {
 	id := identity(c)
-	interfaceID, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	in, err := models.InterfaceByID(c.UserContext(), s.db, id.AccountID, interfaceID)
+	in, err := s.interfaceParam(c)
 	if err != nil {
 		return err
 	}

@@ -71,11 +71,7 @@ type postmanURL struct {
 // interfacePostman downloads a Postman collection (v2.1) with the
 // interface's batch endpoints: v1 always, v2 when it takes the format.
 func (s *Server) interfacePostman(c *fiber.Ctx) error {
-	interfaceID, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	in, err := models.InterfaceByID(c.UserContext(), s.db, identity(c).AccountID, interfaceID)
+	in, err := s.interfaceParam(c)
 	if err != nil {
 		return err
 	}

@@ -11,11 +11,7 @@ import (
 // interfaceShow is an interface's details page: settings, fields and API endpoints.
 func (s *Server) interfaceShow(c *fiber.Ctx) error {
 	id := identity(c)
-	interfaceID, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	in, err := models.InterfaceByID(c.UserContext(), s.db, id.AccountID, interfaceID)
+	in, err := s.interfaceParam(c)
 	if err != nil {
 		return err
 	}

@@ -45,3 +45,22 @@ func inUse(err error) error {
 	}
 	return err
 }
+
+// interfaceParam loads the interface named by the route's :id in the
+// request's account; an unknown, malformed or foreign ID is models.ErrNotFound.
+func (s *Server) interfaceParam(c *fiber.Ctx) (*models.Interface, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return models.InterfaceByID(c.UserContext(), s.db, identity(c).AccountID, id)
+}
+
+// flowParam loads the flow named by the route's :id in the request's account.
+func (s *Server) flowParam(c *fiber.Ctx) (*models.Flow, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return models.FlowByID(c.UserContext(), s.db, identity(c).AccountID, id)
+}

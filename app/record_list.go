@@ -54,11 +54,7 @@ func (q recordSearch) Filter() (models.RecordFilter, string) {
 // searchable by key and by field value.
 func (s *Server) recordsPage(c *fiber.Ctx) error {
 	id := identity(c)
-	flowID, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	flow, err := models.FlowByID(c.UserContext(), s.db, id.AccountID, flowID)
+	flow, err := s.flowParam(c)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/flowbatch/flowbatch/app/accounts"
 	"github.com/flowbatch/flowbatch/app/config"
 	"github.com/flowbatch/flowbatch/app/storage"
-	"github.com/flowbatch/flowbatch/db"
 	"github.com/flowbatch/flowbatch/models"
 )
 
@@ -18,18 +17,11 @@ func admin(ctx context.Context, cfg *config.Config, args []string, out io.Writer
 	if len(args) == 0 {
 		return fmt.Errorf("admin needs a command (create-account, create-api-key): %w", errUsage)
 	}
-	pool, err := db.Connect(ctx, cfg.DatabaseURL, 4)
+	pool, gdb, err := openDatabase(ctx, cfg, 4)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := db.Migrate(ctx, pool); err != nil {
-		return err
-	}
-	gdb, err := db.Gorm(pool)
-	if err != nil {
-		return err
-	}
 	switch args[0] {
 	case "create-account":
 		fs := newFlagSet("admin create-account")

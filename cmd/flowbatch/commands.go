@@ -11,6 +11,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"gorm.io/gorm"
+
 	"github.com/flowbatch/flowbatch/app/config"
 	"github.com/flowbatch/flowbatch/db"
 )
@@ -78,6 +81,25 @@ func newLogger(level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// openDatabase connects (creating the database if missing), applies pending
+// migrations and returns the pool with its GORM handle.
+func openDatabase(ctx context.Context, cfg *config.Config, maxConns int32) (*pgxpool.Pool, *gorm.DB, error) {
+	pool, err := db.Connect(ctx, cfg.DatabaseURL, maxConns)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.Migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	gdb, err := db.Gorm(pool)
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return pool, gdb, nil
 }
 
 func migrate(ctx context.Context, cfg *config.Config) error {

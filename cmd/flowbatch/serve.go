@@ -12,7 +12,6 @@ import (
 	"github.com/flowbatch/flowbatch/app"
 	"github.com/flowbatch/flowbatch/app/config"
 	"github.com/flowbatch/flowbatch/app/storage"
-	"github.com/flowbatch/flowbatch/db"
 	"github.com/flowbatch/flowbatch/jobs"
 )
 
@@ -32,18 +31,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		return errors.New("worker needs --workers of at least 1")
 	}
 
-	pool, err := db.Connect(ctx, cfg.DatabaseURL, int32(max(10, *workers*2+8)))
+	pool, gdb, err := openDatabase(ctx, cfg, int32(max(10, *workers*2+8)))
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := db.Migrate(ctx, pool); err != nil {
-		return err
-	}
-	gdb, err := db.Gorm(pool)
-	if err != nil {
-		return err
-	}
 	store, err := storage.Open(ctx, cfg.StorageURL)
 	if err != nil {
 		return err
