@@ -37,7 +37,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 bench: ## benchmarks; figures go to docs/benchmarks.md
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 90m $(PKGS)
 
 clean:
 	rm -rf bin data/files
