@@ -4,7 +4,7 @@ TEMPL   := $(GO) tool templ
 BIN     := bin/flowbatch
 PKGS    := ./...
 
-.PHONY: run build test vet check-generated generate css vendor bench bench-full clean
+.PHONY: run build test vet check-generated generate bench clean
 
 run: ## migrate and serve on FLOWBATCH_ADDR (default 127.0.0.1:8080)
 	@scripts/ensure-postgres.sh
