@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowbatch/flowbatch/jobs/ingest"
 )
@@ -97,26 +98,41 @@ func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, canc
 		return false, false, err
 	}
 	defer in.Close()
-	conn, err := r.Pool.Acquire(ctx)
-	if err != nil {
-		return false, false, fmt.Errorf("acquiring a connection: %w", err)
+	// Plain inserts run in insertStreams transactions at once, each with its
+	// own connection, so that PostgreSQL's COPY work uses more than one core;
+	// their commits stay in chunk order (see commitChunk), so processed_count
+	// remains the exact resume point. Upserts stay on one stream: two
+	// transactions upserting the same keys could deadlock.
+	streams := 1
+	if r.flow.KeyField == "" {
+		streams = insertStreams
 	}
-	defer conn.Release()
+	conns := make([]*pgxpool.Conn, streams)
+	for i := range conns {
+		if conns[i], err = r.Pool.Acquire(ctx); err != nil {
+			for _, c := range conns[:i] {
+				c.Release()
+			}
+			return false, false, fmt.Errorf("acquiring a connection: %w", err)
+		}
+		defer conns[i].Release()
+	}
 	if r.flow.KeyField != "" {
 		// The staging table lives as long as the connection and is emptied by every commit.
-		if _, err := conn.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS records_staging
+		if _, err := conns[0].Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS records_staging
 			(id uuid, batch_index bigint, key text, data jsonb) ON COMMIT DELETE ROWS`); err != nil {
 			return false, false, fmt.Errorf("creating staging table: %w", err)
 		}
 	}
 
-	// One goroutine reads and maps the next chunk while this one inserts
-	// the current: the two chunks' buffers take turns.
+	// One goroutine reads and maps the next chunk while the others insert:
+	// the chunks' buffers take turns.
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
-	free, full := make(chan *chunk, 2), make(chan *chunk, 1)
-	free <- new(chunk)
-	free <- new(chunk)
+	free, full := make(chan *chunk, streams+1), make(chan *chunk, 1)
+	for range streams + 1 {
+		free <- new(chunk)
+	}
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(full)
@@ -124,15 +140,45 @@ func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, canc
 	}()
 
 	limit := r.batch.TotalCount
-	for c := range full {
-		cancelled, err = r.commitChunk(ctx, conn.Conn(), c)
+	committed := r.batch.ProcessedCount
+	var inFlight []*flight // in chunk order
+	// settle waits for the oldest chunk in flight and takes its outcome.
+	settle := func() {
+		f := inFlight[0]
+		inFlight = inFlight[1:]
+		<-f.done
+		if err == nil && !cancelled {
+			err, cancelled = f.err, f.cancelled
+		}
+		if f.err == nil {
+			committed = f.c.start + int64(f.c.n)
+		}
+		free <- f.c
+	}
+	var before *flight
+	for n := 0; ; n++ {
+		c, ok := <-full
+		if !ok {
+			break
+		}
+		f := &flight{c: c, done: make(chan struct{})}
+		go func(conn *pgx.Conn, before *flight) {
+			defer close(f.done)
+			f.cancelled, f.err = r.commitChunk(ctx, conn, c, before)
+		}(conns[n%streams].Conn(), before)
+		inFlight, before = append(inFlight, f), f
+		if len(inFlight) == streams {
+			settle()
+		}
 		if err != nil || cancelled {
 			break
 		}
-		free <- c
-		if r.batch.ProcessedCount < limit && time.Since(sliceStart) > cmp.Or(r.SliceBudget, DefaultSliceBudget) {
+		if committed < limit && time.Since(sliceStart) > cmp.Or(r.SliceBudget, DefaultSliceBudget) {
 			break
 		}
+	}
+	for len(inFlight) > 0 {
+		settle()
 	}
 	stopReading()
 	for range full { // let the reader see the stop
@@ -145,6 +191,20 @@ func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, canc
 	}
 	return r.batch.ProcessedCount >= limit, false, nil
 }
+
+// insertStreams is how many chunks of a batch without key field are inserted at once.
+const insertStreams = 2
+
+// flight is a chunk being committed by its own goroutine.
+type flight struct {
+	c         *chunk
+	done      chan struct{} // closed when the chunk's transaction has ended
+	cancelled bool
+	err       error
+}
+
+// errEarlierChunkFailed ends the transaction of a chunk whose predecessor did not commit.
+var errEarlierChunkFailed = errors.New("an earlier chunk did not commit")
 
 // readChunks fills chunks taken from free with the records from the batch's
 // processed count on and passes them to full, until the batch's total.
@@ -185,8 +245,10 @@ func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.M
 
 // commitChunk inserts the chunk's records, writes its segment of results and
 // saves the batch's progress in one transaction. It reports whether a cancel
-// was requested.
-func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk) (cancelled bool, err error) {
+// was requested. With before set (the chunk ahead of this one, in flight on
+// another connection), it inserts at once but saves progress and commits only
+// after before has committed, and not at all if before failed or was cancelled.
+func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, before *flight) (cancelled bool, err error) {
 	c.ids = resize(c.ids, c.n)
 	c.status = resize(c.status, c.n)
 	for _, f := range c.failures {
@@ -217,6 +279,16 @@ func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk) (c
 	}
 	if err := r.writeSegment(ctx, c); err != nil {
 		return false, err
+	}
+	if before != nil {
+		select {
+		case <-before.done:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+		if before.err != nil || before.cancelled {
+			return false, errEarlierChunkFailed
+		}
 	}
 	// The condition on processed_count makes a second worker on the same
 	// batch (which River's rescue makes possible) fail instead of inserting twice.
