@@ -31,9 +31,6 @@ func (f Format) Valid() bool {
 	return f == FormatJSON || f == FormatXML || f == FormatCSV
 }
 
-// Valid reports whether t is a known field type.
-func (t FieldType) Valid() bool { return slices.Contains(FieldTypes, t) }
-
 // Normalize trims the interface's text, drops duplicate scopes and resets
 // the options of the formats it does not use to their defaults, so that a
 // format change leaves no stale option behind.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	"github.com/flowbatch/flowbatch/jobs/ingest"
 )
 
 // Scopes is the set of an interface's scopes, stored as a JSON array.
@@ -26,21 +28,22 @@ func (s Scopes) Value() (driver.Value, error) { return jsonValue(s) }
 // Scan implements sql.Scanner.
 func (s *Scopes) Scan(src any) error { return jsonScan(src, s) }
 
-// FieldType is the type a mapped field's value is checked against and stored as.
-type FieldType string
+// FieldType is the type a mapped field's value is checked against and stored
+// as. The ingest engine defines the types; models store them.
+type FieldType = ingest.FieldType
 
 // Field types.
 const (
-	TypeString   FieldType = "string"
-	TypeInteger  FieldType = "integer"
-	TypeNumber   FieldType = "number"
-	TypeBoolean  FieldType = "boolean"
-	TypeDate     FieldType = "date"
-	TypeDateTime FieldType = "datetime"
+	TypeString   = ingest.TypeString
+	TypeInteger  = ingest.TypeInteger
+	TypeNumber   = ingest.TypeNumber
+	TypeBoolean  = ingest.TypeBoolean
+	TypeDate     = ingest.TypeDate
+	TypeDateTime = ingest.TypeDatetime
 )
 
 // FieldTypes lists every field type, in the order pickers show them.
-var FieldTypes = []FieldType{TypeString, TypeInteger, TypeNumber, TypeBoolean, TypeDate, TypeDateTime}
+var FieldTypes = ingest.FieldTypes
 
 // Field maps one source value of a payload record to one stored field.
 type Field struct {

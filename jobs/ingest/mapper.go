@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,6 +22,12 @@ const (
 	TypeDate     FieldType = "date"
 	TypeDatetime FieldType = "datetime"
 )
+
+// FieldTypes lists every field type, in the order pickers show them.
+var FieldTypes = []FieldType{TypeString, TypeInteger, TypeNumber, TypeBoolean, TypeDate, TypeDatetime}
+
+// Valid reports whether t is one of FieldTypes.
+func (t FieldType) Valid() bool { return slices.Contains(FieldTypes, t) }
 
 // Field maps one value of a record to one key of the stored document.
 type Field struct {
