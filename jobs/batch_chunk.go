@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowbatch/flowbatch/jobs/ingest"
@@ -334,7 +335,9 @@ func (r *batchRun) copyRecords(ctx context.Context, tx pgx.Tx, c *chunk) error {
 		}
 		c.ids[p], c.status[p] = id, statusInserted
 	}
-	src := &chunkRows{r: r, c: c, i: -1, vals: make([]any, len(recordColumns))}
+	b := r.batch
+	src := &chunkRows{c: c, i: -1, vals: make([]any, len(recordColumns)),
+		account: pgUUID(b.AccountID), flow: pgUUID(*b.FlowID), batch: pgUUID(b.ID)}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, recordColumns, src); err != nil {
 		return fmt.Errorf("copying chunk at %d: %w", c.start, err)
 	}
@@ -343,12 +346,18 @@ func (r *batchRun) copyRecords(ctx context.Context, tx pgx.Tx, c *chunk) error {
 
 // chunkRows feeds the chunk's mapped records to COPY.
 type chunkRows struct {
-	r    *batchRun
 	c    *chunk
 	i    int
 	vals []any
 	only []bool // staging: only the records marked here
+
+	account, flow, batch pgtype.UUID
 }
+
+// pgUUID wraps id for pgx's binary UUID encoding; a uuid.UUID would go
+// through its driver.Valuer text form, which costs COPY about a quarter of
+// the worker's time.
+func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
 
 func (s *chunkRows) Next() bool {
 	for s.i++; s.i < len(s.c.pos); s.i++ {
@@ -366,11 +375,10 @@ func (s *chunkRows) Values() ([]any, error) {
 		key = c.keys[s.i]
 	}
 	if s.only != nil {
-		s.vals = append(s.vals[:0], c.ids[p], c.start+int64(p), key, c.doc(s.i))
+		s.vals = append(s.vals[:0], pgUUID(c.ids[p]), c.start+int64(p), key, c.doc(s.i))
 		return s.vals, nil
 	}
-	b := s.r.batch
-	s.vals = append(s.vals[:0], c.ids[p], b.AccountID, *b.FlowID, b.ID, c.start+int64(p), key, c.doc(s.i))
+	s.vals = append(s.vals[:0], pgUUID(c.ids[p]), s.account, s.flow, s.batch, c.start+int64(p), key, c.doc(s.i))
 	return s.vals, nil
 }
 
@@ -408,7 +416,7 @@ func (r *batchRun) upsertRecords(ctx context.Context, tx pgx.Tx, c *chunk) error
 			c.ids[p] = id
 		}
 	}
-	src := &chunkRows{r: r, c: c, i: -1, vals: make([]any, 4), only: only}
+	src := &chunkRows{c: c, i: -1, vals: make([]any, 4), only: only}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records_staging"}, []string{"id", "batch_index", "key", "data"}, src); err != nil {
 		return fmt.Errorf("staging chunk at %d: %w", c.start, err)
 	}
@@ -417,13 +425,13 @@ func (r *batchRun) upsertRecords(ctx context.Context, tx pgx.Tx, c *chunk) error
 		return fmt.Errorf("upserting chunk at %d: %w", c.start, err)
 	}
 	var (
-		id       uuid.UUID
+		id       pgtype.UUID
 		index    int64
 		inserted bool
 	)
 	_, err = pgx.ForEachRow(rows, []any{&id, &index, &inserted}, func() error {
 		p := int(index - c.start)
-		c.ids[p] = id
+		c.ids[p] = id.Bytes
 		if inserted {
 			c.status[p] = statusInserted
 		} else {
