@@ -170,6 +170,10 @@ func TestWizardShowsMessagesNextToFields(t *testing.T) {
 	require.Contains(t, res.Body, "Names cannot contain / or \\.")
 	require.Contains(t, res.Body, "Names cannot contain control characters.")
 
+	res = u.b.PostForm(base+"names", url.Values{"input_name": {""}, "output_name": {"process.log"}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+	require.Contains(t, res.Body, "process.log is the name of the batch&#39;s process log; choose another.")
+
 	// htmx posts get the same form back with 200, swapped into #wizard.
 	htmx := u.b.HTMX(http.MethodPost, base+"names", url.Values{"input_name": {".."}})
 	require.Equal(t, http.StatusOK, htmx.StatusCode)

@@ -17,6 +17,8 @@ const (
 	MissingInterface = "an interface with the batch scope matching the batch format"
 	MissingFlow      = "a flow"
 	MissingInput     = "an input file"
+	// MissingDistinctNames is named when a custom input or output name is taken by another file of the batch.
+	MissingDistinctNames = "file names that differ from each other (input, output, process.log, error.log)"
 )
 
 // batchColumns are the columns scanned by scanBatch, in its order.
@@ -124,6 +126,9 @@ func missingTx(ctx context.Context, tx pgx.Tx, b *models.Batch) ([]string, error
 	}
 	if !hasInput {
 		missing = append(missing, MissingInput)
+	}
+	if field, _ := b.FileNameClash(); field != "" {
+		missing = append(missing, MissingDistinctNames)
 	}
 	return missing, nil
 }

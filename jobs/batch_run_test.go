@@ -118,6 +118,14 @@ func TestRunBatchNamesWhatIsMissing(t *testing.T) {
 		require.ErrorAs(t, err, &incomplete)
 		require.Equal(t, []string{jobs.MissingInterface, jobs.MissingInput}, incomplete.Missing)
 	})
+	t.Run("output named like the process log", func(t *testing.T) {
+		b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), []byte(`[{}]`))
+		require.NoError(t, tb.gdb.Model(b).Update("output_name", "process.log").Error)
+		_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+		var incomplete *models.IncompleteError
+		require.ErrorAs(t, err, &incomplete)
+		require.Equal(t, []string{jobs.MissingDistinctNames}, incomplete.Missing)
+	})
 	require.Equal(t, 0, tb.count(t, "SELECT count(*) FROM river_job"))
 }
 

@@ -158,6 +158,30 @@ func (b *Batch) FileName(k FileKind) string {
 	return string(k)
 }
 
+// FileNameClash tells when two of the batch's files would share a name in
+// its folder, which holds them side by side: it returns the custom name's
+// field ("input_name" or "output_name") and a message, or "" and "".
+func (b *Batch) FileNameClash() (field, msg string) {
+	in, out := b.FileName(KindInput), b.FileName(KindOutput)
+	for _, n := range []struct {
+		field, name string
+	}{{"input_name", in}, {"output_name", out}} {
+		switch n.name {
+		case b.FileName(KindProcess):
+			return n.field, n.name + " is the name of the batch's process log; choose another."
+		case b.FileName(KindError):
+			return n.field, n.name + " is the name of the batch's error log; choose another."
+		}
+	}
+	if in == out {
+		if b.OutputName == "" {
+			return "input_name", out + " is the name of the batch's output file; choose another."
+		}
+		return "output_name", "The input and output files need different names."
+	}
+	return "", ""
+}
+
 // BatchByID loads a batch of an account.
 func BatchByID(ctx context.Context, db *gorm.DB, accountID, id uuid.UUID) (*Batch, error) {
 	var b Batch

@@ -56,6 +56,29 @@ func TestBatchFolderAndFileNames(t *testing.T) {
 	require.Equal(t, "uuids.json", b.FileName(KindOutput))
 }
 
+func TestBatchFileNameClash(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		input, output string
+		field         string
+	}{
+		{"", "", ""},
+		{"contacts.json", "uuids.json", ""},
+		{"output.json", "", "input_name"},
+		{"", "input.json", "output_name"},
+		{"same.json", "same.json", "output_name"},
+		{"process.log", "", "input_name"},
+		{"", "error.log", "output_name"},
+		{"input.csv", "", ""}, // the default name of another format
+	}
+	for _, tt := range tests {
+		b := &Batch{Format: FormatJSON, InputName: tt.input, OutputName: tt.output}
+		field, msg := b.FileNameClash()
+		require.Equal(t, tt.field, field, "input %q, output %q", tt.input, tt.output)
+		require.Equal(t, tt.field == "", msg == "", msg)
+	}
+}
+
 func TestValidateFileName(t *testing.T) {
 	t.Parallel()
 	ok := []string{"input.json", "Contacts 2026.csv", "ünïcode.xml", "a"}

@@ -66,6 +66,12 @@ func (d *Draft) Validate() map[string]string {
 			}
 		}
 	}
+	if _, bad := errs["format"]; !bad {
+		b := models.Batch{Format: d.Format, InputName: d.InputName, OutputName: d.OutputName}
+		if field, msg := b.FileNameClash(); field != "" && errs[field] == "" {
+			errs[field] = msg
+		}
+	}
 	if len(errs) == 0 {
 		return nil
 	}

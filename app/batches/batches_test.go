@@ -88,6 +88,11 @@ func TestCreateFillsFlowFromInterfaceAndValidates(t *testing.T) {
 	require.ErrorAs(t, err, &invalid)
 	require.Contains(t, invalid.Fields["interface_id"], "reads JSON")
 
+	_, err = tb.svc.Create(ctx, tb.accountID, batches.Draft{Name: "x", Format: models.FormatJSON, InterfaceID: &tb.iface.ID,
+		InputName: "data.json", OutputName: "data.json"})
+	require.ErrorAs(t, err, &invalid)
+	require.Equal(t, "The input and output files need different names.", invalid.Fields["output_name"])
+
 	other := uuid.New()
 	_, err = tb.svc.Create(ctx, tb.accountID, batches.Draft{Name: "x", Format: models.FormatJSON, InterfaceID: &other})
 	require.ErrorAs(t, err, &invalid)
