@@ -57,6 +57,7 @@ func NewClient(d Deps, workers int) (*Client, error) {
 	w := river.NewWorkers()
 	river.AddWorker(w, &SessionCleanupWorker{Pool: d.Pool})
 	river.AddWorker(w, &ProcessBatchWorker{Deps: d})
+	river.AddWorker(w, &BatchWatchdogWorker{Pool: d.Pool, Log: d.Log})
 
 	cfg := &river.Config{
 		Logger:  d.Log.With("component", "river"),
@@ -75,6 +76,9 @@ func NewClient(d Deps, workers int) (*Client, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return SessionCleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(watchdogInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return BatchWatchdogArgs{}, nil },
+				nil),
 		}
 	}
 	client, err := river.NewClient(riverpgxv5.New(d.Pool), cfg)
