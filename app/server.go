@@ -73,7 +73,7 @@ func New(d Deps) *Server {
 		// The server reads at most this much of a body before the handler
 		// runs; the rest streams. limitBody caps what handlers may read.
 		BodyLimit:   preReadLimit,
-		ReadTimeout: 5 * time.Minute,
+		ReadTimeout: d.Config.ReadTimeout,
 		IdleTimeout: 2 * time.Minute,
 	})
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))

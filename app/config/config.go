@@ -25,6 +25,7 @@ type Config struct {
 	APIRateLimit   int
 	LoginRateLimit int
 	LogLevel       string
+	ReadTimeout    time.Duration
 	ShutdownGrace  time.Duration
 }
 
@@ -58,6 +59,8 @@ var Vars = []Var{
 		func(c *Config, v string) error { return setInt(&c.LoginRateLimit, v, 1, 1_000_000) }},
 	{"FLOWBATCH_LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config, v string) error { c.LogLevel = v; return checkLogLevel(v) }},
+	{"FLOWBATCH_READ_TIMEOUT", "5m", "how long one request, upload included, may take to arrive (a 1 GiB upload needs 3.5 MB/s at 5m)",
+		func(c *Config, v string) error { return setPositiveDuration(&c.ReadTimeout, v) }},
 	{"FLOWBATCH_SHUTDOWN_GRACE", "10s", "how long a stopping process waits for requests and jobs to finish",
 		func(c *Config, v string) error { return setDuration(&c.ShutdownGrace, v) }},
 }
@@ -154,6 +157,13 @@ func setInt64(dst *int64, v string, lo, hi int64) error {
 		return fmt.Errorf("must be a whole number of bytes from %d to %d", lo, hi)
 	}
 	*dst = n
+	return nil
+}
+
+func setPositiveDuration(dst *time.Duration, v string) error {
+	if err := setDuration(dst, v); err != nil || *dst == 0 {
+		return errors.New("must be a positive duration such as 30s or 10m")
+	}
 	return nil
 }
 

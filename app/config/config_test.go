@@ -2,6 +2,7 @@ package config
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -16,20 +17,22 @@ func TestLoadDefaults(t *testing.T) {
 	require.Equal(t, "http://127.0.0.1:8080", c.BaseURL)
 	require.Equal(t, int64(64<<20), c.V1MaxBytes)
 	require.Equal(t, int64(1<<30), c.V2MaxBytes)
+	require.Equal(t, 5*time.Minute, c.ReadTimeout)
 	require.False(t, c.SecureCookies())
 }
 
 func TestLoadReportsEveryBadValue(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{
-		"DATABASE_URL":          "mysql://x",
-		"FLOWBATCH_ADDR":        "8080",
-		"FLOWBATCH_WORKERS":     "-1",
-		"FLOWBATCH_STORAGE_URL": "ftp://x",
+		"DATABASE_URL":           "mysql://x",
+		"FLOWBATCH_ADDR":         "8080",
+		"FLOWBATCH_WORKERS":      "-1",
+		"FLOWBATCH_STORAGE_URL":  "ftp://x",
+		"FLOWBATCH_READ_TIMEOUT": "0s",
 	}
 	_, err := Load(func(k string) string { return env[k] })
 	require.Error(t, err)
-	for _, name := range []string{"DATABASE_URL", "FLOWBATCH_ADDR", "FLOWBATCH_WORKERS", "FLOWBATCH_STORAGE_URL"} {
+	for _, name := range []string{"DATABASE_URL", "FLOWBATCH_ADDR", "FLOWBATCH_WORKERS", "FLOWBATCH_STORAGE_URL", "FLOWBATCH_READ_TIMEOUT"} {
 		require.Contains(t, err.Error(), name)
 	}
 }
