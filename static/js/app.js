@@ -63,7 +63,7 @@
   // and a status area. Files chosen or dropped on the form are sent in one
   // multipart request whose progress fills the bar; on success the server
   // answers with HX-Redirect to the folder, on failure with a message.
-  function sendUpload(form, files) {
+  function sendFiles(form, files) {
     if (!files || files.length === 0) return;
     var data = new FormData();
     for (var i = 0; i < files.length; i++) data.append("file", files[i], files[i].name);
@@ -105,7 +105,7 @@
     var form = e.target.closest("form[data-upload]");
     if (!form) return;
     e.preventDefault();
-    sendUpload(form, form.querySelector("input[type=file]").files);
+    sendFiles(form, form.querySelector("input[type=file]").files);
   });
   ["dragenter", "dragover"].forEach(function (type) {
     document.addEventListener(type, function (e) {
@@ -130,7 +130,7 @@
       if (!form) return;
       e.preventDefault();
       form.classList.remove("border-indigo-500", "bg-indigo-50");
-      if (type === "drop" && e.dataTransfer) sendUpload(form, e.dataTransfer.files);
+      if (type === "drop" && e.dataTransfer) sendFiles(form, e.dataTransfer.files);
     });
   });
 
@@ -254,7 +254,7 @@
     while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
     return (i === 0 ? n : n.toFixed(1)) + " " + units[i];
   }
-  function sendUpload(form, file) {
+  function sendBatchInput(form, file) {
     var status = form.querySelector("[data-upload-status]");
     var bar = form.querySelector("[data-upload-progress]");
     var label = form.querySelector("[data-upload-label]");
@@ -294,7 +294,7 @@
   }
   document.addEventListener("change", function (e) {
     var input = e.target.closest("form[data-batch-upload] input[type=file]");
-    if (input && input.files.length) sendUpload(input.form, input.files[0]);
+    if (input && input.files.length) sendBatchInput(input.form, input.files[0]);
   });
   ["dragenter", "dragover"].forEach(function (name) {
     document.addEventListener(name, function (e) {
@@ -322,6 +322,6 @@
     if (!zone) return;
     e.preventDefault();
     zone.classList.remove("dropzone-active");
-    if (e.dataTransfer.files.length) sendUpload(zone.closest("form"), e.dataTransfer.files[0]);
+    if (e.dataTransfer.files.length) sendBatchInput(zone.closest("form"), e.dataTransfer.files[0]);
   });
 })();
