@@ -45,4 +45,13 @@ func TestFileManagerUploadsWithTheScript(t *testing.T) {
 	require.Contains(t, tb.text("#upload-status"), `"people.csv"`)
 	require.True(t, eval[bool](tb, `window.sameDocument === true`), "the page was left")
 	require.False(t, eval[bool](tb, `document.querySelector("#upload-form button[type=submit]").disabled`), "the button is usable again")
+
+	// A file dropped on the zone is sent the same way.
+	tb.do(chromedp.Evaluate[chromedp.Void](`(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File(["x,y\n1,2\n"], "dropped.csv", {type: "text/csv"}));
+		document.getElementById("upload-form").dispatchEvent(new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: dt}));
+	})()`))
+	tb.waitFor(`window.sameDocument === undefined && document.readyState === "complete" &&
+		document.querySelector("main").innerText.includes("dropped.csv")`, 15*time.Second)
 }
