@@ -79,6 +79,8 @@ func (r *xmlReader) next() (*Record, error) {
 				return r.endRecord()
 			}
 		case xmlText:
+			// Only the text of an element of the record without children so
+			// far: startChild and endElement set wantText.
 			r.rec.xtext = s.appendText(r.rec.xtext)
 		case xmlEOF:
 			if r.index == 0 {

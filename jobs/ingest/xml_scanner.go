@@ -176,6 +176,7 @@ func (s *xmlScanner) appendText(dst []byte) []byte {
 // startRecord keeps the bytes from the current token on, until endRecord.
 func (s *xmlScanner) startRecord() { s.recStart = s.tok }
 
+// endRecord lets the buffer drop the record's bytes again.
 func (s *xmlScanner) endRecord() { s.recStart = -1 }
 
 // abs returns the payload offset of buf[i].
