@@ -23,7 +23,7 @@
 // *PayloadError. Values around the records (other keys of a JSON document, text
 // outside XML record elements) are streamed past without being kept; in XML, a
 // single token there (a text run, a tag, a comment) larger than the limit fails
-// like a record.
+// like a record, as do the names of the elements open there, together.
 //
 // # Errors
 //

@@ -14,8 +14,10 @@ import (
 // reader used before it had a scanner of its own.
 //
 // Its size limit is exact: a record, or a token outside records, longer than
-// max bytes fails at its start. (The reader it replaces found such tokens outside
-// records only when they straddled a refill of its buffer.)
+// max bytes fails at its start, and so does a start tag outside records when the
+// names of the open elements and its own together are longer. (The reader it
+// replaces found such tokens only when they straddled a refill of its buffer,
+// and kept every open element's name.)
 type refXMLReader struct {
 	d       *xml.Decoder
 	elem    string
@@ -80,6 +82,15 @@ func (r *refXMLReader) next() (*Record, error) {
 		case xml.StartElement:
 			if len(r.stack) >= maxDepth {
 				return nil, r.payloadErr(line, off, fmt.Sprintf("exceeded max depth of %d", maxDepth))
+			}
+			if !r.inRec {
+				n := len(refQName(t.Name))
+				for _, name := range r.stack {
+					n += len(refQName(name))
+				}
+				if n > r.max {
+					return nil, r.payloadErr(line, off, tooLargeMsg(r.max))
+				}
 			}
 			r.stack = append(r.stack, t.Name)
 			if r.inRec {

@@ -36,8 +36,9 @@ type xmlAttr struct {
 //
 // Only the current token is kept in the buffer, or, once the reader marks a
 // record, everything from the record's start on. Neither may grow beyond max
-// bytes. Offsets of the current token are relative to tok, which moves when the
-// buffer is refilled.
+// bytes, nor may the names of the elements open outside records, together.
+// Offsets of the current token are relative to tok, which moves when the buffer
+// is refilled.
 type xmlScanner struct {
 	src    io.Reader
 	srcErr error
@@ -124,6 +125,11 @@ func (s *xmlScanner) next() (xmlTok, error) {
 		case xmlStart:
 			if len(s.open) >= maxDepth {
 				return 0, s.errAt(s.tok, fmt.Sprintf("exceeded max depth of %d", maxDepth))
+			}
+			// The names of the elements open around the records are kept
+			// too: together they must fit in the limit.
+			if s.recStart < 0 && len(s.names)+s.nameEnd-s.nameStart > s.max {
+				return 0, s.tooLarge()
 			}
 			if !s.selfClose {
 				s.open = append(s.open, int32(len(s.names)))

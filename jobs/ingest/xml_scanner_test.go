@@ -277,6 +277,10 @@ func TestXMLScannerErrors(t *testing.T) {
 			want: ingest.PayloadError{Line: 1, Offset: 3, Msg: "record exceeds the size limit of 100 bytes"},
 		},
 		{
+			name: "names of the elements around records too long", input: "<aaaaaaaaaa><bbbbbbbbbb><c/><dddddd/>", max: 25, records: 1,
+			want: ingest.PayloadError{Line: 1, Offset: 28, Index: 1, Msg: "record exceeds the size limit of 25 bytes"},
+		},
+		{
 			name: "record just within the limit", input: "<r><c>" + strings.Repeat("x", 93) + "</c>\n\x01", max: 100, records: 1,
 			want: ingest.PayloadError{Line: 2, Offset: 105, Index: 1, Msg: "illegal character code U+0001"},
 		},
