@@ -29,10 +29,11 @@ type xmlAttr struct {
 
 // xmlScanner is a validating XML tokenizer over a sliding buffer. It accepts
 // exactly what encoding/xml's Decoder accepts in Strict mode through RawToken,
-// plus the checks of the reader: end tags must match their start tags, nesting is
-// bounded by maxDepth, declarations ("<!DOCTYPE") are refused and so are
-// encodings other than UTF-8. It returns start tags, end tags and character data;
-// comments and processing instructions are checked and skipped.
+// with the checks the reader always made on top of it: end tags must match their
+// start tags, nesting is bounded by maxDepth, declarations ("<!DOCTYPE") are
+// refused and so are encodings other than UTF-8. It returns start tags, end tags
+// and character data; comments and processing instructions are checked and
+// skipped.
 //
 // Only the current token is kept in the buffer, or, once the reader marks a
 // record, everything from the record's start on. Neither may grow beyond max
