@@ -21,7 +21,9 @@
 // Memory is bounded by one record, never by the payload: a record larger than
 // Options.MaxRecordSize (DefaultMaxRecordSize, 16 MiB, when zero) is a
 // *PayloadError. Values around the records (other keys of a JSON document, text
-// outside XML record elements) are streamed past without being kept.
+// outside XML record elements) are streamed past without being kept; in XML, a
+// single token there (a text run, a tag, a comment) larger than the limit fails
+// like a record, as do the names of the elements open there, together.
 //
 // # Errors
 //
@@ -71,6 +73,9 @@
 // is refused ("DTD not allowed"), as are entity references other than the five
 // predefined ones (character references such as "&#233;" are fine). Only UTF-8 is accepted: an XML declaration may
 // name "UTF-8" or "utf8" (any case), or "US-ASCII"/"ASCII", a subset of it.
+// The package reads XML with a tokenizer of its own that accepts exactly what
+// encoding/xml does (Strict, RawToken); docs/engine.md lists what that implies
+// and where the errors differ.
 //
 // # Types
 //

@@ -1,12 +1,8 @@
 package ingest
 
 import (
-	"bufio"
-	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
-	"strings"
 )
 
 // xmlValue is a leaf element or an attribute of a record; offsets index the
@@ -24,39 +20,23 @@ type xmlFrame struct {
 	children           bool
 }
 
+// xmlReader reads the records of an XML payload off the tokens of an xmlScanner.
 type xmlReader struct {
-	d       *xml.Decoder
-	lim     *limitedReader
-	elem    string
-	stack   []xml.Name
-	frames  []xmlFrame
-	inRec   bool
-	charset string // a declared encoding other than UTF-8
-	index   int
-	rec     Record
-	err     error
-	max     int
+	s      xmlScanner
+	elem   string
+	frames []xmlFrame
+	inRec  bool
+	index  int
+	rec    Record
+	err    error
 }
-
-var errCharset = errors.New("unsupported charset")
 
 func newXMLReader(src io.Reader, opts Options) (*xmlReader, error) {
 	if opts.RecordElement == "" {
 		return nil, errors.New("record_element is required for XML")
 	}
-	max := opts.maxRecordSize()
-	lim := &limitedReader{r: src, limit: int64(max)}
-	r := &xmlReader{lim: lim, elem: opts.RecordElement, max: max}
-	r.d = xml.NewDecoder(bufio.NewReaderSize(lim, 64<<10))
-	r.d.Strict = true
-	r.d.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
-		switch strings.ToLower(label) {
-		case "utf8", "us-ascii", "ascii":
-			return in, nil
-		}
-		r.charset = label
-		return nil, errCharset
-	}
+	r := &xmlReader{elem: opts.RecordElement}
+	r.s.init(src, opts.maxRecordSize())
 	r.rec.format = FormatXML
 	return r, nil
 }
@@ -68,95 +48,67 @@ func (r *xmlReader) Next() (*Record, error) {
 	}
 	rec, err := r.next()
 	if err != nil {
+		if pe, ok := err.(*PayloadError); ok {
+			pe.Index = r.index
+		}
 		r.err = err
 		return nil, err
 	}
 	return rec, nil
 }
 
-func (r *xmlReader) payloadErr(line int, offset int64, msg string) *PayloadError {
-	return &PayloadError{Format: FormatXML, Line: line, Offset: offset, Index: r.index, Msg: msg}
-}
-
 func (r *xmlReader) next() (*Record, error) {
-	rec := &r.rec
+	s := &r.s
 	for {
-		off := r.d.InputOffset()
-		line, _ := r.d.InputPos()
-		if r.inRec {
-			r.lim.mark = rec.Offset
-		} else {
-			r.lim.mark = off
-		}
-		tok, err := r.d.RawToken()
+		tok, err := s.next()
 		if err != nil {
-			return nil, r.tokenErr(err, line, off)
+			return nil, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if len(r.stack) >= maxDepth {
-				return nil, r.payloadErr(line, off, fmt.Sprintf("exceeded max depth of %d", maxDepth))
-			}
-			r.stack = append(r.stack, t.Name)
+		switch tok {
+		case xmlStart:
 			if r.inRec {
-				r.startChild(t)
-			} else if t.Name.Local == r.elem {
-				r.startRecord(t, line, off)
+				r.startChild()
+			} else if string(s.localName()) == r.elem {
+				r.startRecord()
 			}
-		case xml.EndElement:
-			if len(r.stack) == 0 {
-				return nil, r.payloadErr(line, off, fmt.Sprintf("unexpected end element </%s>", qname(t.Name)))
+			if s.selfClose && r.inRec && r.endElement() {
+				return r.endRecord()
 			}
-			if top := r.stack[len(r.stack)-1]; top != t.Name {
-				return nil, r.payloadErr(line, off, fmt.Sprintf("element <%s> closed by </%s>", qname(top), qname(t.Name)))
+		case xmlEnd:
+			if r.inRec && r.endElement() {
+				return r.endRecord()
 			}
-			r.stack = r.stack[:len(r.stack)-1]
-			if !r.inRec {
-				continue
+		case xmlText:
+			// Only the text of an element of the record without children so
+			// far: startChild and endElement set wantText.
+			r.rec.xtext = s.appendText(r.rec.xtext)
+		case xmlEOF:
+			if r.index == 0 {
+				return nil, s.errAt(s.pos, noRecordsMsg)
 			}
-			f := r.frames[len(r.frames)-1]
-			r.frames = r.frames[:len(r.frames)-1]
-			if len(r.frames) > 0 {
-				rec.xvals = append(rec.xvals, xmlValue{
-					pathStart: f.pathStart, pathEnd: f.pathEnd,
-					textStart: f.textStart, textEnd: int32(len(rec.xtext)),
-					children: f.children,
-				})
-				continue
-			}
-			r.inRec = false
-			if r.d.InputOffset()-rec.Offset > int64(r.max) {
-				return nil, r.payloadErr(rec.Line, rec.Offset, tooLargeMsg(r.max))
-			}
-			r.index++
-			return rec, nil
-		case xml.CharData:
-			if r.inRec {
-				if f := &r.frames[len(r.frames)-1]; !f.children && len(r.frames) > 1 {
-					rec.xtext = append(rec.xtext, t...)
-				}
-			}
-		case xml.Directive:
-			return nil, r.payloadErr(line, off, "DTD not allowed")
+			return nil, io.EOF
 		}
 	}
 }
 
-func (r *xmlReader) startRecord(t xml.StartElement, line int, off int64) {
+func (r *xmlReader) startRecord() {
 	rec := &r.rec
+	s := &r.s
 	r.inRec = true
+	s.startRecord()
 	rec.Index = r.index
-	rec.Line = line
-	rec.Offset = off
+	rec.Line = s.lineAt(s.tok)
+	rec.Offset = s.abs(s.tok)
 	rec.xvals = rec.xvals[:0]
 	rec.xpath = rec.xpath[:0]
 	rec.xtext = rec.xtext[:0]
 	r.frames = r.frames[:0]
-	r.addAttrs(t.Attr, 0, 0)
+	s.wantText = false
+	r.addAttrs(0, 0)
 	r.frames = append(r.frames, xmlFrame{textStart: int32(len(rec.xtext))})
 }
 
-func (r *xmlReader) startChild(t xml.StartElement) {
+func (r *xmlReader) startChild() {
 	rec := &r.rec
 	parent := &r.frames[len(r.frames)-1]
 	if !parent.children {
@@ -168,26 +120,31 @@ func (r *xmlReader) startChild(t xml.StartElement) {
 		rec.xpath = append(rec.xpath, rec.xpath[parent.pathStart:parent.pathEnd]...)
 		rec.xpath = append(rec.xpath, '.')
 	}
-	rec.xpath = append(rec.xpath, t.Name.Local...)
+	rec.xpath = append(rec.xpath, r.s.localName()...)
 	pe := int32(len(rec.xpath))
-	r.addAttrs(t.Attr, ps, pe)
+	if len(r.s.attrs) > 0 {
+		r.addAttrs(ps, pe)
+	}
 	r.frames = append(r.frames, xmlFrame{pathStart: ps, pathEnd: pe, textStart: int32(len(rec.xtext))})
+	// The text of an element without children is its value.
+	r.s.wantText = true
 }
 
-// addAttrs records the attributes of the element at path xpath[ps:pe] as values
-// named "path.@name", or "@name" for the record element.
-func (r *xmlReader) addAttrs(attrs []xml.Attr, ps, pe int32) {
+// addAttrs records the attributes of the current start tag, the element at path
+// xpath[ps:pe], as values named "path.@name", or "@name" for the record element.
+func (r *xmlReader) addAttrs(ps, pe int32) {
 	rec := &r.rec
-	for _, a := range attrs {
+	for i := range r.s.attrs {
+		a := &r.s.attrs[i]
 		s := int32(len(rec.xpath))
 		if pe > ps {
 			rec.xpath = append(rec.xpath, rec.xpath[ps:pe]...)
 			rec.xpath = append(rec.xpath, '.')
 		}
 		rec.xpath = append(rec.xpath, '@')
-		rec.xpath = append(rec.xpath, a.Name.Local...)
+		rec.xpath = append(rec.xpath, r.s.attrLocal(a)...)
 		ts := int32(len(rec.xtext))
-		rec.xtext = append(rec.xtext, a.Value...)
+		rec.xtext = r.s.appendAttr(rec.xtext, a)
 		rec.xvals = append(rec.xvals, xmlValue{
 			pathStart: s, pathEnd: int32(len(rec.xpath)),
 			textStart: ts, textEnd: int32(len(rec.xtext)),
@@ -195,43 +152,32 @@ func (r *xmlReader) addAttrs(attrs []xml.Attr, ps, pe int32) {
 	}
 }
 
-func (r *xmlReader) tokenErr(err error, line int, off int64) error {
-	if err == io.EOF {
-		if len(r.stack) > 0 {
-			return r.payloadErr(line, r.d.InputOffset(), fmt.Sprintf("unexpected end of input (element <%s> not closed)", qname(r.stack[len(r.stack)-1])))
-		}
-		if r.index == 0 {
-			return r.payloadErr(line, r.d.InputOffset(), noRecordsMsg)
-		}
-		return io.EOF
+// endElement closes the innermost element of the record and reports whether it
+// was the record element.
+func (r *xmlReader) endElement() bool {
+	rec := &r.rec
+	r.s.wantText = false
+	f := r.frames[len(r.frames)-1]
+	r.frames = r.frames[:len(r.frames)-1]
+	if len(r.frames) == 0 {
+		return true
 	}
-	if r.charset != "" {
-		return r.payloadErr(line, off, fmt.Sprintf("only UTF-8 XML is accepted (declared encoding: %s)", r.charset))
-	}
-	if errors.Is(err, errRecordTooLarge) {
-		if r.inRec {
-			return r.payloadErr(r.rec.Line, r.rec.Offset, tooLargeMsg(r.max))
-		}
-		return r.payloadErr(line, off, tooLargeMsg(r.max))
-	}
-	if r.lim.err != nil {
-		return fmt.Errorf("reading XML payload: %w", err)
-	}
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		msg := se.Msg
-		if msg == "unexpected EOF" {
-			msg = "unexpected end of input"
-		}
-		return r.payloadErr(se.Line, r.d.InputOffset(), msg)
-	}
-	// Other decoder errors, such as an unsupported XML version, are about the payload.
-	return r.payloadErr(line, off, strings.TrimPrefix(err.Error(), "xml: "))
+	rec.xvals = append(rec.xvals, xmlValue{
+		pathStart: f.pathStart, pathEnd: f.pathEnd,
+		textStart: f.textStart, textEnd: int32(len(rec.xtext)),
+		children: f.children,
+	})
+	return false
 }
 
-func qname(n xml.Name) string {
-	if n.Space != "" {
-		return n.Space + ":" + n.Local
+func (r *xmlReader) endRecord() (*Record, error) {
+	rec := &r.rec
+	s := &r.s
+	r.inRec = false
+	s.endRecord()
+	if s.abs(s.pos)-rec.Offset > int64(s.max) {
+		return nil, &PayloadError{Format: FormatXML, Line: rec.Line, Offset: rec.Offset, Msg: tooLargeMsg(s.max)}
 	}
-	return n.Local
+	r.index++
+	return rec, nil
 }
