@@ -157,10 +157,17 @@ func (s *Server) stream(c *fiber.Ctx, sub *live.Subscription, send func(*bufio.W
 				send(w, ev, r)
 			}
 		}
-		if w.Flush() != nil {
-			return
-		}
+		// Every write, the first included, is followed by a pause: the page
+		// gets at most one update per element per sseCoalesce.
 		for {
+			if w.Flush() != nil {
+				return
+			}
+			select {
+			case <-time.After(sseCoalesce):
+			case <-shutdown:
+				return
+			}
 			select {
 			case <-shutdown:
 				return
@@ -176,14 +183,6 @@ func (s *Server) stream(c *fiber.Ctx, sub *live.Subscription, send func(*bufio.W
 					}
 					send(w, ev, r)
 				}
-			}
-			if w.Flush() != nil {
-				return
-			}
-			select {
-			case <-time.After(sseCoalesce):
-			case <-shutdown:
-				return
 			}
 		}
 	})

@@ -210,7 +210,7 @@ func TestOverviewStreamAnnouncesNewBatchesOnce(t *testing.T) {
 	t.Parallel()
 	u := setupUI(t, noWorkers)
 	page := u.b.Get("/")
-	require.Contains(t, page.Body, `sse-swap="batch-new" hx-swap="afterbegin"`)
+	require.Contains(t, page.Body, `sse-swap="batch-new" hx-swap="afterbegin settle:0ms"`)
 	require.NotContains(t, u.b.Get("/?status=DRAFT").Body, `sse-swap="batch-new"`, "a filtered page does not take new rows")
 
 	events, _ := openStream(t, u.h, u.b, "/events/batches?since="+strconv.FormatInt(time.Now().Add(-time.Second).UnixMilli(), 10))

@@ -65,7 +65,7 @@ func TestConfigMenuOffersExactlyWhatTheStatusAllows(t *testing.T) {
 func TestBatchRowShowsProgressOnlyWhileProcessing(t *testing.T) {
 	t.Parallel()
 	row := renderHTML(t, BatchRow(sampleView(models.StatusProcessing)))
-	require.Contains(t, row, `<tr id="batch-row-0198a3c4-0000-7000-8000-000000000001" sse-swap="batch-0198a3c4-0000-7000-8000-000000000001" hx-swap="outerHTML"`)
+	require.Contains(t, row, `<tr id="batch-row-0198a3c4-0000-7000-8000-000000000001" sse-swap="batch-0198a3c4-0000-7000-8000-000000000001" hx-swap="outerHTML settle:0ms"`)
 	require.Contains(t, row, `<progress class="batch-progress" max="200" value="50"`)
 	require.Contains(t, row, "50 / 200")
 	require.Contains(t, row, "3 failed")

@@ -311,7 +311,7 @@ func Batches(v BatchesView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.ShowsNewBatches() {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, " sse-swap=\"batch-new\" hx-swap=\"afterbegin\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, " sse-swap=\"batch-new\" hx-swap=\"afterbegin settle:0ms\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
