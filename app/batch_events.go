@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/a-h/templ"
@@ -85,27 +86,48 @@ func (s *Server) batchEvents(c *fiber.Ctx) error {
 	var renderedAt time.Time
 	if since := c.QueryInt("since"); since > 0 {
 		renderedAt = time.UnixMilli(int64(since))
-		var ids []uuid.UUID
-		err := s.db.WithContext(c.UserContext()).Model(&models.Batch{}).
-			Where("account_id = ? AND updated_at > ?", acct, renderedAt.Add(-clockSkew)).
-			Order("updated_at DESC").Limit(models.OverviewPageSize).Pluck("id", &ids).Error
-		if err != nil {
+		var err error
+		if missed, err = s.changedSince(c.UserContext(), acct, renderedAt); err != nil {
 			sub.Close()
 			return err
 		}
-		for _, id := range ids {
-			missed = append(missed, &live.Event{BatchEvent: models.BatchEvent{AccountID: acct, BatchID: id}})
-		}
 	}
 	announced := map[uuid.UUID]bool{}
-	return s.stream(c, sub, func(w *bufio.Writer, ev *live.Event, r rendered) {
+	send := func(w *bufio.Writer, ev *live.Event, r rendered) {
 		if !renderedAt.IsZero() && r.created.After(renderedAt) && !announced[ev.BatchID] && !ev.Deleted {
 			announced[ev.BatchID] = true
 			writeEvent(w, "batch-new", r.row)
 			return
 		}
 		writeEvent(w, "batch-"+ev.BatchID.String(), r.row)
-	}, missed)
+	}
+	resync := func(since time.Time) []*live.Event {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		evs, err := s.changedSince(ctx, acct, since)
+		if err != nil {
+			s.log.Warn("catching up a live overview", "account_id", acct, "error", err)
+		}
+		return evs
+	}
+	return s.stream(c, sub, send, resync, missed)
+}
+
+// changedSince names the account's batches changed after t (the newest page
+// of them), as events to send.
+func (s *Server) changedSince(ctx context.Context, acct uuid.UUID, t time.Time) ([]*live.Event, error) {
+	var ids []uuid.UUID
+	err := s.db.WithContext(ctx).Model(&models.Batch{}).
+		Where("account_id = ? AND updated_at > ?", acct, t.Add(-clockSkew)).
+		Order("updated_at DESC").Limit(models.OverviewPageSize).Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("loading batches changed since %s: %w", t, err)
+	}
+	evs := make([]*live.Event, len(ids))
+	for i, id := range ids {
+		evs[i] = &live.Event{BatchEvent: models.BatchEvent{AccountID: acct, BatchID: id}}
+	}
+	return evs, nil
 }
 
 // batchEventsOne streams one batch's progress panel, and a "status" event
@@ -134,15 +156,20 @@ func (s *Server) batchEventsOne(c *fiber.Ctx) error {
 		}
 		last = r.status
 	}
-	// The page may have missed a change while the stream was opening.
-	first := &live.Event{BatchEvent: models.BatchEvent{AccountID: acct, BatchID: id}}
-	return s.stream(c, sub, send, []*live.Event{first})
+	// The page may have missed a change while the stream was opening, or
+	// while the hub's connection was down: either way, render the batch as it is.
+	current := func(time.Time) []*live.Event {
+		return []*live.Event{{BatchEvent: models.BatchEvent{AccountID: acct, BatchID: id}}}
+	}
+	return s.stream(c, sub, send, current, current(time.Time{}))
 }
 
 // stream runs an SSE response for sub until the client goes, the
 // subscription is dropped or the server shuts down.
-// Events in first are sent as soon as the stream opens.
-func (s *Server) stream(c *fiber.Ctx, sub *live.Subscription, send func(*bufio.Writer, *live.Event, rendered), first []*live.Event) error {
+// Events in first are sent as soon as the stream opens; resync names what to
+// send when the hub may have missed events since a time (live.TakeResync).
+func (s *Server) stream(c *fiber.Ctx, sub *live.Subscription, send func(*bufio.Writer, *live.Event, rendered),
+	resync func(since time.Time) []*live.Event, first []*live.Event) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
@@ -176,7 +203,11 @@ func (s *Server) stream(c *fiber.Ctx, sub *live.Subscription, send func(*bufio.W
 			case <-heartbeat.C:
 				w.WriteString(": ping\n\n")
 			case <-sub.Ready():
-				for _, ev := range sub.Take() {
+				evs := sub.Take()
+				if since, ok := sub.TakeResync(); ok {
+					evs = append(resync(since), evs...)
+				}
+				for _, ev := range evs {
 					r, err := s.renderEvent(ev)
 					if err != nil {
 						continue // gone meanwhile, or a transient failure: the next event retries

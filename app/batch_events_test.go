@@ -228,3 +228,43 @@ func TestOverviewStreamAnnouncesNewBatchesOnce(t *testing.T) {
 	u.notifyChange(t, id, models.StatusReady)
 	require.Contains(t, nextEvent(t, events, "batch-"+id.String()).data, `data-status="READY"`)
 }
+
+func TestStreamsCatchUpAfterTheHubReconnects(t *testing.T) {
+	t.Parallel()
+	u := setupUI(t, noWorkers)
+	id := u.completeDraft(t, "Unheard")
+	one, _ := openStream(t, u.h, u.b, "/events/batches/"+id.String()+"?status=DRAFT")
+	rows, _ := openStream(t, u.h, u.b, "/events/batches?since="+strconv.FormatInt(time.Now().UnixMilli(), 10))
+	// Wait until the hub hears notifications.
+	require.Eventually(t, func() bool {
+		u.notifyChange(t, id, models.StatusDraft)
+		select {
+		case ev := <-rows:
+			return ev.name == "batch-"+id.String()
+		case <-time.After(300 * time.Millisecond):
+			return false
+		}
+	}, 10*time.Second, 10*time.Millisecond)
+
+	// A change whose NOTIFY is lost: the hub's connection dies with it.
+	u.setStatus(t, id, models.StatusFinished)
+	var n int
+	require.NoError(t, u.h.Pool.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN "' || $1 || '"'`, models.BatchEventsChannel).Scan(&n))
+	require.Equal(t, 1, n)
+
+	// Updates for the notifications heard before may still be on their way:
+	// the streams must come to the change that was not announced.
+	eventWith(t, one, "progress", `data-status="FINISHED"`)
+	require.Equal(t, "FINISHED", nextEvent(t, one, "status").data)
+	eventWith(t, rows, "batch-"+id.String(), `data-status="FINISHED"`)
+}
+
+// eventWith waits for an event named name whose data contains want, skipping others.
+func eventWith(t *testing.T, events <-chan sseEvent, name, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(nextEvent(t, events, name).data, want) {
+		require.True(t, time.Now().Before(deadline), "no %s event with %s", name, want)
+	}
+}

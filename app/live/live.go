@@ -63,6 +63,7 @@ type Subscription struct {
 	mu      sync.Mutex
 	pending map[uuid.UUID]*Event
 	order   []uuid.UUID
+	resync  time.Time // set when events since then may have been missed
 	ready   chan struct{}
 	done    chan struct{}
 	once    sync.Once
@@ -112,6 +113,34 @@ func (s *Subscription) Take() []*Event {
 	return out
 }
 
+// TakeResync reports whether events may have been missed since the returned
+// time, because the hub's connection was down, and clears the mark. The
+// subscriber then loads what changed since instead of waiting for events.
+func (s *Subscription) TakeResync() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	since := s.resync
+	s.resync = time.Time{}
+	return since, !since.IsZero()
+}
+
+// markResync notes that events since since may have been missed.
+func (s *Subscription) markResync(since time.Time) {
+	s.mu.Lock()
+	if s.resync.IsZero() || since.Before(s.resync) {
+		s.resync = since
+	}
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *Subscription) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
 // Close ends the subscription.
 func (s *Subscription) Close() {
 	s.hub.mu.Lock()
@@ -137,10 +166,7 @@ func (s *Subscription) offer(ev *Event) bool {
 	}
 	s.pending[ev.BatchID] = ev
 	s.mu.Unlock()
-	select {
-	case s.ready <- struct{}{}:
-	default:
-	}
+	s.signal()
 	return true
 }
 
@@ -158,14 +184,27 @@ func (h *Hub) Publish(be models.BatchEvent) {
 	}
 }
 
-// Run listens until ctx ends, reconnecting after failures, then ends every subscription.
+// Run listens until ctx ends, reconnecting after failures, then ends every
+// subscription. Each time LISTEN is in place, the first time included, the
+// subscriptions are marked for a resync (see TakeResync) from the last moment
+// the hub is sure it heard everything: its start, or the last notification
+// received on the connection that was lost (a connection can be dead a while
+// before a read fails). NOTIFYs sent to a lost connection are gone for good.
 func (h *Hub) Run(ctx context.Context) {
 	defer h.shutdown()
-	backoff := 100 * time.Millisecond
+	const firstBackoff = 100 * time.Millisecond
+	backoff := firstBackoff
+	deafSince := time.Now()
 	for ctx.Err() == nil {
-		err := h.listen(ctx)
+		heard, err := h.listen(ctx, func() {
+			h.resync(deafSince)
+			backoff = firstBackoff
+		})
 		if ctx.Err() != nil {
 			return
+		}
+		if !heard.IsZero() {
+			deafSince = heard
 		}
 		h.log.Warn("batch events connection lost; reconnecting", "error", err, "in", backoff)
 		select {
@@ -177,21 +216,36 @@ func (h *Hub) Run(ctx context.Context) {
 	}
 }
 
-// listen holds one dedicated connection (not one of the pool's) for LISTEN.
-func (h *Hub) listen(ctx context.Context) error {
+// resync marks every subscription for a resync from since.
+func (h *Hub) resync(since time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		s.markResync(since)
+	}
+}
+
+// listen holds one dedicated connection (not one of the pool's) for LISTEN,
+// calling listening once it is in place. It returns when the connection
+// fails, with the time of the last notification received on it (or of the
+// LISTEN itself; zero when it never got that far).
+func (h *Hub) listen(ctx context.Context, listening func()) (heard time.Time, err error) {
 	conn, err := pgx.ConnectConfig(ctx, h.pool.Config().ConnConfig.Copy())
 	if err != nil {
-		return err
+		return heard, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{models.BatchEventsChannel}.Sanitize()); err != nil {
-		return err
+		return heard, err
 	}
+	heard = time.Now()
+	listening()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
-			return err
+			return heard, err
 		}
+		heard = time.Now()
 		ev, err := models.ParseBatchEvent(n.Payload)
 		if err != nil {
 			h.log.Warn("ignoring a malformed batch event", "error", err)

@@ -141,3 +141,55 @@ func TestRunDeliversNotificationsAndClosesSubscriptionsOnStop(t *testing.T) {
 		t.Fatal("a subscription after shutdown stays open")
 	}
 }
+
+// terminateListener ends the hub's LISTEN connection from the server side, as
+// a database restart or a network fault would.
+func terminateListener(t *testing.T, tdb *dbtest.DB) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		var n int
+		err := tdb.Pool.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN "' || $1 || '"'`, models.BatchEventsChannel).Scan(&n)
+		require.NoError(t, err)
+		return n == 1
+	}, 10*time.Second, 10*time.Millisecond)
+}
+
+func TestRunMarksSubscriptionsForResyncWhenListeningAgain(t *testing.T) {
+	t.Parallel()
+	tdb := dbtest.New(t)
+	h := NewHub(tdb.Pool, quietLog())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := h.Subscribe(uuid.New(), uuid.Nil)
+	started := time.Now()
+	go h.Run(ctx)
+
+	// The first LISTEN covers what happened since the hub started.
+	<-s.Ready()
+	since, ok := s.TakeResync()
+	require.True(t, ok)
+	require.WithinRange(t, since, started.Add(-time.Second), time.Now())
+
+	// After a loss, it covers what happened since the last notification heard.
+	acct2 := uuid.New()
+	s2 := h.Subscribe(acct2, uuid.Nil)
+	ev := models.BatchEvent{AccountID: acct2, BatchID: uuid.New(), Status: models.StatusReady}
+	_, err := tdb.Pool.Exec(context.Background(), models.NotifySQL, models.BatchEventsChannel, ev.Payload())
+	require.NoError(t, err)
+	<-s2.Ready()
+	require.Len(t, s2.Take(), 1)
+	heard := time.Now()
+	terminateListener(t, tdb)
+	select {
+	case <-s.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("no resync after the connection came back")
+	}
+	since, ok = s.TakeResync()
+	require.True(t, ok)
+	require.True(t, since.Before(heard), "the resync starts at the last notification heard")
+	require.True(t, since.After(started), "not at the start of the hub")
+	_, ok = s.TakeResync()
+	require.False(t, ok, "taking the mark clears it")
+}
