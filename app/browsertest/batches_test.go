@@ -258,6 +258,14 @@ func TestWizardBackKeepsValuesAndPasteIsChecked(t *testing.T) {
 	require.Regexp(t, `^Invalid JSON at byte \d+ \(line 3\)`, msg)
 	require.Contains(t, eval[string](tb, `document.getElementById("batch-payload").value`), `{"oops": 1}`, "the pasted text stays")
 	require.True(t, strings.HasSuffix(tb.path(), "/wizard/upload"))
+
+	// A file dropped on the drop zone is uploaded and leads to the next step.
+	tb.do(chromedp.Evaluate[chromedp.Void](`(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File(['[{"external_id": "D-1"}]'], "dropped.json", {type: "application/json"}));
+		document.querySelector("[data-batch-dropzone]").dispatchEvent(new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: dt}));
+	})()`))
+	tb.waitFor(`location.pathname.endsWith("/wizard/names") && document.getElementById("batch-input-name") !== null`, 15*time.Second)
 }
 
 // noWorkers keeps batches READY: nothing processes them.
