@@ -49,25 +49,6 @@ func UserByEmail(ctx context.Context, db *gorm.DB, email string) (*User, error) 
 	return &u, nil
 }
 
-// UserByID loads a user of an account.
-func UserByID(ctx context.Context, db *gorm.DB, accountID, id uuid.UUID) (*User, error) {
-	var u User
-	err := db.WithContext(ctx).Where("account_id = ? AND id = ?", accountID, id).Take(&u).Error
-	if err != nil {
-		return nil, notFound("loading user", err)
-	}
-	return &u, nil
-}
-
-// AccountByID loads an account.
-func AccountByID(ctx context.Context, db *gorm.DB, id uuid.UUID) (*Account, error) {
-	var a Account
-	if err := db.WithContext(ctx).Where("id = ?", id).Take(&a).Error; err != nil {
-		return nil, notFound("loading account", err)
-	}
-	return &a, nil
-}
-
 // TouchLogin records a successful sign-in.
 func TouchLogin(ctx context.Context, db *gorm.DB, accountID, userID uuid.UUID) error {
 	err := db.WithContext(ctx).Model(&User{}).

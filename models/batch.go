@@ -199,28 +199,6 @@ func CreateBatch(ctx context.Context, db *gorm.DB, b *Batch) error {
 	return nil
 }
 
-// BatchFilter narrows and pages a batch listing.
-type BatchFilter struct {
-	Status Status
-	Limit  int
-}
-
-// ListBatches lists an account's batches, newest first.
-func ListBatches(ctx context.Context, db *gorm.DB, accountID uuid.UUID, f BatchFilter) ([]Batch, error) {
-	q := db.WithContext(ctx).Where("account_id = ?", accountID)
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
-	var batches []Batch
-	if err := q.Order("created_at DESC, id DESC").Limit(f.Limit).Find(&batches).Error; err != nil {
-		return nil, notFound("listing batches", err)
-	}
-	return batches, nil
-}
-
 // BatchEventsChannel is the PostgreSQL NOTIFY channel on which every change
 // of a batch (status, progress, deletion) is announced, so that every web
 // process can push it to its live pages.
