@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowbatch/flowbatch/app/batches"
-	"github.com/flowbatch/flowbatch/app/storage"
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/models"
 )

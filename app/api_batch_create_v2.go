@@ -7,8 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/flowbatch/flowbatch/app/storage"
 	"github.com/flowbatch/flowbatch/app/upload"
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/models"
 )
 

@@ -156,10 +156,7 @@ func (s *Server) previewMapper(ctx context.Context, b *models.Batch, in *models.
 	if in == nil {
 		return nil
 	}
-	fields := make([]ingest.Field, len(in.Fields))
-	for i, f := range in.Fields {
-		fields[i] = ingest.Field{Name: f.Name, Source: f.Source, Type: ingest.FieldType(f.Type), Required: f.Required}
-	}
+	fields := jobs.IngestFields(in.Fields)
 	key := ""
 	if b.FlowID != nil {
 		if flow, err := models.FlowByID(ctx, s.db, b.AccountID, *b.FlowID); err == nil {

@@ -8,8 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/flowbatch/flowbatch/app/filepreview"
 	"github.com/flowbatch/flowbatch/models"
+	"github.com/flowbatch/flowbatch/views/filepreview"
 	"github.com/flowbatch/flowbatch/views/layouts"
 	"github.com/flowbatch/flowbatch/views/pages"
 )

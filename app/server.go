@@ -20,7 +20,7 @@ import (
 	"github.com/flowbatch/flowbatch/app/batches"
 	"github.com/flowbatch/flowbatch/app/config"
 	"github.com/flowbatch/flowbatch/app/live"
-	"github.com/flowbatch/flowbatch/app/storage"
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/jobs"
 )
 

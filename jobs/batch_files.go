@@ -14,7 +14,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
-	"github.com/flowbatch/flowbatch/app/storage"
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/jobs/ingest"
 	"github.com/flowbatch/flowbatch/models"
 )

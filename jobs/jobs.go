@@ -15,7 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 
-	"github.com/flowbatch/flowbatch/app/storage"
+	"github.com/flowbatch/flowbatch/db/storage"
 )
 
 // Deps are what workers need.

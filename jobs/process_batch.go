@@ -229,26 +229,13 @@ func (r *batchRun) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading input of batch %s: %w", b.ID, err)
 	}
-	r.opts = ingest.Options{
-		Format:        ingest.Format(b.Format),
-		RecordsPath:   r.iface.RecordsPath,
-		CSVHeader:     r.iface.CSVHeader,
-		RecordElement: r.iface.RecordElement,
-	}
-	for _, c := range r.iface.CSVDelimiter {
-		r.opts.CSVDelimiter = c
-		break
-	}
+	r.opts = IngestOptions(r.iface, b.Format)
 	return nil
 }
 
 // mapper builds the mapper of the interface's fields.
 func (r *batchRun) mapper() (*ingest.Mapper, error) {
-	fields := make([]ingest.Field, len(r.iface.Fields))
-	for i, f := range r.iface.Fields {
-		fields[i] = ingest.Field{Name: f.Name, Source: f.Source, Type: ingest.FieldType(f.Type), Required: f.Required}
-	}
-	m, err := ingest.NewMapper(fields, r.flow.KeyField)
+	m, err := ingest.NewMapper(IngestFields(r.iface.Fields), r.flow.KeyField)
 	if err != nil {
 		return nil, permanent("the interface's fields cannot be used: %v", err)
 	}

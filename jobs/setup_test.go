@@ -17,9 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
-	"github.com/flowbatch/flowbatch/app/storage"
 	"github.com/flowbatch/flowbatch/db"
 	"github.com/flowbatch/flowbatch/db/dbtest"
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/jobs/ingest"
 	"github.com/flowbatch/flowbatch/jobs/ingest/ingesttest"

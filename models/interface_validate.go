@@ -13,8 +13,6 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-
-	"github.com/flowbatch/flowbatch/jobs/ingest"
 )
 
 // MaxFields bounds an interface's field list.
@@ -110,12 +108,6 @@ func (i *Interface) Check() map[string]string {
 		}
 	}
 	checkFields(i, errs)
-	if len(errs) == 0 {
-		// The engine's own check, in case these rules and its rules ever drift apart.
-		if _, err := ingest.NewMapper(i.IngestFields(), ""); err != nil {
-			errs["fields"] = "These fields cannot be read by the ingest engine; check names, sources and types."
-		}
-	}
 	if len(errs) == 0 {
 		return nil
 	}
@@ -320,15 +312,6 @@ func isNCName(s string) bool {
 		XMLName xml.Name
 	}
 	return xml.Unmarshal([]byte("<"+s+"/>"), &v) == nil && v.XMLName.Local == s
-}
-
-// IngestFields converts the field list to the ingest engine's fields.
-func (i *Interface) IngestFields() []ingest.Field {
-	out := make([]ingest.Field, len(i.Fields))
-	for k, f := range i.Fields {
-		out[k] = ingest.Field{Name: f.Name, Source: f.Source, Type: ingest.FieldType(f.Type), Required: f.Required}
-	}
-	return out
 }
 
 // SaveInterface validates an interface and creates it (zero ID) or updates

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/flowbatch/flowbatch/jobs/ingest"
+	"github.com/flowbatch/flowbatch/models/fieldtype"
 )
 
 // Scopes is the set of an interface's scopes, stored as a JSON array.
@@ -29,21 +29,21 @@ func (s Scopes) Value() (driver.Value, error) { return jsonValue(s) }
 func (s *Scopes) Scan(src any) error { return jsonScan(src, s) }
 
 // FieldType is the type a mapped field's value is checked against and stored
-// as. The ingest engine defines the types; models store them.
-type FieldType = ingest.FieldType
+// as (package fieldtype, shared with the ingest engine).
+type FieldType = fieldtype.Type
 
 // Field types.
 const (
-	TypeString   = ingest.TypeString
-	TypeInteger  = ingest.TypeInteger
-	TypeNumber   = ingest.TypeNumber
-	TypeBoolean  = ingest.TypeBoolean
-	TypeDate     = ingest.TypeDate
-	TypeDateTime = ingest.TypeDatetime
+	TypeString   = fieldtype.String
+	TypeInteger  = fieldtype.Integer
+	TypeNumber   = fieldtype.Number
+	TypeBoolean  = fieldtype.Boolean
+	TypeDate     = fieldtype.Date
+	TypeDateTime = fieldtype.Datetime
 )
 
 // FieldTypes lists every field type, in the order pickers show them.
-var FieldTypes = ingest.FieldTypes
+var FieldTypes = fieldtype.All
 
 // Field maps one source value of a payload record to one stored field.
 type Field struct {

@@ -24,9 +24,9 @@ import (
 	"github.com/flowbatch/flowbatch/app"
 	"github.com/flowbatch/flowbatch/app/accounts"
 	"github.com/flowbatch/flowbatch/app/config"
-	"github.com/flowbatch/flowbatch/app/storage"
 	"github.com/flowbatch/flowbatch/db"
 	"github.com/flowbatch/flowbatch/db/dbtest"
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/models"
 )

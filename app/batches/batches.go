@@ -16,7 +16,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/flowbatch/flowbatch/app/storage"
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/models"
 )
 

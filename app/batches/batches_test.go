@@ -12,9 +12,9 @@ import (
 
 	"github.com/flowbatch/flowbatch/app/accounts"
 	"github.com/flowbatch/flowbatch/app/batches"
-	"github.com/flowbatch/flowbatch/app/storage"
 	"github.com/flowbatch/flowbatch/db"
 	"github.com/flowbatch/flowbatch/db/dbtest"
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/models"
 )
 

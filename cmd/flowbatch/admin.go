@@ -8,7 +8,7 @@ import (
 
 	"github.com/flowbatch/flowbatch/app/accounts"
 	"github.com/flowbatch/flowbatch/app/config"
-	"github.com/flowbatch/flowbatch/app/storage"
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/models"
 )
 

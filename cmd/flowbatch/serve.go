@@ -11,7 +11,7 @@ import (
 
 	"github.com/flowbatch/flowbatch/app"
 	"github.com/flowbatch/flowbatch/app/config"
-	"github.com/flowbatch/flowbatch/app/storage"
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/jobs"
 )
 

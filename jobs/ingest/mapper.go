@@ -3,31 +3,30 @@ package ingest
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/flowbatch/flowbatch/models/fieldtype"
 )
 
-// FieldType is the type of a mapped field.
-type FieldType string
+// FieldType is the type of a mapped field (defined in models/fieldtype,
+// shared with the models that store field definitions).
+type FieldType = fieldtype.Type
 
 // The field types.
 const (
-	TypeString   FieldType = "string"
-	TypeInteger  FieldType = "integer"
-	TypeNumber   FieldType = "number"
-	TypeBoolean  FieldType = "boolean"
-	TypeDate     FieldType = "date"
-	TypeDatetime FieldType = "datetime"
+	TypeString   = fieldtype.String
+	TypeInteger  = fieldtype.Integer
+	TypeNumber   = fieldtype.Number
+	TypeBoolean  = fieldtype.Boolean
+	TypeDate     = fieldtype.Date
+	TypeDatetime = fieldtype.Datetime
 )
 
 // FieldTypes lists every field type, in the order pickers show them.
-var FieldTypes = []FieldType{TypeString, TypeInteger, TypeNumber, TypeBoolean, TypeDate, TypeDatetime}
-
-// Valid reports whether t is one of FieldTypes.
-func (t FieldType) Valid() bool { return slices.Contains(FieldTypes, t) }
+var FieldTypes = fieldtype.All
 
 // Field maps one value of a record to one key of the stored document.
 type Field struct {

@@ -12,8 +12,8 @@ import templruntime "github.com/a-h/templ/runtime"
 import (
 	"time"
 
-	"github.com/flowbatch/flowbatch/app/filepreview"
 	"github.com/flowbatch/flowbatch/views/components"
+	"github.com/flowbatch/flowbatch/views/filepreview"
 	"github.com/flowbatch/flowbatch/views/layouts"
 )
 
