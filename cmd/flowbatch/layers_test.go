@@ -29,7 +29,7 @@ func TestImportsPointDown(t *testing.T) {
 	checked := 0
 	for {
 		var p struct {
-			ImportPath                        string
+			ImportPath                         string
 			Imports, TestImports, XTestImports []string
 		}
 		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
