@@ -28,7 +28,7 @@ func (s *Server) sendBatch(c *fiber.Ctx, status int, b *models.Batch) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(status).JSON(s.newBatchDoc(b, files[b.ID], time.Now()))
+	return c.Status(status).JSON(models.NewBatchDocument(b, files[b.ID], s.cfg.BaseURL, time.Now()))
 }
 
 // sendBatchCreated answers 201 with the new batch's report and its Location.
@@ -46,3 +46,6 @@ func batchIDParam(c *fiber.Ctx) (uuid.UUID, error) {
 	}
 	return id, nil
 }
+
+// batchURL is the absolute URL of a batch's report.
+func (s *Server) batchURL(id uuid.UUID) string { return models.BatchURL(s.cfg.BaseURL, id) }

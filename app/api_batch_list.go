@@ -18,8 +18,8 @@ const (
 
 // batchListDoc is a page of batches and the cursor of the next one.
 type batchListDoc struct {
-	Data       []batchDoc `json:"data"`
-	NextCursor *string    `json:"next_cursor"`
+	Data       []models.BatchDocument `json:"data"`
+	NextCursor *string                `json:"next_cursor"`
 }
 
 // apiBatchList answers GET /api/v1/batches: the account's batches, newest
@@ -56,10 +56,10 @@ func (s *Server) apiBatchList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	doc := batchListDoc{Data: make([]batchDoc, 0, len(batches))}
+	doc := batchListDoc{Data: make([]models.BatchDocument, 0, len(batches))}
 	now := time.Now()
 	for i := range batches {
-		doc.Data = append(doc.Data, s.newBatchDoc(&batches[i], files[batches[i].ID], now))
+		doc.Data = append(doc.Data, models.NewBatchDocument(&batches[i], files[batches[i].ID], s.cfg.BaseURL, now))
 	}
 	if next != nil {
 		token := next.String()
