@@ -163,7 +163,7 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		status, msg = models.StatusError, o.payload.Error()
 		batchLine = &errorLine{Index: int64(o.payload.Index), Line: o.payload.Line, Offset: o.payload.Offset, Message: msg}
 	case o.cancelled:
-		status, msg = models.StatusError, "cancelled"
+		status, msg = models.StatusError, models.CancelledMessage
 		batchLine = &errorLine{Index: b.ProcessedCount, Message: msg}
 	}
 
@@ -176,6 +176,9 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		files, err = r.writeErrorOnly(ctx, batchLine)
 	}
 	if err != nil {
+		return err
+	}
+	if files, err = r.addFailedRecords(ctx, files); err != nil {
 		return err
 	}
 

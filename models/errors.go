@@ -60,3 +60,19 @@ type IncompleteError struct {
 func (e *IncompleteError) Error() string {
 	return "the batch cannot run yet: missing " + strings.Join(e.Missing, ", ")
 }
+
+// NoFailedRecordsError reports a re-run of the failed records of a batch
+// that has none (HTTP 409).
+type NoFailedRecordsError struct {
+	Status Status
+}
+
+func (e *NoFailedRecordsError) Error() string { return "the batch has no failed records to re-run" }
+
+// Reason is the sentence shown to a person or an API client.
+func (e *NoFailedRecordsError) Reason() string {
+	if e.Status != StatusFinished && e.Status != StatusError {
+		return fmt.Sprintf("This batch is %s. Its failed records can be re-run once it has ended.", e.Status)
+	}
+	return "No record of this batch failed, so there is nothing to re-run."
+}
