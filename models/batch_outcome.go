@@ -52,13 +52,6 @@ func (b *Batch) Outcome() Outcome {
 // Outcome; a partial index (batches_account_failed_created_idx) serves it.
 const withErrorsSQL = "status = 'FINISHED' AND failed_count > 0"
 
-// HasFailedRecords reports whether some records of an ended batch failed,
-// which is what the overview's "with errors" filter selects.
-func (b *Batch) HasFailedRecords() bool {
-	o := b.Outcome()
-	return o == OutcomeWithErrors || o == OutcomeAllFailed
-}
-
 // OutcomeSummary says how a batch ended in one line for a person, e.g.
 // "25 of 2,000 failed", "all 2,000 failed", "Cancelled", or the reason of an
 // ERROR batch; "" when it has not ended or ended clean.

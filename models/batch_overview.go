@@ -40,11 +40,14 @@ type OverviewQuery struct {
 	Search string // part of the name, case-insensitive
 	Sort   string // one of the Sort* constants; newest when unknown
 	Page   int    // 1-based
+	// Errors keeps the batches whose Outcome is OutcomeWithErrors or
+	// OutcomeAllFailed; it is a tab of its own, so Status is "" with it.
+	Errors bool
 }
 
 // Normalize drops unknown values, so that any query string gives a valid query.
 func (q *OverviewQuery) Normalize() {
-	if !q.Status.Valid() {
+	if !q.Status.Valid() || q.Errors {
 		q.Status = ""
 	}
 	q.Search = strings.TrimSpace(q.Search)
@@ -68,7 +71,10 @@ type Overview struct {
 	All int64
 	// Matching is the number of batches matching the search and status.
 	Matching int64
-	Pages    int
+	// WithErrors is the number of batches matching the search that finished
+	// with failed records.
+	WithErrors int64
+	Pages      int
 }
 
 // likePattern escapes s for LIKE against lower(name) and wraps it in
@@ -99,6 +105,7 @@ func ListOverview(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q Overv
 	var rows []struct {
 		Status Status
 		N      int64
+		Failed int64
 	}
 	if err := OverviewCountsQuery(db, accountID, q).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("counting batches: %w", err)
@@ -107,10 +114,17 @@ func ListOverview(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q Overv
 	for _, r := range rows {
 		ov.Counts[r.Status] = r.N
 		ov.All += r.N
+		if r.Status == StatusFinished {
+			ov.WithErrors = r.Failed
+		}
 	}
-	ov.Matching = ov.All
-	if q.Status != "" {
+	switch {
+	case q.Errors:
+		ov.Matching = ov.WithErrors
+	case q.Status != "":
 		ov.Matching = ov.Counts[q.Status]
+	default:
+		ov.Matching = ov.All
 	}
 	ov.Pages = int((ov.Matching + OverviewPageSize - 1) / OverviewPageSize)
 	if err := OverviewPageQuery(db, accountID, q).Scan(&ov.Items).Error; err != nil {
@@ -119,10 +133,12 @@ func ListOverview(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q Overv
 	return ov, nil
 }
 
-// OverviewCountsQuery counts the batches matching q's search per status, in
-// one pass. q must be normalized.
+// OverviewCountsQuery counts the batches matching q's search per status,
+// and those of them with failed records, in one pass. q must be normalized.
 func OverviewCountsQuery(db *gorm.DB, accountID uuid.UUID, q OverviewQuery) *gorm.DB {
-	counts := db.Session(&gorm.Session{}).Table("batches").Select("status, count(*) AS n").Where("account_id = ?", accountID).Group("status")
+	counts := db.Session(&gorm.Session{}).Table("batches").
+		Select("status, count(*) AS n, count(*) FILTER (WHERE failed_count > 0) AS failed").
+		Where("account_id = ?", accountID).Group("status")
 	if q.Search != "" {
 		counts = counts.Where(nameMatches, likePattern(q.Search))
 	}
@@ -137,6 +153,9 @@ func OverviewPageQuery(db *gorm.DB, accountID uuid.UUID, q OverviewQuery) *gorm.
 	page := db.Table("batches").Select("id").Where("account_id = ?", accountID)
 	if q.Status != "" {
 		page = page.Where("status = ?", q.Status)
+	}
+	if q.Errors {
+		page = page.Where(withErrorsSQL)
 	}
 	if q.Search != "" {
 		page = page.Where(nameMatches, likePattern(q.Search))
@@ -170,11 +189,11 @@ func ListFilesOfFormat(ctx context.Context, db *gorm.DB, accountID uuid.UUID, f 
 	return files, nil
 }
 
-// BatchFiles lists the files of a batch in the order input, output, process, error.
+// BatchFiles lists the files of a batch in the order input, output, process, error, failed.
 func BatchFiles(ctx context.Context, db *gorm.DB, accountID, batchID uuid.UUID) ([]File, error) {
 	var files []File
 	err := db.WithContext(ctx).Where("account_id = ? AND batch_id = ?", accountID, batchID).
-		Order("CASE kind WHEN 'input' THEN 0 WHEN 'output' THEN 1 WHEN 'process' THEN 2 ELSE 3 END").Find(&files).Error
+		Order("CASE kind WHEN 'input' THEN 0 WHEN 'output' THEN 1 WHEN 'process' THEN 2 WHEN 'error' THEN 3 ELSE 4 END").Find(&files).Error
 	if err != nil {
 		return nil, fmt.Errorf("listing files of batch %s: %w", batchID, err)
 	}

@@ -28,6 +28,17 @@ type RecordFilter struct {
 	Limit int
 	// Window is how many records a field search examines (default RecordSearchWindow).
 	Window int
+	// Batch keeps the records last written by this batch (uuid.Nil: all);
+	// records_batch_idx serves it.
+	Batch uuid.UUID
+}
+
+// batchScope is the condition and argument that keep f's batch's records.
+func (f RecordFilter) batchScope() (string, []any) {
+	if f.Batch == uuid.Nil {
+		return "", nil
+	}
+	return " AND batch_id = ?", []any{f.Batch}
 }
 
 // RecordPage is one page of records.
@@ -55,17 +66,18 @@ func ListRecords(ctx context.Context, db *gorm.DB, accountID, flowID uuid.UUID, 
 	}
 	db = db.WithContext(ctx)
 	page := &RecordPage{}
+	scope, scopeArgs := f.batchScope()
 	var err error
 	switch {
 	case f.Key != "":
 		// records_flow_key_key finds it directly.
-		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND key = ?",
-			flowID, accountID, f.Key).Scan(&page.Records).Error
+		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND key = ?"+scope,
+			append([]any{flowID, accountID, f.Key}, scopeArgs...)...).Scan(&page.Records).Error
 	case f.Field != "":
 		return searchRecords(db, accountID, flowID, f)
 	default:
-		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-			flowID, accountID, before(f.Before), f.Limit+1).Scan(&page.Records).Error
+		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND id < ?"+scope+" ORDER BY id DESC LIMIT ?",
+			append(append([]any{flowID, accountID, before(f.Before)}, scopeArgs...), f.Limit+1)...).Scan(&page.Records).Error
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listing records of flow %s: %w", flowID, err)
@@ -84,14 +96,15 @@ func ListRecords(ctx context.Context, db *gorm.DB, accountID, flowID uuid.UUID, 
 // walk and where it stopped.
 func searchRecords(db *gorm.DB, accountID, flowID uuid.UUID, f RecordFilter) (*RecordPage, error) {
 	page := &RecordPage{}
+	scope, scopeArgs := f.batchScope()
+	args := append(append([]any{flowID, accountID, before(f.Before)}, scopeArgs...), f.Window, f.Field, f.Value, f.Limit+1)
 	err := db.Raw(`SELECT `+recordColumns+` FROM (
 			SELECT `+recordColumns+` FROM records
-			WHERE flow_id = ? AND account_id = ? AND id < ?
+			WHERE flow_id = ? AND account_id = ? AND id < ?`+scope+`
 			ORDER BY id DESC LIMIT ?
 		) AS recent
 		WHERE data ->> ? = ?
-		ORDER BY id DESC LIMIT ?`,
-		flowID, accountID, before(f.Before), f.Window, f.Field, f.Value, f.Limit+1).Scan(&page.Records).Error
+		ORDER BY id DESC LIMIT ?`, args...).Scan(&page.Records).Error
 	if err != nil {
 		return nil, fmt.Errorf("searching records of flow %s: %w", flowID, err)
 	}
@@ -103,8 +116,8 @@ func searchRecords(db *gorm.DB, accountID, flowID uuid.UUID, f RecordFilter) (*R
 	// The flow's ID alone suffices here (records_flow_id_idx, index only):
 	// flow IDs are unique, and the walk above was limited to the account.
 	var edge []uuid.UUID
-	err = db.Raw("SELECT id FROM records WHERE flow_id = ? AND id < ? ORDER BY id DESC OFFSET ? LIMIT 2",
-		flowID, before(f.Before), f.Window-1).Scan(&edge).Error
+	err = db.Raw("SELECT id FROM records WHERE flow_id = ? AND id < ?"+scope+" ORDER BY id DESC OFFSET ? LIMIT 2",
+		append(append([]any{flowID, before(f.Before)}, scopeArgs...), f.Window-1)...).Scan(&edge).Error
 	if err != nil {
 		return nil, fmt.Errorf("finding the end of a record search: %w", err)
 	}

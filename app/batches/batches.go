@@ -38,6 +38,8 @@ type Draft struct {
 	Designer    bool
 	InputName   string
 	OutputName  string
+	// ParentBatchID is the batch whose failed records the draft re-runs.
+	ParentBatchID *uuid.UUID
 }
 
 // Validate checks the draft's own fields and returns a message per invalid field, or nil.
@@ -143,7 +145,7 @@ func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID
 	b := &models.Batch{
 		AccountID: accountID, Name: d.Name, Description: d.Description, Format: d.Format,
 		InterfaceID: d.InterfaceID, FlowID: d.FlowID, Status: models.StatusDraft, Source: d.Source,
-		Designer: d.Designer, InputName: d.InputName, OutputName: d.OutputName,
+		Designer: d.Designer, InputName: d.InputName, OutputName: d.OutputName, ParentBatchID: d.ParentBatchID,
 	}
 	if err := models.CreateBatch(ctx, tx, b); err != nil {
 		return nil, err
