@@ -231,8 +231,10 @@
   // A report watching its batch says when the batch ends: a toast, and the
   // tab's title, so that a person working in another tab sees it too.
   var baseTitle = document.title;
-  document.addEventListener("htmx:sseBeforeMessage", function (e) {
-    if (e.detail.type !== "status") return;
+  // The report's details listen to the stream's "status" event (hx-trigger
+  // sse:status), for which the SSE extension fires htmx:sseMessage.
+  document.addEventListener("htmx:sseMessage", function (e) {
+    if (!e.detail || e.detail.type !== "status") return;
     var status = e.detail.data;
     if (status !== "FINISHED" && status !== "ERROR") return;
     var heading = document.querySelector("main h1");
