@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -71,6 +72,13 @@ func (s *Server) recordsPage(c *fiber.Ctx) error {
 			return err
 		}
 		filter.Batch, v.BatchID, v.BatchName = b.ID, b.ID.String(), b.Name
+		if filter.Before == uuid.Nil {
+			// The walk starts at the batch's end: its records are none newer.
+			filter.Before = models.RecordIDsBefore(time.Now())
+			if b.FinishedAt != nil {
+				filter.Before = models.RecordIDsBefore(*b.FinishedAt)
+			}
+		}
 		v.Layout.Title = "Records of " + b.Name
 	}
 	if msg != "" {

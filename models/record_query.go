@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -28,8 +29,9 @@ type RecordFilter struct {
 	Limit int
 	// Window is how many records a field search examines (default RecordSearchWindow).
 	Window int
-	// Batch keeps the records last written by this batch (uuid.Nil: all);
-	// records_batch_idx serves it.
+	// Batch keeps the records last written by this batch (uuid.Nil: all).
+	// Like a field search it walks at most Window records: an index on
+	// batch_id would cost the ingest engine's COPY (docs/benchmarks.md).
 	Batch uuid.UUID
 }
 
@@ -39,6 +41,19 @@ func (f RecordFilter) batchScope() (string, []any) {
 		return "", nil
 	}
 	return " AND batch_id = ?", []any{f.Batch}
+}
+
+// RecordIDsBefore is a record ID greater than that of every record created
+// before t (record IDs are UUIDv7, whose first 48 bits are the Unix time in
+// milliseconds), with a minute's margin for the clocks of the processes
+// that make them: where a listing of one batch's records can start.
+func RecordIDsBefore(t time.Time) uuid.UUID {
+	var id uuid.UUID
+	ms := uint64(t.Add(time.Minute).UnixMilli())
+	for i := range 6 {
+		id[i] = byte(ms >> (8 * (5 - i)))
+	}
+	return id
 }
 
 // RecordPage is one page of records.
@@ -73,11 +88,11 @@ func ListRecords(ctx context.Context, db *gorm.DB, accountID, flowID uuid.UUID, 
 		// records_flow_key_key finds it directly.
 		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND key = ?"+scope,
 			append([]any{flowID, accountID, f.Key}, scopeArgs...)...).Scan(&page.Records).Error
-	case f.Field != "":
+	case f.Field != "" || f.Batch != uuid.Nil:
 		return searchRecords(db, accountID, flowID, f)
 	default:
-		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND id < ?"+scope+" ORDER BY id DESC LIMIT ?",
-			append(append([]any{flowID, accountID, before(f.Before)}, scopeArgs...), f.Limit+1)...).Scan(&page.Records).Error
+		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+			flowID, accountID, before(f.Before), f.Limit+1).Scan(&page.Records).Error
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listing records of flow %s: %w", flowID, err)
@@ -91,19 +106,23 @@ func ListRecords(ctx context.Context, db *gorm.DB, accountID, flowID uuid.UUID, 
 }
 
 // searchRecords walks at most f.Window records, newest first, for those
-// whose field f.Field has the text f.Value. When fewer than a page match, a
-// second, index-only query tells whether older records remain beyond the
-// walk and where it stopped.
+// whose field f.Field has the text f.Value and (or only) that f.Batch wrote
+// last. When fewer than a page match, a second, index-only query tells
+// whether older records remain beyond the walk and where it stopped.
 func searchRecords(db *gorm.DB, accountID, flowID uuid.UUID, f RecordFilter) (*RecordPage, error) {
 	page := &RecordPage{}
+	match, args := "true", []any{flowID, accountID, before(f.Before), f.Window}
+	if f.Field != "" {
+		match, args = "data ->> ? = ?", append(args, f.Field, f.Value)
+	}
 	scope, scopeArgs := f.batchScope()
-	args := append(append([]any{flowID, accountID, before(f.Before)}, scopeArgs...), f.Window, f.Field, f.Value, f.Limit+1)
+	args = append(append(args, scopeArgs...), f.Limit+1)
 	err := db.Raw(`SELECT `+recordColumns+` FROM (
 			SELECT `+recordColumns+` FROM records
-			WHERE flow_id = ? AND account_id = ? AND id < ?`+scope+`
+			WHERE flow_id = ? AND account_id = ? AND id < ?
 			ORDER BY id DESC LIMIT ?
 		) AS recent
-		WHERE data ->> ? = ?
+		WHERE `+match+scope+`
 		ORDER BY id DESC LIMIT ?`, args...).Scan(&page.Records).Error
 	if err != nil {
 		return nil, fmt.Errorf("searching records of flow %s: %w", flowID, err)
@@ -116,8 +135,8 @@ func searchRecords(db *gorm.DB, accountID, flowID uuid.UUID, f RecordFilter) (*R
 	// The flow's ID alone suffices here (records_flow_id_idx, index only):
 	// flow IDs are unique, and the walk above was limited to the account.
 	var edge []uuid.UUID
-	err = db.Raw("SELECT id FROM records WHERE flow_id = ? AND id < ?"+scope+" ORDER BY id DESC OFFSET ? LIMIT 2",
-		append(append([]any{flowID, before(f.Before)}, scopeArgs...), f.Window-1)...).Scan(&edge).Error
+	err = db.Raw("SELECT id FROM records WHERE flow_id = ? AND id < ? ORDER BY id DESC OFFSET ? LIMIT 2",
+		flowID, before(f.Before), f.Window-1).Scan(&edge).Error
 	if err != nil {
 		return nil, fmt.Errorf("finding the end of a record search: %w", err)
 	}
