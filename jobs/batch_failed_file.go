@@ -261,7 +261,8 @@ func (f *xmlFailedWriter) close() error {
 	return err
 }
 
-// failedContentTypes are the content types of failed records files.
+// failedContentTypes are the content types of failed records files, one
+// per format that has a failedRecordWriter.
 var failedContentTypes = map[models.Format]string{
 	models.FormatCSV:  "text/csv",
 	models.FormatJSON: "application/json",
@@ -275,8 +276,8 @@ var failedContentTypes = map[models.Format]string{
 // are those that failed, with the same errors. On failure the files
 // written so far are aborted.
 func (r *batchRun) addFailedRecords(ctx context.Context, files []*resultFile) (_ []*resultFile, err error) {
-	if r.batch.FailedCount == 0 {
-		return files, nil
+	if r.batch.FailedCount == 0 || failedContentTypes[r.batch.Format] == "" {
+		return files, nil // no writer for the format: the batch ends without the file, not in ERROR
 	}
 	f, err := r.writeFailedRecords(ctx)
 	if err != nil {

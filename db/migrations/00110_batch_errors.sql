@@ -2,7 +2,7 @@
 -- Records that fail mapping are kept per batch, so that a report can group
 -- and page them without reading error.log. The engine writes both tables
 -- with COPY in each chunk's transaction. batch_errors keeps the first
--- 100,000 failures of a batch (jobs.MaxStoredFailures); the groups count
+-- 100,000 failures of a batch (models.MaxStoredErrors); the groups count
 -- every failure, one row per chunk and (field, message), with the first
 -- indices of the group in that chunk as examples.
 CREATE TABLE batch_errors (
