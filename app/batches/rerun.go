@@ -53,7 +53,7 @@ func (s *Service) RerunFailed(ctx context.Context, accountID, batchID uuid.UUID,
 func (s *Service) failedRecordsInput(ctx context.Context, b *models.Batch) (storage.Object, error) {
 	f, err := models.FileOfBatch(ctx, s.DB, b.AccountID, b.ID, models.KindFailed)
 	if errors.Is(err, models.ErrNotFound) {
-		return storage.Object{}, &models.NoFailedRecordsError{Status: b.Status}
+		return storage.Object{}, &models.NoFailedRecordsError{Status: b.Status, NoFile: true}
 	}
 	if err != nil {
 		return storage.Object{}, err
