@@ -46,6 +46,8 @@ type Server struct {
 	log      *slog.Logger
 	sessions *session.Store
 	app      *fiber.App
+	// dashboard is River UI for operators; nil without a River client.
+	dashboard fiber.Handler
 }
 
 // contentSecurityPolicy allows only same-origin scripts, styles and connections.
@@ -90,6 +92,13 @@ func New(d Deps) *Server {
 	s.live = live.NewHub(d.Pool, d.Log)
 	go s.live.Run(liveCtx)
 	s.app.Hooks().OnShutdown(func() error { stopLive(); return nil })
+	if d.Jobs != nil {
+		dashboard, err := s.newJobsDashboard(liveCtx)
+		if err != nil {
+			s.log.Error("the job dashboard is not available", "error", err)
+		}
+		s.dashboard = dashboard
+	}
 	s.routes()
 	return s
 }
@@ -112,6 +121,8 @@ func (s *Server) csrfMiddleware() fiber.Handler {
 		CookieSecure:   s.cfg.SecureCookies(),
 		Expiration:     24 * time.Hour,
 		ContextKey:     csrfKey,
+		// The job dashboard's page sends no token; requireSameOrigin guards it.
+		Next: isJobsDashboard,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			return &HTTPError{
 				Status: fiber.StatusForbidden, Title: "Request refused",

@@ -29,6 +29,8 @@ Usage:
   flowbatch migrate                   apply pending database migrations and exit
   flowbatch admin create-account --email E --password P [--name N] [--starter]
   flowbatch admin create-api-key --email E --name N   (prints the key)
+  flowbatch admin grant-operator --email E            (job dashboard at /admin/jobs)
+  flowbatch admin revoke-operator --email E
 
 serve and worker apply pending migrations at start; several processes may
 start at once.
