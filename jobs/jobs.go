@@ -31,6 +31,8 @@ type Deps struct {
 	// chunks before it snoozes to go on in a new attempt; zero means
 	// DefaultSliceBudget.
 	SliceBudget time.Duration
+	// Metrics, when set, count what the workers do.
+	Metrics *Metrics
 }
 
 // Client is the River client type used across Flowbatch.

@@ -27,6 +27,8 @@ type Config struct {
 	LogLevel       string
 	ReadTimeout    time.Duration
 	ShutdownGrace  time.Duration
+	MetricsAddr    string
+	LogFormat      string
 }
 
 // Var describes one environment variable: its name, default and meaning.
@@ -63,6 +65,22 @@ var Vars = []Var{
 		func(c *Config, v string) error { return setPositiveDuration(&c.ReadTimeout, v) }},
 	{"FLOWBATCH_SHUTDOWN_GRACE", "10s", "how long a stopping process waits for requests and jobs to finish",
 		func(c *Config, v string) error { return setDuration(&c.ShutdownGrace, v) }},
+	{"FLOWBATCH_METRICS_ADDR", "", "address of the Prometheus /metrics listener, apart from the app (host:port; empty: no metrics)",
+		func(c *Config, v string) error {
+			c.MetricsAddr = v
+			if v == "" {
+				return nil
+			}
+			return checkAddr(v)
+		}},
+	{"FLOWBATCH_LOG_FORMAT", "text", "log lines as text (key=value) or json",
+		func(c *Config, v string) error {
+			c.LogFormat = v
+			if v != "text" && v != "json" {
+				return errors.New("must be text or json")
+			}
+			return nil
+		}},
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil) and
