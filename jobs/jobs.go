@@ -33,6 +33,9 @@ type Deps struct {
 	SliceBudget time.Duration
 	// Metrics, when set, count what the workers do.
 	Metrics *Metrics
+	// Retention, when positive, is how long ended batches are kept
+	// (FLOWBATCH_RETENTION); the batch_retention job deletes older ones.
+	Retention time.Duration
 }
 
 // Client is the River client type used across Flowbatch.
@@ -60,6 +63,7 @@ func NewClient(d Deps, workers int) (*Client, error) {
 	river.AddWorker(w, &SessionCleanupWorker{Pool: d.Pool})
 	river.AddWorker(w, &ProcessBatchWorker{Deps: d})
 	river.AddWorker(w, &BatchWatchdogWorker{Pool: d.Pool, Log: d.Log})
+	river.AddWorker(w, &BatchRetentionWorker{Pool: d.Pool, Store: d.Store, Log: d.Log, Retention: d.Retention, Metrics: d.Metrics})
 
 	cfg := &river.Config{
 		Logger:  d.Log.With("component", "river"),
@@ -81,6 +85,11 @@ func NewClient(d Deps, workers int) (*Client, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(watchdogInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return BatchWatchdogArgs{}, nil },
 				nil),
+		}
+		if d.Retention > 0 {
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(retentionInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return BatchRetentionArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}))
 		}
 	}
 	client, err := river.NewClient(riverpgxv5.New(d.Pool), cfg)

@@ -23,6 +23,8 @@ type Metrics struct {
 	ChunkDuration prometheus.Histogram
 	// BatchDuration is how long batches took from started_at to finished_at.
 	BatchDuration prometheus.Histogram
+	// BatchesExpired counts batches deleted by the retention job.
+	BatchesExpired prometheus.Counter
 
 	jobRun, jobWait *prometheus.HistogramVec
 	jobEnds         *prometheus.CounterVec
@@ -50,6 +52,10 @@ func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool) *Metrics {
 			Help:    "Time from a batch's start to its end, for batches this process ended.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 3, 12),
 		}),
+		BatchesExpired: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "flowbatch_batches_expired_total",
+			Help: "Ended batches this process deleted because they were older than FLOWBATCH_RETENTION.",
+		}),
 		jobRun: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "flowbatch_job_run_seconds",
 			Help:    "Time River jobs ran in this process, by kind.",
@@ -65,7 +71,7 @@ func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool) *Metrics {
 			Help: "Attempts of River jobs worked by this process, by kind and how the attempt ended (completed, failed, snoozed, cancelled).",
 		}, []string{"kind", "result"}),
 	}
-	reg.MustRegister(m.BatchesEnded, m.Records, m.ChunkDuration, m.BatchDuration, m.jobRun, m.jobWait, m.jobEnds,
+	reg.MustRegister(m.BatchesEnded, m.Records, m.ChunkDuration, m.BatchDuration, m.BatchesExpired, m.jobRun, m.jobWait, m.jobEnds,
 		newQueueCollector(pool))
 	return m
 }
@@ -94,6 +100,13 @@ func metricOutcome(b *models.Batch) string {
 		return "with_errors"
 	}
 	return "all_failed"
+}
+
+// batchesExpired records batches deleted by the retention job.
+func (m *Metrics) batchesExpired(n int) {
+	if m != nil {
+		m.BatchesExpired.Add(float64(n))
+	}
 }
 
 // chunkCommitted records a committed chunk.

@@ -29,6 +29,7 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	MetricsAddr    string
 	LogFormat      string
+	Retention      time.Duration
 }
 
 // Var describes one environment variable: its name, default and meaning.
@@ -73,6 +74,8 @@ var Vars = []Var{
 			}
 			return checkAddr(v)
 		}},
+	{"FLOWBATCH_RETENTION", "", "how long FINISHED and ERROR batches are kept before they and their files are deleted (records stay), e.g. 90d or 720h; empty: forever",
+		func(c *Config, v string) error { return setRetention(&c.Retention, v) }},
 	{"FLOWBATCH_LOG_FORMAT", "text", "log lines as text (key=value) or json",
 		func(c *Config, v string) error {
 			c.LogFormat = v
@@ -182,6 +185,26 @@ func setPositiveDuration(dst *time.Duration, v string) error {
 	if err := setDuration(dst, v); err != nil || *dst == 0 {
 		return errors.New("must be a positive duration such as 30s or 10m")
 	}
+	return nil
+}
+
+// setRetention reads a retention period: days ("90d") or a Go duration
+// ("720h"), at least an hour; empty means none.
+func setRetention(dst *time.Duration, v string) error {
+	if v == "" {
+		*dst = 0
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		d = time.Duration(n) * 24 * time.Hour
+	}
+	if err != nil || d < time.Hour || d > 100*365*24*time.Hour {
+		return errors.New("must be a number of days such as 90d, or a duration of at least 1h such as 720h")
+	}
+	*dst = d
 	return nil
 }
 

@@ -43,7 +43,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	}
 	defer store.Close()
 
-	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log}
+	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, Retention: cfg.Retention}
 	var reg *prometheus.Registry
 	if cfg.MetricsAddr != "" {
 		reg = newRegistry(pool)
