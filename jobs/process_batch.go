@@ -338,5 +338,8 @@ func (w *ProcessBatchWorker) fail(ctx context.Context, batchID uuid.UUID, msg st
 	if err := notifyTx(ctx, tx, b); err != nil {
 		return err
 	}
+	if err := enqueueBatchWebhooksTx(ctx, tx, b); err != nil {
+		return err
+	}
 	return tx.Commit(ctx)
 }
