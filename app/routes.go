@@ -44,6 +44,13 @@ func (s *Server) routes() {
 	api.Get("/files/:id", s.apiFileGet)
 	api.Get("/files/:id/content", s.apiFileContent)
 	api.Delete("/files/:id", s.apiFileDelete)
+	api.Get("/webhooks", s.apiWebhookList)
+	api.Post("/webhooks", s.apiWebhookCreate)
+	api.Get("/webhooks/:id", s.apiWebhookShow)
+	api.Patch("/webhooks/:id", s.apiWebhookUpdate)
+	api.Delete("/webhooks/:id", s.apiWebhookDelete)
+	api.Get("/webhooks/:id/deliveries", s.apiWebhookDeliveries)
+	api.Post("/webhooks/:id/test", s.apiWebhookPing)
 	apiV2 := a.Group("/api/v2", s.requireAPIKey, apiLimit)
 	apiV2.Post("/interfaces/:id/batch", s.apiBatchCreateV2)
 
