@@ -3,8 +3,6 @@ package app
 import (
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
 	"github.com/flowbatch/flowbatch/models"
 )
 
@@ -77,14 +75,4 @@ func newWebhookDeliveryDoc(d *models.WebhookDelivery) webhookDeliveryDoc {
 		doc.BatchID = &id
 	}
 	return doc
-}
-
-// webhookParam loads the webhook named by the route's :id in the request's
-// account; an unknown, malformed or foreign ID is models.ErrNotFound.
-func (s *Server) webhookParam(c *fiber.Ctx) (*models.Webhook, error) {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	return models.WebhookByID(c.UserContext(), s.db, identity(c).AccountID, id)
 }

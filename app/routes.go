@@ -107,6 +107,16 @@ func (s *Server) routes() {
 	app.Get("/api-keys", s.apiKeysPage)
 	app.Post("/api-keys", s.apiKeyCreate)
 	app.Post("/api-keys/:id/revoke", s.apiKeyRevoke)
+	app.Get("/webhooks", s.webhooksPage)
+	app.Get("/webhooks/new", s.webhookNewPage)
+	app.Post("/webhooks", s.webhookCreate)
+	app.Get("/webhooks/:id", s.webhookShow)
+	app.Post("/webhooks/:id", s.webhookUpdate)
+	app.Get("/webhooks/:id/deliveries", s.webhookDeliveries)
+	app.Post("/webhooks/:id/test", s.webhookPing)
+	app.Post("/webhooks/:id/enable", s.webhookEnable)
+	app.Post("/webhooks/:id/disable", s.webhookDisable)
+	app.Post("/webhooks/:id/delete", s.webhookDelete)
 	app.Get("/api/docs", s.apiDocsPage)
 }
 
