@@ -107,7 +107,7 @@ func TestWebhookPageBannerWhenDisabledAfterFailures(t *testing.T) {
 	for range models.WebhookDisableAfter {
 		code := 502
 		_, err := models.RecordWebhookAttempt(ctx, h.DB, &models.WebhookDelivery{AccountID: a.ID, WebhookID: hook.ID, DeliveryID: uuid.New(),
-			Event: models.EventBatchFailed, Attempt: 10, Status: models.DeliveryFailed, ResponseCode: &code, Error: "the endpoint answered 502"}, true)
+			Event: models.EventBatchFailed, Attempt: 10, Status: models.DeliveryFailed, ResponseCode: &code, Error: "The endpoint answered 502."}, true)
 		require.NoError(t, err)
 	}
 	list := b.Get("/webhooks")
@@ -115,7 +115,7 @@ func TestWebhookPageBannerWhenDisabledAfterFailures(t *testing.T) {
 	require.Contains(t, list.Body, "One webhook is disabled")
 	page := b.Get("/webhooks/" + hook.ID.String())
 	require.Contains(t, page.Body, `id="webhook-disabled-banner"`)
-	require.Contains(t, page.Body, "Disabled after 3 deliveries in a row failed every attempt. The last error: the endpoint answered 502")
+	require.Contains(t, page.Body, "Disabled after 3 deliveries in a row failed every attempt. The last error: The endpoint answered 502.")
 	require.Contains(t, page.Body, "502")
 
 	res := b.PostForm("/webhooks/"+hook.ID.String()+"/enable", nil)

@@ -1,10 +1,15 @@
 package jobs
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -86,4 +91,31 @@ func SignWebhook(secret string, ts int64, body []byte) string {
 	mac.Write([]byte{'.'})
 	mac.Write(body)
 	return "v1=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// describeSendError says in a sentence why a webhook request got no answer,
+// for the delivery log, without the transport's internals; ok is false when
+// the error is none of the usual ones (the caller logs it).
+func describeSendError(err error) (msg string, ok bool) {
+	var refused *RefusedAddressError
+	var dns *net.DNSError
+	var netErr net.Error
+	var certInvalid *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	switch {
+	case errors.As(err, &refused):
+		return refused.Error(), true
+	case errors.As(err, &dns):
+		return fmt.Sprintf("The host name %s could not be resolved.", dns.Name), true
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "No answer within 10 seconds.", true
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "The connection was refused: nothing listens at that address and port.", true
+	case errors.As(err, &certInvalid), errors.As(err, &unknownAuthority), errors.As(err, &hostname):
+		return "The endpoint's TLS certificate is not trusted or not valid for its host name.", true
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "The connection was closed before an answer came.", true
+	}
+	return "The request failed before an answer came.", false
 }

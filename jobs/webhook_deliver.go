@@ -204,23 +204,34 @@ func (w *WebhookDeliverWorker) send(ctx context.Context, hook *models.Webhook, a
 	res, err := w.client.Do(req)
 	defer func() { d.DurationMS = int(time.Since(start).Milliseconds()) }()
 	if err != nil {
-		var refused *RefusedAddressError
-		if errors.As(err, &refused) {
-			return refused
+		msg, known := describeSendError(err)
+		if !known {
+			w.Log.Warn("webhook request failed", "webhook_id", hook.ID, "delivery_id", a.DeliveryID, "error", err)
 		}
-		return fmt.Errorf("sending: %w", err)
+		return &deliveryError{msg: msg, err: err}
 	}
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, webhookResponseLimit))
 	d.ResponseCode = &res.StatusCode
 	switch {
 	case res.StatusCode >= 300 && res.StatusCode < 400:
-		return fmt.Errorf("the endpoint answered %d, a redirect to %q; webhooks do not follow redirects", res.StatusCode, res.Header.Get("Location"))
+		return &deliveryError{msg: fmt.Sprintf("The endpoint answered %d, a redirect to %q; webhooks do not follow redirects.", res.StatusCode, res.Header.Get("Location"))}
 	case res.StatusCode < 200 || res.StatusCode >= 300:
-		return fmt.Errorf("the endpoint answered %d", res.StatusCode)
+		return &deliveryError{msg: fmt.Sprintf("The endpoint answered %d.", res.StatusCode)}
 	}
 	return nil
 }
+
+// deliveryError is a failed attempt: msg is the sentence for the delivery
+// log, err the transport's error when there was one.
+type deliveryError struct {
+	msg string
+	err error
+}
+
+func (e *deliveryError) Error() string { return e.msg }
+
+func (e *deliveryError) Unwrap() error { return e.err }
 
 // truncate cuts s to at most n bytes without splitting a character.
 func truncate(s string, n int) string {

@@ -376,3 +376,29 @@ func TestWebhookRetryScheduleSpansAtLeastAnHour(t *testing.T) {
 	require.GreaterOrEqual(t, total, time.Hour)
 	require.Equal(t, attempts, jobs.WebhookDeliverArgs{}.InsertOpts().MaxAttempts)
 }
+
+func TestWebhookLogsRefusedConnectionsAndSkipsDeletedBatches(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	tb.deps.WebhookAllowPrivate = true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := "http://" + ln.Addr().String() + "/"
+	require.NoError(t, ln.Close())
+	recv := newHookReceiver(t, 200)
+	down := tb.newWebhook(t, closed)
+	hook := tb.newWebhook(t, recv.URL)
+	b := tb.ended(t, models.StatusFinished, "")
+	require.NoError(t, tb.gdb.Delete(b).Error)
+	tb.startWorkers(t, 0)
+	tb.deliver(t, down, models.EventPing, nil)
+	tb.deliver(t, hook, models.EventBatchFinished, &b.ID)
+
+	log := tb.waitDeliveries(t, down, 1)
+	require.Equal(t, models.DeliveryFailed, log[0].Status)
+	require.Equal(t, "The connection was refused: nothing listens at that address and port.", log[0].Error)
+	log = tb.waitDeliveries(t, hook, 1)
+	require.Equal(t, models.DeliverySkipped, log[0].Status)
+	require.Contains(t, log[0].Error, "The batch was deleted")
+	require.Empty(t, recv.requests())
+}
