@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertest"
 	"github.com/stretchr/testify/require"
 
@@ -401,4 +402,47 @@ func TestWebhookLogsRefusedConnectionsAndSkipsDeletedBatches(t *testing.T) {
 	require.Equal(t, models.DeliverySkipped, log[0].Status)
 	require.Contains(t, log[0].Error, "The batch was deleted")
 	require.Empty(t, recv.requests())
+}
+
+func TestWebhookOfABatchThatFailsAndOfAnOrphanedBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	tb.deps.WebhookAllowPrivate = true
+	recv := newHookReceiver(t, 200)
+	hook := tb.newWebhook(t, recv.URL, models.EventBatchFailed)
+
+	// The watchdog ends a batch whose job is gone and queues its delivery.
+	iface := tb.newInterface(t, models.FormatJSON)
+	orphan := tb.newBatch(t, iface, []byte(`[{"external_id": "x"}]`))
+	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, orphan.ID)
+	require.NoError(t, err)
+	_, err = tb.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now() WHERE kind = 'process_batch'`)
+	require.NoError(t, err)
+	tw := rivertest.NewWorker(t, riverpgxv5.New(tb.db.Pool), nil, &jobs.BatchWatchdogWorker{Pool: tb.db.Pool, Log: testLogger()})
+	tx, err := tb.db.Pool.Begin(ctx)
+	require.NoError(t, err)
+	defer tx.Rollback(ctx)
+	_, err = tw.Work(ctx, t, tx, jobs.BatchWatchdogArgs{}, nil)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusError, tb.batch(t, orphan.ID).Status)
+
+	// A broken payload ends the batch ERROR through the engine.
+	tb.startWorkers(t, 0)
+	broken := tb.run(t, tb.newBatch(t, iface, []byte(`[{"external_id": "a1",`)))
+	require.Equal(t, models.StatusError, broken.Status)
+
+	log := tb.waitDeliveries(t, hook, 2)
+	delivered := map[uuid.UUID]string{}
+	for _, d := range log {
+		require.Equal(t, models.DeliverySucceeded, d.Status)
+		delivered[*d.BatchID] = d.Event
+	}
+	require.Equal(t, map[uuid.UUID]string{orphan.ID: "batch.failed", broken.ID: "batch.failed"}, delivered)
+	for _, h := range recv.requests() {
+		var doc models.BatchDocument
+		require.NoError(t, json.Unmarshal(h.body, &doc))
+		require.Equal(t, models.StatusError, doc.Status)
+		require.NotEmpty(t, doc.ErrorMessage)
+	}
 }
