@@ -404,7 +404,7 @@ func TestWebhookLogsRefusedConnectionsAndSkipsDeletedBatches(t *testing.T) {
 	require.Empty(t, recv.requests())
 }
 
-func TestWebhookOfABatchThatFailsAndOfAnOrphanedBatch(t *testing.T) {
+func TestWebhookOfEveryWayABatchFails(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tb := setup(t)
@@ -427,18 +427,24 @@ func TestWebhookOfABatchThatFailsAndOfAnOrphanedBatch(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, models.StatusError, tb.batch(t, orphan.ID).Status)
 
-	// A broken payload ends the batch ERROR through the engine.
+	// A batch whose input is gone fails at its start (the worker's fail),
+	// a broken payload when it is read (finish).
+	noInput := tb.newBatch(t, iface, []byte(`[{"external_id": "y"}]`))
+	_, err = jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, noInput.ID)
+	require.NoError(t, err)
+	_, err = tb.db.Pool.Exec(ctx, `DELETE FROM files WHERE batch_id = $1`, noInput.ID)
+	require.NoError(t, err)
 	tb.startWorkers(t, 0)
 	broken := tb.run(t, tb.newBatch(t, iface, []byte(`[{"external_id": "a1",`)))
 	require.Equal(t, models.StatusError, broken.Status)
 
-	log := tb.waitDeliveries(t, hook, 2)
+	log := tb.waitDeliveries(t, hook, 3)
 	delivered := map[uuid.UUID]string{}
 	for _, d := range log {
 		require.Equal(t, models.DeliverySucceeded, d.Status)
 		delivered[*d.BatchID] = d.Event
 	}
-	require.Equal(t, map[uuid.UUID]string{orphan.ID: "batch.failed", broken.ID: "batch.failed"}, delivered)
+	require.Equal(t, map[uuid.UUID]string{orphan.ID: "batch.failed", noInput.ID: "batch.failed", broken.ID: "batch.failed"}, delivered)
 	for _, h := range recv.requests() {
 		var doc models.BatchDocument
 		require.NoError(t, json.Unmarshal(h.body, &doc))
