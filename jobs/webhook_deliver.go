@@ -122,6 +122,11 @@ func (w *WebhookDeliverWorker) Work(ctx context.Context, job *river.Job[WebhookD
 	}
 
 	sendErr := w.send(ctx, hook, a, body, d)
+	if sendErr != nil && ctx.Err() != nil {
+		// This process stopped the attempt (shutdown, job timeout), not the
+		// endpoint: nothing to log against it.
+		return sendErr
+	}
 	var refused *RefusedAddressError
 	final := a.Event == models.EventPing || job.Attempt > len(w.delays()) || errors.As(sendErr, &refused)
 	if sendErr == nil {
