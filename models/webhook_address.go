@@ -35,7 +35,7 @@ var (
 // URL check to hosts written as IP addresses. IPv4-mapped IPv6 addresses are
 // judged as the IPv4 address they carry.
 func WebhookAddressRefusal(addr netip.Addr) string {
-	addr = addr.Unmap()
+	addr = addr.Unmap().WithZone("") // prefixes never contain a zoned address
 	switch {
 	case !addr.IsValid():
 		return "not an IP address"

@@ -43,6 +43,7 @@ func TestWebhookAddressRefusal(t *testing.T) {
 		"::ffff:224.0.0.251":   "a multicast address",
 		"::ffff:240.0.0.1":     "a reserved address",
 		"fec0::1":              "a private address",
+		"fec0::1%eth0":         "a private address",
 		"100::1":               "a reserved address",
 		"::ffff:255.255.255.0": "a reserved address",
 	}
