@@ -26,7 +26,8 @@ type apiOperation struct {
 func apiOperations() []apiOperation {
 	ops := append([]apiOperation(nil), batchAPIOperations...)
 	ops = append(ops, catalogAPIOperations...)
-	return append(ops, fileAPIOperations...)
+	ops = append(ops, fileAPIOperations...)
+	return append(ops, webhookAPIOperations...)
 }
 
 var batchDocRef = ref("Batch")
@@ -305,7 +306,7 @@ func (s *Server) openAPIDocument() map[string]any {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": merge(apiSchemas, catalogSchemas, fileSchemas),
+			"schemas": merge(apiSchemas, catalogSchemas, fileSchemas, webhookSchemas),
 			"securitySchemes": map[string]any{
 				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
 				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},

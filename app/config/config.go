@@ -30,6 +30,9 @@ type Config struct {
 	MetricsAddr    string
 	LogFormat      string
 	Retention      time.Duration
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses.
+	WebhookAllowPrivate bool
 }
 
 // Var describes one environment variable: its name, default and meaning.
@@ -84,6 +87,9 @@ var Vars = []Var{
 			}
 			return nil
 		}},
+	{"FLOWBATCH_WEBHOOK_ALLOW_PRIVATE", "false",
+		"true lets webhooks reach loopback, private and link-local addresses (only for webhooks into your own network)",
+		func(c *Config, v string) error { return setBool(&c.WebhookAllowPrivate, v) }},
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil) and
@@ -178,6 +184,15 @@ func setInt64(dst *int64, v string, lo, hi int64) error {
 		return fmt.Errorf("must be a whole number of bytes from %d to %d", lo, hi)
 	}
 	*dst = n
+	return nil
+}
+
+func setBool(dst *bool, v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	*dst = b
 	return nil
 }
 

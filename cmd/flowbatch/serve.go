@@ -43,7 +43,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	}
 	defer store.Close()
 
-	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, Retention: cfg.Retention}
+	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, Retention: cfg.Retention,
+		BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate}
 	var reg *prometheus.Registry
 	if cfg.MetricsAddr != "" {
 		reg = newRegistry(pool)
