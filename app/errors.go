@@ -131,13 +131,17 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	c.Status(he.Status)
 	if isAPI(c) {
+		instance := c.OriginalURL()
+		if c.Locals(unreadableKey) != nil {
+			instance = "" // the request line was never read
+		}
 		c.Set(fiber.HeaderContentType, "application/problem+json")
 		return c.JSON(problem{
 			Type:     "about:blank",
 			Title:    he.Title,
 			Status:   he.Status,
 			Detail:   he.Detail,
-			Instance: c.OriginalURL(),
+			Instance: instance,
 			Errors:   he.Fields,
 		}, "application/problem+json")
 	}
