@@ -50,8 +50,7 @@ func streamed(c *fiber.Ctx) *streamedRoute {
 // limitBody refuses, before anything reads it, a body that a non-streaming
 // route would otherwise pull whole into memory.
 func (s *Server) limitBody(c *fiber.Ctx) error {
-	switch c.Method() {
-	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+	if bodiless(c) {
 		return c.Next()
 	}
 	if streamed(c) != nil {
@@ -66,6 +65,15 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Next()
+}
+
+// bodiless reports whether c's method is one whose body no route reads.
+func bodiless(c *fiber.Ctx) bool {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return true
+	}
+	return false
 }
 
 // formBodyRefused is the error for a body a non-streaming route does not
@@ -92,7 +100,7 @@ func (s *Server) expectContinue(fctx *fasthttp.RequestCtx) int {
 	defer s.app.ReleaseCtx(c)
 	var err error
 	switch r := streamed(c); {
-	case c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead || c.Method() == fiber.MethodOptions:
+	case bodiless(c):
 	case r != nil:
 		opts := r.limits(s.cfg)
 		if int64(c.Request().Header.ContentLength()) > upload.MaxContentLength(c, opts) {
