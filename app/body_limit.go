@@ -20,7 +20,7 @@ const formBodyLimit = 4 << 20
 const preReadLimit = 64 << 10
 
 // streamedRoute is a route whose handler reads the body as a stream through
-// package upload, with the limits it reads under.
+// package upload, with the limits it reads under (see uploadOptions).
 type streamedRoute struct {
 	path   *regexp.Regexp
 	limits func(*config.Config) upload.Options
@@ -45,6 +45,17 @@ func streamed(c *fiber.Ctx) *streamedRoute {
 		}
 	}
 	return nil
+}
+
+// uploadOptions are the limits the handler of a streamed route reads its
+// body under, from streamedRoutes, so that expectContinue answers from the
+// same numbers. A route missing there gets formBodyLimit, as limitBody
+// treats it.
+func (s *Server) uploadOptions(c *fiber.Ctx) upload.Options {
+	if r := streamed(c); r != nil {
+		return r.limits(s.cfg)
+	}
+	return upload.Options{MaxBytes: formBodyLimit}
 }
 
 // limitBody refuses, before anything reads it, a body that a non-streaming
