@@ -257,10 +257,10 @@ var problemText = map[string]string{
 	"411": "A chunked body sent to an operation that reads its body whole: send it with Content-Length.",
 	"413": "The body is larger than the operation's limit, named in detail (4 MiB for JSON documents). With Expect: 100-continue it comes before the body is sent.",
 	"416": "The range starts beyond the end of the file; Content-Range gives the file's size.",
-	"431": "The request line and headers are larger than 16 KiB.",
 	"415": "The Content-Type does not fit the interface's format, or v2 was asked for an XML interface.",
 	"422": "Invalid input (see errors), an empty or whitespace-only payload (no records; `[]` and a CSV with only its header row are accepted and end FINISHED with 0 records), or a batch that cannot run yet.",
 	"429": "Too many requests for this API key; see Retry-After.",
+	"431": "The request line and headers are larger than 16 KiB.",
 }
 
 func problems(codes ...string) map[string]any {
