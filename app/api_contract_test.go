@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -368,10 +368,12 @@ func newContractValidator(t *testing.T, h *apptest.Harness) *contractValidator {
 	doc.Servers = openapi3.Servers{{URL: h.URL}}
 	router, err := gorillamux.NewRouter(doc)
 	require.NoError(t, err)
+	// Go waits for 100 Continue (or a final answer) before sending a body
+	// announced with Expect: 100-continue.
+	transport := &http.Transport{ExpectContinueTimeout: 10 * time.Second}
+	t.Cleanup(transport.CloseIdleConnections)
 	return &contractValidator{h: h, doc: doc, router: router, client: &http.Client{
-		// Go waits for 100 Continue (or a final answer) before sending a
-		// body announced with Expect: 100-continue.
-		Transport:     &http.Transport{ExpectContinueTimeout: 10 * time.Second},
+		Transport:     transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }
@@ -384,7 +386,7 @@ func (v *contractValidator) operations() []string {
 			ops = append(ops, method+" "+path)
 		}
 	}
-	sort.Strings(ops)
+	slices.Sort(ops)
 	return ops
 }
 
@@ -423,7 +425,7 @@ func (v *contractValidator) check(t *testing.T, name, op, key string, r contract
 		if res.Header.Get(h) == "" {
 			continue
 		}
-		declared := slices.ContainsFunc(mapsKeys(response.Value.Headers), func(k string) bool { return strings.EqualFold(k, h) })
+		declared := slices.ContainsFunc(slices.Collect(maps.Keys(response.Value.Headers)), func(k string) bool { return strings.EqualFold(k, h) })
 		require.True(t, declared, "%s: the server sends %s with %d, the document does not declare it", name, h, res.StatusCode)
 	}
 	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
@@ -441,14 +443,6 @@ func (v *contractValidator) check(t *testing.T, name, op, key string, r contract
 		require.NoError(t, openapi3filter.ValidateRequest(context.Background(), input.RequestValidationInput), "%s: the request does not fit the document", name)
 	}
 	return res.StatusCode
-}
-
-func mapsKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return keys
 }
 
 // contractFixture is what the contract cases build their requests from: the
