@@ -53,6 +53,9 @@ func (s *Server) routes() {
 	api.Post("/webhooks/:id/test", s.apiWebhookPing)
 	apiV2 := a.Group("/api/v2", s.requireAPIKey, apiLimit)
 	apiV2.Post("/interfaces/:id/batch", s.apiBatchCreateV2)
+	// API routes go above this line: every other /api/ request ends here
+	// (404, or 405 with Allow), before the browser's session and CSRF checks.
+	a.Use("/api", s.apiNoRoute)
 
 	// Browser: sessions and CSRF on everything below.
 	web := a.Group("", s.loadSession, s.csrfMiddleware())
