@@ -120,7 +120,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return nil // the client went away; nobody is listening
 	}
-	attrs := []any{"method", c.Method(), "path", c.Path(), "status", he.Status, "request_id", requestID(c), "error", err}
+	attrs := append([]any{"method", c.Method(), "path", c.Path(), "status", he.Status, "request_id", requestID(c), "error", err}, accountAttr(c)...)
 	if he.Status >= 500 {
 		s.log.Error("request failed", attrs...)
 	} else {
