@@ -40,7 +40,7 @@ func TestBatchWatchdogEndsOnlyBatchesWithoutALiveJob(t *testing.T) {
 	setJob(cancelled, "cancelled")
 	draft := tb.newBatch(t, iface, []byte(`[]`))
 
-	worker := &jobs.BatchWatchdogWorker{Pool: tb.db.Pool, Log: testLogger()}
+	worker := &jobs.BatchWatchdogWorker{Pool: tb.db.Pool, Store: tb.store, Log: testLogger()}
 	tw := rivertest.NewWorker(t, riverpgxv5.New(tb.db.Pool), nil, worker)
 	tx, err := tb.db.Pool.Begin(ctx)
 	require.NoError(t, err)

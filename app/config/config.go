@@ -27,6 +27,7 @@ type Config struct {
 	LogLevel       string
 	ReadTimeout    time.Duration
 	ShutdownGrace  time.Duration
+	ChunkSize      int
 }
 
 // Var describes one environment variable: its name, default and meaning.
@@ -63,6 +64,8 @@ var Vars = []Var{
 		func(c *Config, v string) error { return setPositiveDuration(&c.ReadTimeout, v) }},
 	{"FLOWBATCH_SHUTDOWN_GRACE", "10s", "how long a stopping process waits for requests and jobs to finish",
 		func(c *Config, v string) error { return setDuration(&c.ShutdownGrace, v) }},
+	{"FLOWBATCH_CHUNK_SIZE", "10000", "records a batch worker inserts per transaction (docs/engine.md)",
+		func(c *Config, v string) error { return setInt(&c.ChunkSize, v, 100, 1_000_000) }},
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil) and
