@@ -56,6 +56,10 @@ func TestBatchWatchdogEndsOnlyBatchesWithoutALiveJob(t *testing.T) {
 		require.Equal(t, models.StatusError, got.Status, b.Name)
 		require.Equal(t, jobs.OrphanedBatchMessage, got.ErrorMessage)
 		require.NotNil(t, got.FinishedAt)
+		_, content, ok := tb.file(t, got, models.KindError)
+		require.True(t, ok, "error.log of %s", b.Name)
+		require.Equal(t, []errorLine{{Index: got.ProcessedCount, Message: jobs.OrphanedBatchMessage}}, ndjson[errorLine](t, content))
 	}
+	tb.results(t, tb.batch(t, cancelled.ID)) // no record done: output.json and process.log of none
 	require.EqualValues(t, 1, tb.batch(t, discarded.ID).ProcessedCount, "progress is kept")
 }
