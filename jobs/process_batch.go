@@ -93,11 +93,13 @@ func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBat
 	var perm *errPermanent
 	var snooze *rivertype.JobSnoozeError
 	switch {
-	case err == nil, errors.As(err, &snooze):
-		return err
+	case err == nil:
+		return nil
 	case run.claimed && !run.stillOwner(ctx):
 		w.Log.Warn("another attempt took over the batch; leaving it", "batch_id", job.Args.BatchID, "error", err)
 		return w.yieldJob(ctx, job)
+	case errors.As(err, &snooze):
+		return err
 	case w.stopping() && ctx.Err() != nil:
 		// The process is stopping and its grace ran out mid-chunk: the
 		// chunk rolled back, and the batch goes on elsewhere from its
