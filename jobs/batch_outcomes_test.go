@@ -175,3 +175,51 @@ func TestErrorLogsStayCompact(t *testing.T) {
 		})
 	}
 }
+
+// TestFailedBatchKeepsTheFilesOfWhatWasDone changes a batch's input between
+// two slices: the batch ends ERROR, and its files cover the records done
+// before, with error.log ending with the reason.
+func TestFailedBatchKeepsTheFilesOfWhatWasDone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	deps := tb.deps
+	deps.ChunkSize = 100
+	deps.SliceBudget = time.Nanosecond // one chunk per slice
+	client, err := jobs.NewClient(deps, 1)
+	require.NoError(t, err)
+	require.NoError(t, client.Start(ctx))
+	t.Cleanup(func() { _ = client.Stop(context.Background()) })
+
+	const n = 5000
+	opts := ingesttest.Options{Seed: 6, BadEvery: 9}
+	data := payload(t, models.FormatJSON, n, opts)
+	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), data)
+	_, err = jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	require.NoError(t, err)
+	tb.waitFor(t, b.ID, time.Minute, func(b *models.Batch) bool { return b.ProcessedCount > 0 })
+
+	var key string
+	require.NoError(t, tb.db.Pool.QueryRow(ctx, "SELECT storage_key FROM files WHERE batch_id = $1 AND kind = 'input'", b.ID).Scan(&key))
+	w, err := tb.store.Create(ctx, key, "application/json")
+	require.NoError(t, err)
+	_, err = w.Write(data[:len(data)/10])
+	require.NoError(t, err)
+	_, err = w.Commit()
+	require.NoError(t, err)
+
+	b = tb.waitFor(t, b.ID, time.Minute, func(b *models.Batch) bool { return b.Status != models.StatusProcessing })
+	require.Equal(t, models.StatusError, b.Status)
+	require.Equal(t, "the input changed after it was validated", b.ErrorMessage)
+	require.Positive(t, b.ProcessedCount)
+	require.Less(t, b.ProcessedCount, int64(n))
+	ids := tb.results(t, b)
+	for i, id := range ids {
+		require.Equal(t, ingesttest.IsBad(i, opts), id == nil, "index %d", i)
+	}
+	_, content, ok := tb.file(t, b, models.KindError)
+	require.True(t, ok)
+	lines := ndjson[errorLine](t, content)
+	require.Len(t, lines, int(b.FailedCount)+1)
+	require.Equal(t, errorLine{Index: b.ProcessedCount, Message: b.ErrorMessage}, lines[len(lines)-1])
+}
