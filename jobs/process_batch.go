@@ -158,11 +158,11 @@ func (r *batchRun) work(ctx context.Context) error {
 		return permanent("the batch is %s, not READY", b.Status)
 	}
 	r.batch = b
-	if b.CancelRequestedAt != nil {
-		return r.finish(ctx, outcome{cancelled: true})
-	}
 	if err := r.load(ctx); err != nil {
 		return err
+	}
+	if b.CancelRequestedAt != nil {
+		return r.finish(ctx, outcome{cancelled: true}) // without reading the input
 	}
 	if b.TotalCount == 0 {
 		validateStart := time.Now()
