@@ -403,24 +403,20 @@ type errorLog struct {
 	bytes int
 }
 
-// copyLines copies the error.log lines of one segment.
+// copyLines copies the error.log lines of one segment (n bytes of r).
 func (e *errorLog) copyLines(r *bufio.Reader, n int64) error {
+	if e.lines >= errorLogMaxLines {
+		_, err := io.CopyN(io.Discard, r, n)
+		return err
+	}
 	lr := bufio.NewReader(io.LimitReader(r, n))
 	for {
-		line, err := lr.ReadSlice('\n')
+		line, err := lr.ReadBytes('\n')
 		if errors.Is(err, io.EOF) && len(line) == 0 {
 			return nil
 		}
-		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+		if err != nil {
 			return err
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			// A line longer than the reader's buffer: read the rest of it.
-			rest, rerr := lr.ReadBytes('\n')
-			if rerr != nil {
-				return rerr
-			}
-			line = append(append([]byte(nil), line...), rest...)
 		}
 		if e.lines >= errorLogMaxLines || e.bytes+len(line) > errorLogMaxBytes {
 			continue
