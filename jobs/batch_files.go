@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -366,7 +367,10 @@ type segmentRef struct {
 }
 
 // segments lists the registered segments of the processed records, in order,
-// and checks that they cover them without gap.
+// and checks that they cover them without gap. A gap is filled from a
+// segment of the previous version, which named segments by their first index
+// alone and did not register them: a batch that was being processed when its
+// process was replaced by this version keeps the results of its chunks.
 func (r *batchRun) segments(ctx context.Context) ([]segmentRef, error) {
 	b := r.batch
 	rows, err := r.Pool.Query(ctx, `SELECT start, records, storage_key FROM batch_segments
@@ -374,26 +378,46 @@ func (r *batchRun) segments(ctx context.Context) ([]segmentRef, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing results of batch %s: %w", b.ID, err)
 	}
-	var segs []segmentRef
+	var registered []segmentRef
 	var s segmentRef
 	_, err = pgx.ForEachRow(rows, []any{&s.start, &s.records, &s.key}, func() error {
-		segs = append(segs, s)
+		registered = append(registered, s)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing results of batch %s: %w", b.ID, err)
 	}
-	next := int64(0)
-	for _, s := range segs {
-		if s.start != next {
-			return nil, fmt.Errorf("results of batch %s: no segment at %d", b.ID, next)
+	var segs []segmentRef
+	for next := int64(0); next < b.ProcessedCount; {
+		if len(registered) > 0 && registered[0].start == next {
+			segs = append(segs, registered[0])
+			next += registered[0].records
+			registered = registered[1:]
+			continue
 		}
-		next += s.records
-	}
-	if next != b.ProcessedCount {
-		return nil, fmt.Errorf("results of batch %s: segments cover %d of %d records", b.ID, next, b.ProcessedCount)
+		legacy, err := r.legacySegment(ctx, next)
+		if err != nil {
+			return nil, fmt.Errorf("results of batch %s: no segment at %d: %w", b.ID, next, err)
+		}
+		segs = append(segs, legacy)
+		next += legacy.records
 	}
 	return segs, nil
+}
+
+// legacySegment finds the previous version's segment starting at start.
+func (r *batchRun) legacySegment(ctx context.Context, start int64) (segmentRef, error) {
+	key := fmt.Sprintf("tmp/batch/%s/%012d", r.batch.ID, start)
+	rd, err := r.Store.OpenRange(ctx, key, 0, 64)
+	if err != nil {
+		return segmentRef{}, err
+	}
+	defer rd.Close()
+	var n int64
+	if _, err := fmt.Fscanf(rd, "%d", &n); err != nil || n <= 0 {
+		return segmentRef{}, fmt.Errorf("bad header in %s", key)
+	}
+	return segmentRef{start: start, records: n, key: key}, nil
 }
 
 // errorLog writes error.log lines up to its bounds.
@@ -475,6 +499,7 @@ func (r *batchRun) assemble(ctx context.Context, batchLine *errorLine) (files []
 		if err := r.copySegment(ctx, s, out, proc, errs); err != nil {
 			return nil, err
 		}
+		r.assembled = append(r.assembled, s.key)
 	}
 	out.WriteString("]\n")
 	// The failed records without a line: beyond the bounds, or beyond the
@@ -537,17 +562,17 @@ func (r *batchRun) copySegment(ctx context.Context, s segmentRef, out, proc io.W
 // deleteSegments removes the segments once the result files are registered.
 // A failure leaves unreferenced objects under tmp/batch/<id>/, nothing more.
 func (r *batchRun) deleteSegments(ctx context.Context) {
+	keys := r.assembled
 	rows, err := r.Pool.Query(ctx, "DELETE FROM batch_segments WHERE batch_id = $1 RETURNING storage_key", r.batch.ID)
+	if err == nil {
+		var registered []string
+		registered, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		keys = append(keys, registered...)
+	}
 	if err != nil {
 		r.Log.Warn("deleting result segments", "batch_id", r.batch.ID, "error", err)
-		return
 	}
-	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		r.Log.Warn("deleting result segments", "batch_id", r.batch.ID, "error", err)
-		return
-	}
-	for _, key := range keys {
+	for _, key := range slices.Compact(slices.Sorted(slices.Values(keys))) {
 		if err := r.Store.Delete(ctx, key); err != nil {
 			r.Log.Warn("deleting result segments", "batch_id", r.batch.ID, "error", err)
 			return

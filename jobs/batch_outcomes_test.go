@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowbatch/flowbatch/jobs"
@@ -222,4 +223,49 @@ func TestFailedBatchKeepsTheFilesOfWhatWasDone(t *testing.T) {
 	lines := ndjson[errorLine](t, content)
 	require.Len(t, lines, int(b.FailedCount)+1)
 	require.Equal(t, errorLine{Index: b.ProcessedCount, Message: b.ErrorMessage}, lines[len(lines)-1])
+}
+
+// TestBatchStartedByThePreviousVersionKeepsItsResults resumes a batch whose
+// first chunk was committed by the previous version, which named segments
+// by their first index alone and did not register them.
+func TestBatchStartedByThePreviousVersionKeepsItsResults(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	const n, done = 300, 100
+	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, n, ingesttest.Options{Seed: 21}))
+	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	require.NoError(t, err)
+
+	// The previous version's first chunk: records, progress and its segment.
+	var out, proc bytes.Buffer
+	for i := range done {
+		id := uuid.Must(uuid.NewV7())
+		_, err := tb.db.Pool.Exec(ctx, `INSERT INTO records (id, account_id, flow_id, batch_id, batch_index, data)
+			VALUES ($1, $2, $3, $4, $5, '{}')`, id, tb.account.ID, tb.flow.ID, b.ID, i)
+		require.NoError(t, err)
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		fmt.Fprintf(&out, "%q", id)
+		fmt.Fprintf(&proc, `{"index":%d,"status":"inserted","uuid":%q,"error":null}`+"\n", i, id)
+	}
+	require.NoError(t, tb.gdb.Model(b).Updates(map[string]any{"status": models.StatusProcessing, "started_at": time.Now(),
+		"total_count": n, "processed_count": done, "inserted_count": done}).Error)
+	w, err := tb.store.Create(ctx, fmt.Sprintf("tmp/batch/%s/%012d", b.ID, 0), "application/octet-stream")
+	require.NoError(t, err)
+	fmt.Fprintf(w, "%d %d %d 0\n%s%s", done, out.Len(), proc.Len(), out.Bytes(), proc.Bytes())
+	_, err = w.Commit()
+	require.NoError(t, err)
+
+	tb.startWorkers(t, 50)
+	b = tb.waitFor(t, b.ID, time.Minute, func(b *models.Batch) bool { return b.Status != models.StatusProcessing })
+	require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
+	require.EqualValues(t, n, b.InsertedCount)
+	ids := tb.results(t, b)
+	require.Len(t, ids, n)
+	require.Equal(t, n, tb.count(t, "SELECT count(DISTINCT batch_index) FROM records WHERE batch_id = $1", b.ID))
+	exists, err := tb.store.Exists(ctx, fmt.Sprintf("tmp/batch/%s/%012d", b.ID, 0))
+	require.NoError(t, err)
+	require.False(t, exists, "the old segment is deleted with the others")
 }

@@ -128,6 +128,7 @@ type batchRun struct {
 	// batch over (claimed); chunk commits and the final status require it.
 	owner      uuid.UUID
 	claimed    bool
+	assembled  []string // storage keys of the segments assembled into the result files
 	iface      *models.Interface
 	flow       *models.Flow
 	inputKey   string
