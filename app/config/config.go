@@ -33,6 +33,7 @@ type Config struct {
 	// WebhookAllowPrivate lets webhooks reach loopback, private and
 	// link-local addresses.
 	WebhookAllowPrivate bool
+	ChunkSize           int
 }
 
 // Var describes one environment variable: its name, default and meaning.
@@ -90,6 +91,8 @@ var Vars = []Var{
 	{"FLOWBATCH_WEBHOOK_ALLOW_PRIVATE", "false",
 		"true lets webhooks reach loopback, private and link-local addresses (only for webhooks into your own network)",
 		func(c *Config, v string) error { return setBool(&c.WebhookAllowPrivate, v) }},
+	{"FLOWBATCH_CHUNK_SIZE", "10000", "records a batch worker inserts per transaction (docs/engine.md)",
+		func(c *Config, v string) error { return setInt(&c.ChunkSize, v, 100, 1_000_000) }},
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil) and
