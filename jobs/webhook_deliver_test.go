@@ -419,7 +419,7 @@ func TestWebhookOfEveryWayABatchFails(t *testing.T) {
 	require.NoError(t, err)
 	_, err = tb.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now() WHERE kind = 'process_batch'`)
 	require.NoError(t, err)
-	tw := rivertest.NewWorker(t, riverpgxv5.New(tb.db.Pool), nil, &jobs.BatchWatchdogWorker{Pool: tb.db.Pool, Log: testLogger()})
+	tw := rivertest.NewWorker(t, riverpgxv5.New(tb.db.Pool), nil, &jobs.BatchWatchdogWorker{Pool: tb.db.Pool, Store: tb.store, Log: testLogger()})
 	tx, err := tb.db.Pool.Begin(ctx)
 	require.NoError(t, err)
 	defer tx.Rollback(ctx)
