@@ -42,6 +42,16 @@ func responseSize(c *fiber.Ctx) int {
 	return len(c.Response().Body())
 }
 
+// strictTransportSecurity tells browsers to use only https for a year. It is
+// installed when FLOWBATCH_BASE_URL is https, whatever the request's own
+// scheme: behind a TLS-terminating proxy the app sees plain http, and a
+// browser ignores the header on a plain-http answer anyway. Subdomains are
+// left alone: they may be other people's services.
+func strictTransportSecurity(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+	return c.Next()
+}
+
 // loadSession puts the signed-in user's identity, if any, into the request.
 func (s *Server) loadSession(c *fiber.Ctx) error {
 	sess, err := s.sessions.Get(c)

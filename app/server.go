@@ -75,6 +75,13 @@ func New(d Deps) *Server {
 		BodyLimit:   preReadLimit,
 		ReadTimeout: d.Config.ReadTimeout,
 		IdleTimeout: 2 * time.Minute,
+		// Only the configured load balancers may name the client's address
+		// and scheme; anyone else's X-Forwarded-* headers are ignored, so
+		// c.IP() (the sign-in limiter's key) is the socket's address.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          d.Config.TrustedProxies,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		EnableIPValidation:      true,
 	})
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(requestid.New())
@@ -84,6 +91,9 @@ func New(d Deps) *Server {
 		CrossOriginEmbedderPolicy: "unsafe-none",
 		HSTSMaxAge:                0,
 	}))
+	if d.Config.SecureCookies() {
+		s.app.Use(strictTransportSecurity)
+	}
 	// One LISTEN connection per process feeds every live page; it stops
 	// after the server has shut down (SSE streams end on shutdown themselves).
 	liveCtx, stopLive := context.WithCancel(context.Background())

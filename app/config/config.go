@@ -27,6 +27,9 @@ type Config struct {
 	LogLevel       string
 	ReadTimeout    time.Duration
 	ShutdownGrace  time.Duration
+	// TrustedProxies are the addresses and CIDR ranges of the load balancers
+	// whose X-Forwarded-For and X-Forwarded-Proto headers are believed.
+	TrustedProxies []string
 }
 
 // Var describes one environment variable: its name, default and meaning.
@@ -63,6 +66,8 @@ var Vars = []Var{
 		func(c *Config, v string) error { return setPositiveDuration(&c.ReadTimeout, v) }},
 	{"FLOWBATCH_SHUTDOWN_GRACE", "10s", "how long a stopping process waits for requests and jobs to finish",
 		func(c *Config, v string) error { return setDuration(&c.ShutdownGrace, v) }},
+	{"FLOWBATCH_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of load balancers whose X-Forwarded-For (client address) and X-Forwarded-Proto are believed; empty: none",
+		func(c *Config, v string) error { return setTrustedProxies(&c.TrustedProxies, v) }},
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil) and
@@ -131,6 +136,22 @@ func checkBaseURL(v string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return errors.New("must be an http:// or https:// URL")
 	}
+	return nil
+}
+
+func setTrustedProxies(dst *[]string, v string) error {
+	var proxies []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return fmt.Errorf("%q is neither an IP address nor a CIDR range such as 10.0.0.0/8", p)
+		}
+		proxies = append(proxies, p)
+	}
+	*dst = proxies
 	return nil
 }
 
