@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -56,7 +57,18 @@ func (s *Server) startSession(c *fiber.Ctx, user *models.User) error {
 	sess.Set(sessionUserKey, user.ID.String())
 	sess.Set(sessionAccountKey, user.AccountID.String())
 	sess.Set(sessionEmailKey, user.Email)
-	return sess.Save()
+	sess.Set(sessionRenewKey, time.Now().Add(sessionRenewEvery).Unix())
+	id := sess.ID()
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	// The CSRF token of the anonymous form is not valid in the new session.
+	key, err := s.signingKeys.get(c.UserContext(), "csrf")
+	if err != nil {
+		return err
+	}
+	s.issueCSRF(c, key, randomToken(), id)
+	return nil
 }
 
 // safeNext keeps only same-site paths as a post-login destination; anything

@@ -48,7 +48,7 @@ func (s *Server) routes() {
 	apiV2.Post("/interfaces/:id/batch", s.apiBatchCreateV2)
 
 	// Browser: sessions and CSRF on everything below.
-	web := a.Group("", s.loadSession, s.csrfMiddleware())
+	web := a.Group("", s.loadSession, s.csrfProtect)
 	authLimit := s.loginLimiter()
 	web.Get("/login", s.loginPage)
 	web.Post("/login", authLimit, s.login)

@@ -45,7 +45,9 @@ type Server struct {
 	live     *live.Hub
 	log      *slog.Logger
 	sessions *session.Store
-	app      *fiber.App
+	// signingKeys holds the keys shared by every process (the CSRF cookie's).
+	signingKeys *signingKeys
+	app         *fiber.App
 }
 
 // contentSecurityPolicy allows only same-origin scripts, styles and connections.
@@ -55,15 +57,19 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // New builds the Fiber app with its middleware and routes.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, pool: d.Pool, db: d.DB, store: d.Store, jobs: d.Jobs, log: d.Log}
+	s.signingKeys = &signingKeys{pool: d.Pool}
 	s.batches = &batches.Service{DB: d.DB, Store: d.Store, Log: d.Log}
 	s.sessions = session.New(session.Config{
 		Storage:        &pgStorage{pool: d.Pool, table: "sessions"},
-		Expiration:     14 * 24 * time.Hour,
-		KeyLookup:      "cookie:flowbatch_session",
+		Expiration:     sessionLifetime,
+		KeyLookup:      "cookie:" + sessionCookieName,
 		CookieHTTPOnly: true,
 		CookieSameSite: "Lax",
 		CookieSecure:   d.Config.SecureCookies(),
 	})
+	// Sessions stored when the CSRF token lived in the session still hold
+	// one; they must keep decoding until they expire.
+	s.sessions.RegisterType(csrf.Token{})
 	s.app = fiber.New(fiber.Config{
 		AppName:                      "Flowbatch",
 		ErrorHandler:                 s.errorHandler,
@@ -109,25 +115,4 @@ func (s *Server) App() *fiber.App { return s.app }
 
 func (s *Server) logPanic(c *fiber.Ctx, e any) {
 	s.log.Error("panic while serving", "path", c.Path(), "request_id", requestID(c), "panic", e)
-}
-
-// csrfMiddleware binds a CSRF token to the session; browser routes only.
-func (s *Server) csrfMiddleware() fiber.Handler {
-	return csrf.New(csrf.Config{
-		Session:        s.sessions,
-		Extractor:      csrfExtractor,
-		CookieName:     "flowbatch_csrf",
-		CookieSameSite: "Lax",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.cfg.SecureCookies(),
-		Expiration:     24 * time.Hour,
-		ContextKey:     csrfKey,
-		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			return &HTTPError{
-				Status: fiber.StatusForbidden, Title: "Request refused",
-				Detail: "This form has expired or did not come from Flowbatch. Reload the page and try again.",
-				Err:    err,
-			}
-		},
-	})
 }
