@@ -15,6 +15,7 @@ func (s *Server) routes() {
 	a.Get("/readyz", s.readyz)
 	a.Get("/static/*", s.staticFile)
 	a.Use(s.limitBody)
+	a.Use(s.checkTextInput)
 
 	// Machine API: API-key authentication, a rate limit per key,
 	// problem+json errors, no CSRF.

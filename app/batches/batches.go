@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -45,14 +44,13 @@ func (d *Draft) Validate() map[string]string {
 	errs := map[string]string{}
 	d.Name = strings.TrimSpace(d.Name)
 	d.Description = strings.TrimSpace(d.Description)
-	switch n := utf8.RuneCountInString(d.Name); {
-	case n == 0:
+	if d.Name == "" {
 		errs["name"] = "Enter a name for the batch."
-	case n > 120:
-		errs["name"] = "Use at most 120 characters."
+	} else if msg := models.CheckName(d.Name); msg != "" {
+		errs["name"] = msg
 	}
-	if utf8.RuneCountInString(d.Description) > 2000 {
-		errs["description"] = "Use at most 2000 characters."
+	if msg := models.CheckDescription(d.Description); msg != "" {
+		errs["description"] = msg
 	}
 	switch d.Format {
 	case models.FormatJSON, models.FormatXML, models.FormatCSV:
