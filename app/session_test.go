@@ -1,11 +1,14 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -133,4 +136,40 @@ func TestCSRFTokenBelongsToItsSession(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, bob.PostForm("/logout", url.Values{"_csrf": {anon.CSRF}}).StatusCode)
 
 	require.Equal(t, http.StatusSeeOther, alice.PostForm("/logout", nil).StatusCode, "Alice's own pair works")
+}
+
+// TestSessionInUseIsRenewed checks that a session whose renewal is due gets
+// its full lifetime back on the next request, with no renewal before then.
+func TestSessionInUseIsRenewed(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, noWorkers)
+	a := h.CreateAccount(t, "renew@example.com", false)
+	b := h.SignIn(t, a)
+	ctx := context.Background()
+	expiresIn := func() time.Duration {
+		var d time.Duration
+		require.NoError(t, h.Pool.QueryRow(ctx, "SELECT expires_at - now() FROM sessions").Scan(&d))
+		return d
+	}
+	require.Greater(t, expiresIn(), 13*24*time.Hour)
+
+	// Not due: the expiry stays where it is.
+	_, err := h.Pool.Exec(ctx, "UPDATE sessions SET expires_at = now() + interval '1 hour'")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, b.Get("/").StatusCode)
+	require.Less(t, expiresIn(), 2*time.Hour)
+
+	// Due (the stored renewal time has passed): the next request renews it.
+	var data map[string]any
+	var raw []byte
+	require.NoError(t, h.Pool.QueryRow(ctx, "SELECT v FROM sessions").Scan(&raw))
+	require.NoError(t, gob.NewDecoder(bytes.NewReader(raw)).Decode(&data))
+	data["renew_at"] = time.Now().Add(-time.Minute).Unix()
+	var buf bytes.Buffer
+	require.NoError(t, gob.NewEncoder(&buf).Encode(&data))
+	_, err = h.Pool.Exec(ctx, "UPDATE sessions SET v = $1", buf.Bytes())
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, b.Get("/").StatusCode)
+	require.Greater(t, expiresIn(), 13*24*time.Hour)
+	require.Equal(t, http.StatusOK, b.Get("/flows").StatusCode, "still signed in")
 }
