@@ -24,7 +24,7 @@ func (s *Server) checkTextInput(c *fiber.Ctx) error {
 			bad = fmt.Sprintf("the query parameter %q", strings.ToValidUTF8(string(k), "�"))
 		}
 	})
-	if bad == "" && !isStreamed(c.Path()) {
+	if bad == "" && streamed(c) == nil {
 		bad = badBodyText(c)
 	}
 	if bad != "" {
@@ -36,8 +36,7 @@ func (s *Server) checkTextInput(c *fiber.Ctx) error {
 
 // badBodyText names what in a whole-read body is not plain text, or "".
 func badBodyText(c *fiber.Ctx) string {
-	switch c.Method() {
-	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+	if bodiless(c) {
 		return ""
 	}
 	ct := strings.ToLower(string(c.Request().Header.ContentType()))
