@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/valyala/fasthttp"
 
 	"github.com/flowbatch/flowbatch/app/upload"
@@ -54,6 +55,12 @@ type problem struct {
 	Errors   map[string]string `json:"errors,omitempty"`
 }
 
+// PostgreSQL's answers to text it cannot store: NUL or invalid UTF-8.
+const (
+	pgCharacterNotInRepertoire = "22021"
+	pgUntranslatableCharacter  = "22P05"
+)
+
 // classify maps any error to the HTTPError a client sees.
 func classify(err error) *HTTPError {
 	var he *HTTPError
@@ -85,6 +92,12 @@ func classify(err error) *HTTPError {
 	if errors.As(err, &incomplete) {
 		return &HTTPError{Status: fiber.StatusUnprocessableEntity, Title: "Batch incomplete",
 			Detail: "The batch cannot run yet. Missing: " + strings.Join(incomplete.Missing, ", ") + ".", Err: err}
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == pgCharacterNotInRepertoire || pgErr.Code == pgUntranslatableCharacter) {
+		// Input checks refuse NUL and invalid UTF-8 first; this catches what they miss.
+		return &HTTPError{Status: fiber.StatusBadRequest, Title: "Bad Request",
+			Detail: "Text must be UTF-8 without NUL characters. Correct it and send again.", Err: err}
 	}
 	if errors.Is(err, models.ErrNotFound) {
 		return NewHTTPError(fiber.StatusNotFound, "There is nothing here, or it belongs to another account.")

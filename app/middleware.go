@@ -51,8 +51,24 @@ func responseSize(c *fiber.Ctx) int {
 	return len(c.Response().Body())
 }
 
+// strictTransportSecurity tells browsers to use only https for a year. It is
+// installed when FLOWBATCH_BASE_URL is https, whatever the request's own
+// scheme: behind a TLS-terminating proxy the app sees plain http, and a
+// browser ignores the header on a plain-http answer anyway. Subdomains are
+// left alone: they may be other people's services.
+func strictTransportSecurity(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+	return c.Next()
+}
+
 // loadSession puts the signed-in user's identity, if any, into the request.
+// It never stores a session: only sign-in does (startSession), so visitors
+// who have not signed in cost no row, and only a request with a session
+// cookie costs a query. /api/ requests authenticate by key alone.
 func (s *Server) loadSession(c *fiber.Ctx) error {
+	if isAPI(c) || c.Cookies(sessionCookieName) == "" {
+		return c.Next()
+	}
 	sess, err := s.sessions.Get(c)
 	if err != nil {
 		return err
@@ -60,9 +76,18 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	userID, _ := sess.Get(sessionUserKey).(string)
 	accountID, _ := sess.Get(sessionAccountKey).(string)
 	email, _ := sess.Get(sessionEmailKey).(string)
-	if uid, err := uuid.Parse(userID); err == nil {
-		if aid, err := uuid.Parse(accountID); err == nil {
-			c.Locals(identityKey, Identity{AccountID: aid, UserID: uid, Email: email})
+	uid, errUser := uuid.Parse(userID)
+	aid, errAccount := uuid.Parse(accountID)
+	if errUser != nil || errAccount != nil {
+		return c.Next()
+	}
+	c.Locals(identityKey, Identity{AccountID: aid, UserID: uid, Email: email})
+	c.Locals(sessionIDKey, sess.ID())
+	// A session in use lives on: its expiry moves forward, with one write a day at most.
+	if renew, _ := sess.Get(sessionRenewKey).(int64); time.Now().Unix() >= renew {
+		sess.Set(sessionRenewKey, time.Now().Add(sessionRenewEvery).Unix())
+		if err := sess.Save(); err != nil {
+			return err
 		}
 	}
 	return c.Next()

@@ -15,6 +15,7 @@ func (s *Server) routes() {
 	a.Get("/readyz", s.readyz)
 	a.Get("/static/*", s.staticFile)
 	a.Use(s.limitBody)
+	a.Use(s.checkTextInput)
 
 	// Machine API: API-key authentication, a rate limit per key,
 	// problem+json errors, no CSRF.
@@ -58,7 +59,7 @@ func (s *Server) routes() {
 	a.Use("/api", s.apiNoRoute)
 
 	// Browser: sessions and CSRF on everything below.
-	web := a.Group("", s.loadSession, s.csrfMiddleware())
+	web := a.Group("", s.loadSession, s.csrfProtect)
 	authLimit := s.loginLimiter()
 	web.Get("/login", s.loginPage)
 	web.Post("/login", authLimit, s.login)

@@ -43,7 +43,7 @@ func (w *Webhook) Check(allowPrivate bool) map[string]string {
 	if msg := checkWebhookURL(w.URL, allowPrivate); msg != "" {
 		errs["url"] = msg
 	}
-	if msg := checkDescription(w.Description); msg != "" {
+	if msg := CheckDescription(w.Description); msg != "" {
 		errs["description"] = msg
 	}
 	if msg := checkWebhookEvents(w.Events); msg != "" {

@@ -34,6 +34,9 @@ type Config struct {
 	// link-local addresses.
 	WebhookAllowPrivate bool
 	ChunkSize           int
+	// TrustedProxies are the addresses and CIDR ranges of the load balancers
+	// whose X-Forwarded-For and X-Forwarded-Proto headers are believed.
+	TrustedProxies []string
 }
 
 // Var describes one environment variable: its name, default and meaning.
@@ -93,6 +96,8 @@ var Vars = []Var{
 		func(c *Config, v string) error { return setBool(&c.WebhookAllowPrivate, v) }},
 	{"FLOWBATCH_CHUNK_SIZE", "10000", "records a batch worker inserts per transaction (docs/engine.md)",
 		func(c *Config, v string) error { return setInt(&c.ChunkSize, v, 100, 1_000_000) }},
+	{"FLOWBATCH_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of load balancers whose X-Forwarded-For (client address) and X-Forwarded-Proto are believed; empty: none",
+		func(c *Config, v string) error { return setTrustedProxies(&c.TrustedProxies, v) }},
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil) and
@@ -161,6 +166,22 @@ func checkBaseURL(v string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return errors.New("must be an http:// or https:// URL")
 	}
+	return nil
+}
+
+func setTrustedProxies(dst *[]string, v string) error {
+	var proxies []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return fmt.Errorf("%q is neither an IP address nor a CIDR range such as 10.0.0.0/8", p)
+		}
+		proxies = append(proxies, p)
+	}
+	*dst = proxies
 	return nil
 }
 
