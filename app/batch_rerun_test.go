@@ -146,8 +146,8 @@ func TestRerunFailedByAPICopiesExactlyTheFailedRecords(t *testing.T) {
 	require.Equal(t, "DRAFT", draft.Status)
 	require.Equal(t, "Re-run of "+decodeBatch(t, b.h.API(t, b.key, http.MethodGet, "/api/v1/batches/"+parent.ID.String(), nil, nil)).Name, draft.Name)
 	input := b.h.API(t, b.key, http.MethodGet, "/api/v1/batches/"+draft.ID.String()+"/files/input", nil, nil)
-	require.Equal(t, "external_id,first_name,age,error\nR-2,Bob,old,\"field age: expected an integer (value \"\"old\"\")\"\n"+
-		"R-4,Di,=1+1,\"field age: expected an integer (value \"\"=1+1\"\")\"\n", input.Body)
+	require.Equal(t, "external_id,first_name,age,error\nR-2,Bob,old,field age: expected an integer\n"+
+		"R-4,Di,=1+1,field age: expected an integer\n", input.Body)
 
 	res = b.post(t, "/api/v1/batches/"+draft.ID.String()+"/run", "", nil, nil)
 	require.Equal(t, http.StatusOK, res.StatusCode, res.Body)

@@ -330,7 +330,12 @@ func (r *batchRun) writeFailedRecords(ctx context.Context) (_ *resultFile, err e
 			return nil, fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
 		}
 		if buf, _, err = m.Map(buf[:0], rec); err != nil {
-			if err := fw.write(rec, err.Error()); err != nil {
+			msg := err.Error()
+			var ferr *ingest.FieldError
+			if errors.As(err, &ferr) {
+				msg = briefError(ferr) // as in process.log: the value is in the record beside it
+			}
+			if err := fw.write(rec, msg); err != nil {
 				return nil, err
 			}
 			written++

@@ -160,8 +160,9 @@ func TestFailedRecordsFileHoldsTheFailingRecordsInTheInputFormat(t *testing.T) {
 				}
 				require.NoError(t, err)
 				_, _, merr := m.Map(nil, rec)
-				require.Error(t, merr)
-				got = append(got, merr.Error())
+				var ferr *ingest.FieldError
+				require.ErrorAs(t, merr, &ferr)
+				got = append(got, "field "+ferr.Field+": "+ferr.Msg)
 			}
 			require.Equal(t, want, got)
 			require.Equal(t, want, errorsIn(t, fc, content))

@@ -10,9 +10,9 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -25,6 +25,16 @@ type Service struct {
 	DB    *gorm.DB
 	Store *storage.Store
 	Log   *slog.Logger
+	// Created counts the batches created, by source; nil counts nothing.
+	Created *prometheus.CounterVec
+}
+
+// created counts a batch once its transaction has committed.
+func (s *Service) created(b *models.Batch) *models.Batch {
+	if s.Created != nil {
+		s.Created.WithLabelValues(string(b.Source)).Inc()
+	}
+	return b
 }
 
 // Draft is everything a person or a machine chooses about a batch.
@@ -47,14 +57,13 @@ func (d *Draft) Validate() map[string]string {
 	errs := map[string]string{}
 	d.Name = strings.TrimSpace(d.Name)
 	d.Description = strings.TrimSpace(d.Description)
-	switch n := utf8.RuneCountInString(d.Name); {
-	case n == 0:
+	if d.Name == "" {
 		errs["name"] = "Enter a name for the batch."
-	case n > 120:
-		errs["name"] = "Use at most 120 characters."
+	} else if msg := models.CheckName(d.Name); msg != "" {
+		errs["name"] = msg
 	}
-	if utf8.RuneCountInString(d.Description) > 2000 {
-		errs["description"] = "Use at most 2000 characters."
+	if msg := models.CheckDescription(d.Description); msg != "" {
+		errs["description"] = msg
 	}
 	switch d.Format {
 	case models.FormatJSON, models.FormatXML, models.FormatCSV:
@@ -132,7 +141,7 @@ func (s *Service) Create(ctx context.Context, accountID uuid.UUID, d Draft) (*mo
 	if err != nil {
 		return nil, err
 	}
-	return b, nil
+	return s.created(b), nil
 }
 
 func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID, d Draft) (*models.Batch, error) {
@@ -343,7 +352,7 @@ func (s *Service) CreateWithInput(ctx context.Context, accountID uuid.UUID, d Dr
 		s.deleteObjects(ctx, obj.Key)
 		return nil, err
 	}
-	return b, nil
+	return s.created(b), nil
 }
 
 // Clone copies a batch's settings and input into a new DRAFT named "Copy of …".
@@ -361,6 +370,12 @@ func (s *Service) Clone(ctx context.Context, accountID, batchID uuid.UUID) (*mod
 	var obj storage.Object
 	if hasInput {
 		key, err := s.Store.Copy(ctx, input.StorageKey)
+		if errors.Is(err, storage.ErrNotFound) {
+			// Delete removes the objects after the rows: a batch deleted since it was read.
+			if _, errGone := models.BatchByID(ctx, s.DB, accountID, src.ID); errors.Is(errGone, models.ErrNotFound) {
+				return nil, fmt.Errorf("cloning batch %s, deleted meanwhile: %w", src.ID, models.ErrNotFound)
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -376,6 +391,17 @@ func (s *Service) Clone(ctx context.Context, accountID, batchID uuid.UUID) (*mod
 		Designer: src.Designer, InputName: src.InputName, OutputName: src.OutputName,
 	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The source must still exist when its clone is stored: one deleted
+		// since it was read may have had its input taken away before the
+		// clone saw it, and a Delete under way waits for this transaction.
+		err := tx.Clauses(clause.Locking{Strength: "SHARE"}).
+			Where("account_id = ? AND id = ?", accountID, src.ID).Take(&models.Batch{}).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return fmt.Errorf("cloning batch %s, deleted meanwhile: %w", src.ID, models.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("locking batch %s: %w", src.ID, err)
+		}
 		if err := models.CreateBatch(ctx, tx, b); err != nil {
 			return err
 		}
@@ -390,7 +416,7 @@ func (s *Service) Clone(ctx context.Context, accountID, batchID uuid.UUID) (*mod
 		s.deleteObjects(ctx, obj.Key)
 		return nil, err
 	}
-	return b, nil
+	return s.created(b), nil
 }
 
 // Delete removes a DRAFT, FINISHED or ERROR batch and its files. Records it

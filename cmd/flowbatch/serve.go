@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/flowbatch/flowbatch/app"
@@ -42,30 +43,59 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	}
 	defer store.Close()
 
-	river, err := jobs.NewClient(jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log}, *workers)
+	stopping := make(chan struct{})
+	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, ChunkSize: cfg.ChunkSize, Stopping: stopping,
+		Retention: cfg.Retention, BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate}
+	var reg *prometheus.Registry
+	if cfg.MetricsAddr != "" {
+		reg = newRegistry(pool)
+		store.Instrument(reg)
+		deps.Metrics = jobs.NewMetrics(reg, pool)
+	}
+	river, err := jobs.NewClient(deps, *workers)
 	if err != nil {
 		return err
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
+	if reg != nil {
+		wait, err := serveMetrics(gctx, cfg.MetricsAddr, reg, log)
+		if err != nil {
+			return err
+		}
+		g.Go(wait)
+		if *workers > 0 {
+			deps.Metrics.ObserveJobs(gctx, river)
+		}
+	}
 	if *workers > 0 {
-		if err := river.Start(gctx); err != nil {
+		// River runs on a context of its own: cancelling the one given to
+		// Start would cancel the running jobs at once, and each would count
+		// as a failed attempt. A stop instead tells the batch workers to end
+		// their slice (the chunks in flight commit, the job snoozes without
+		// spending an attempt) and waits for them within the grace period.
+		if err := river.Start(context.WithoutCancel(gctx)); err != nil {
 			return fmt.Errorf("starting workers: %w", err)
 		}
 		log.Info("workers started", "workers", *workers)
 		g.Go(func() error {
 			<-gctx.Done()
+			close(stopping)
 			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(gctx), cfg.ShutdownGrace)
 			defer cancel()
 			if err := river.Stop(stopCtx); err != nil {
-				log.Warn("workers did not stop in time; their jobs resume elsewhere", "error", err)
+				log.Warn("workers did not stop in time; cancelling them, their batches resume elsewhere", "error", err)
 				return river.StopAndCancel(context.WithoutCancel(gctx))
 			}
 			return nil
 		})
 	}
 	if web {
-		srv := app.New(app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Jobs: river, Log: log})
+		appDeps := app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Jobs: river, Log: log}
+		if reg != nil {
+			appDeps.Metrics = reg
+		}
+		srv := app.New(appDeps)
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
 			return fmt.Errorf("listening on %s (FLOWBATCH_ADDR): %w", cfg.Addr, err)
