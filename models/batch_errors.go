@@ -13,7 +13,8 @@ import (
 
 // MaxStoredErrors is how many failed records of one batch are kept row by
 // row in batch_errors (the first ones, in index order). Groups count every
-// failure; error.log and the failed records file hold them all.
+// failure; the failed records file holds them all (error.log its first
+// 10,000), process.log every record.
 const MaxStoredErrors = 100_000
 
 // ErrorSummaryGroups is how many groups the batch document's error_summary lists.
