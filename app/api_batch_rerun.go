@@ -35,6 +35,9 @@ func (s *Server) apiBatchRerun(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if parent.FailedCount == 0 || parent.Outcome() == "" {
+		return &models.NoFailedRecordsError{Status: parent.Status} // before reading a body that would be thrown away
+	}
 	var fixed *storage.Object
 	if c.Request().Header.ContentLength() != 0 {
 		if err := checkContentType(c, parent.Format); err != nil {
