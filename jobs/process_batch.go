@@ -100,6 +100,13 @@ func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBat
 		return w.yieldJob(ctx, job)
 	case errors.As(err, &snooze):
 		return err
+	case run.claimed && errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely):
+		// An operator cancelled the job (the job dashboard): the batch ends
+		// as the report's Cancel ends it, with the files of what was done.
+		if ferr := run.fail(ctx, CancelledMessage); ferr != nil {
+			w.Log.Error("ending a batch whose job was cancelled", "batch_id", job.Args.BatchID, "error", ferr)
+		}
+		return err
 	case w.stopping() && ctx.Err() != nil:
 		// The process is stopping and its grace ran out mid-chunk: the
 		// chunk rolled back, and the batch goes on elsewhere from its
