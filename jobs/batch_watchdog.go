@@ -91,7 +91,7 @@ func (w *BatchWatchdogWorker) Work(ctx context.Context, _ *river.Job[BatchWatchd
 			rows.Close()
 			return fmt.Errorf("finding orphaned batches: %w", err)
 		}
-		orphans = append(orphans, &batchRun{ProcessBatchWorker: &ProcessBatchWorker{Deps: Deps{Pool: w.Pool, Store: w.Store, Log: w.Log}},
+		orphans = append(orphans, &batchRun{ProcessBatchWorker: &ProcessBatchWorker{Deps: Deps{Pool: w.Pool, Store: w.Store, Log: w.Log.With("batch_id", b.ID)}},
 			batch: b, owner: owner, claimed: true})
 		cancelled = append(cancelled, jobCancelled)
 	}

@@ -88,7 +88,11 @@ func permanent(format string, args ...any) error {
 // lost its batch to another attempt (it stalled and was rescued) touches
 // neither the batch nor the job.
 func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBatchArgs]) error {
-	run := &batchRun{ProcessBatchWorker: w, job: job, owner: uuid.New()}
+	// Every line this attempt logs names its batch, job and attempt, so that
+	// one batch's story can be followed across processes.
+	worker := *w
+	worker.Log = w.Log.With("batch_id", job.Args.BatchID, "job_id", job.ID, "attempt", job.Attempt)
+	run := &batchRun{ProcessBatchWorker: &worker, job: job, owner: uuid.New()}
 	err := run.work(ctx)
 	var perm *errPermanent
 	var snooze *rivertype.JobSnoozeError
@@ -96,7 +100,7 @@ func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBat
 	case err == nil:
 		return nil
 	case run.claimed && !run.stillOwner(ctx):
-		w.Log.Warn("another attempt took over the batch; leaving it", "batch_id", job.Args.BatchID, "error", err)
+		run.Log.Warn("another attempt took over the batch; leaving it", "error", err)
 		return w.yieldJob(ctx, job)
 	case errors.As(err, &snooze):
 		return err
@@ -104,7 +108,7 @@ func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBat
 		// An operator cancelled the job (the job dashboard): the batch ends
 		// as the report's Cancel ends it, with the files of what was done.
 		if ferr := run.fail(ctx, CancelledMessage); ferr != nil {
-			w.Log.Error("ending a batch whose job was cancelled", "batch_id", job.Args.BatchID, "error", ferr)
+			run.Log.Error("ending a batch whose job was cancelled", "error", ferr)
 		}
 		return err
 	case w.stopping() && ctx.Err() != nil:
@@ -120,7 +124,7 @@ func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBat
 	case job.Attempt >= job.MaxAttempts:
 		msg := fmt.Sprintf("processing failed after %d attempts", job.Attempt)
 		if ferr := run.fail(ctx, msg); ferr != nil {
-			w.Log.Error("marking batch failed", "batch_id", job.Args.BatchID, "error", ferr)
+			run.Log.Error("marking batch failed", "error", ferr)
 		}
 	}
 	return err
@@ -183,7 +187,7 @@ func (r *batchRun) work(ctx context.Context) error {
 		case err != nil:
 			return err
 		}
-		r.Log.Debug("validated batch input", "batch_id", b.ID, "records", total, "duration", time.Since(validateStart))
+		r.Log.Debug("validated batch input", "records", total, "duration", time.Since(validateStart))
 		if perr != nil && !perr.NoRecords() {
 			return r.finish(ctx, outcome{payload: perr})
 		}
@@ -199,7 +203,7 @@ func (r *batchRun) work(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.Log.Debug("inserted batch records", "batch_id", b.ID, "processed", r.batch.ProcessedCount, "duration", time.Since(insertStart))
+	r.Log.Debug("inserted batch records", "processed", r.batch.ProcessedCount, "duration", time.Since(insertStart))
 	switch {
 	case cancelled:
 		return r.finish(ctx, outcome{cancelled: true})
