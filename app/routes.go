@@ -1,13 +1,5 @@
 package app
 
-import (
-	"fmt"
-	"time"
-
-	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
-)
-
 // routes registers every route of the app, in one readable place.
 func (s *Server) routes() {
 	a := s.app
@@ -101,44 +93,4 @@ func (s *Server) routes() {
 	app.Post("/api-keys", s.apiKeyCreate)
 	app.Post("/api-keys/:id/revoke", s.apiKeyRevoke)
 	app.Get("/api/docs", s.apiDocsPage)
-}
-
-// loginLimiter caps sign-in and sign-up attempts per client address, with
-// counters in PostgreSQL so that every web process shares them.
-func (s *Server) loginLimiter() fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:        s.cfg.LoginRateLimit,
-		Expiration: time.Minute,
-		Storage:    &pgStorage{pool: s.pool, table: "rate_limits"},
-		KeyGenerator: func(c *fiber.Ctx) string {
-			return "auth:" + c.IP()
-		},
-		LimitReached: func(c *fiber.Ctx) error {
-			return &HTTPError{
-				Status: fiber.StatusTooManyRequests, Title: "Too many attempts",
-				Detail:  "Too many sign-in attempts from your address. Wait a minute and try again.",
-				Headers: map[string]string{fiber.HeaderRetryAfter: "60"},
-			}
-		},
-	})
-}
-
-// apiLimiter caps API requests per key and minute (FLOWBATCH_API_RATE_LIMIT),
-// with counters in PostgreSQL so that every web process shares them.
-func (s *Server) apiLimiter() fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:        s.cfg.APIRateLimit,
-		Expiration: time.Minute,
-		Storage:    &pgStorage{pool: s.pool, table: "rate_limits"},
-		KeyGenerator: func(c *fiber.Ctx) string {
-			return "api:" + identity(c).APIKeyID.String()
-		},
-		LimitReached: func(c *fiber.Ctx) error {
-			// The limiter has set Retry-After to the seconds left in the window.
-			return &HTTPError{
-				Status: fiber.StatusTooManyRequests, Title: "Too many requests",
-				Detail: fmt.Sprintf("This API key may send %d requests a minute. Wait for the time in Retry-After and try again.", s.cfg.APIRateLimit),
-			}
-		},
-	})
 }
