@@ -74,6 +74,8 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 		return nil
 	})
 	if err == nil {
+		u.fields = fields
+		u.fields["file"] = fileName
 		err = u.applyFields(fields, fileName)
 	}
 	if err == nil {

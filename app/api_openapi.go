@@ -38,13 +38,13 @@ var batchAPIOperations = []apiOperation{
 		Description: "The raw body in the interface's format becomes the input of a new batch. " +
 			"Content-Type must fit the format (application/json, application/xml or text/csv), otherwise 415. " +
 			"Up to 64 MiB by default (FLOWBATCH_V1_MAX_BYTES); larger bodies get 413.",
-		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer"},
+		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "Idempotency-Key"},
 		Body: map[string]any{"required": true, "content": map[string]any{
 			"application/json": map[string]any{"schema": map[string]any{}},
 			"application/xml":  map[string]any{"schema": map[string]any{"type": "string"}},
 			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}},
 		}},
-		Responses: merge(created(), problems("400", "401", "403", "404", "413", "415", "422", "429")),
+		Responses: merge(created(), problems("400", "401", "403", "404", "409", "413", "415", "422", "429")),
 	},
 	{
 		Method: "POST", Path: "/api/v2/interfaces/{id}/batch", Tag: "Batches",
@@ -53,7 +53,7 @@ var batchAPIOperations = []apiOperation{
 			"input_name, output_name, flow_id, designer; other parts are ignored), or a raw body with the format's Content-Type. " +
 			"JSON and CSV interfaces only: XML interfaces get 415 and take v1. Up to 1 GiB by default (FLOWBATCH_V2_MAX_BYTES), " +
 			"streamed to storage; `Content-Encoding: gzip` is accepted, the limit applying to the decompressed bytes.",
-		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "Content-Encoding"},
+		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "Content-Encoding", "Idempotency-Key"},
 		Body: map[string]any{"required": true, "content": map[string]any{
 			"multipart/form-data": map[string]any{
 				"schema": map[string]any{
@@ -73,7 +73,7 @@ var batchAPIOperations = []apiOperation{
 			"application/json": map[string]any{"schema": map[string]any{}},
 			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}},
 		}},
-		Responses: merge(created(), problems("400", "401", "403", "404", "413", "415", "422", "429")),
+		Responses: merge(created(), problems("400", "401", "403", "404", "409", "413", "415", "422", "429")),
 	},
 	{
 		Method: "GET", Path: "/api/v1/batches", Tag: "Batches",
@@ -110,7 +110,8 @@ var batchAPIOperations = []apiOperation{
 		Method: "POST", Path: "/api/v1/batches/{id}/clone", Tag: "Batches",
 		Summary:     "Clone a batch",
 		Description: "A new DRAFT with the batch's settings and input, from any status.",
-		Responses:   merge(created(), problems("401", "404", "429")),
+		Headers:     []string{"Idempotency-Key"},
+		Responses:   merge(created(), problems("400", "401", "404", "409", "422", "429")),
 	},
 	{
 		Method: "POST", Path: "/api/v1/batches/{id}/cancel", Tag: "Batches",
@@ -151,6 +152,9 @@ var headerParams = map[string]map[string]any{
 	"X-Batch-Name":     {"description": "The batch's name (default: the interface's name and the UTC time).", "schema": map[string]any{"type": "string", "maxLength": 120}},
 	"X-Batch-Designer": {"description": "true for a designer batch: only its first 20 records are processed.", "schema": map[string]any{"type": "boolean", "default": false}},
 	"Content-Encoding": {"description": "gzip to send the payload compressed; the size limit applies to the decompressed bytes.", "schema": map[string]any{"type": "string", "enum": []string{"gzip"}}},
+	"Idempotency-Key": {"description": "Makes the request safe to retry: the same key with the same request within 24 hours gets the first answer again (header Idempotent-Replayed: true); " +
+		"with a different request 422; while the first is still running 409. 1 to 255 visible ASCII characters (a UUID works well); otherwise 400.",
+		"schema": map[string]any{"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"}},
 }
 
 func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
@@ -170,10 +174,10 @@ var problemText = map[string]string{
 	"401": "No API key, or an unknown or revoked one.",
 	"403": "The interface does not have the scope batch.",
 	"404": "No such resource in your account.",
-	"409": "Not allowed in the batch's status.",
+	"409": "Not allowed in the batch's status, or a request with the same Idempotency-Key is in progress.",
 	"413": "The payload is larger than the limit, named in detail.",
 	"415": "The Content-Type does not fit the interface's format, or v2 was asked for an XML interface.",
-	"422": "Invalid input (see errors), an empty payload (no records), or a batch that cannot run yet.",
+	"422": "Invalid input (see errors), an empty payload (no records), a batch that cannot run yet, or an Idempotency-Key sent before with another request.",
 	"429": "Too many requests for this API key; see Retry-After.",
 }
 

@@ -27,6 +27,16 @@ var streamedRoutes = []*regexp.Regexp{
 	regexp.MustCompile(`^/batches/[^/]+/input$`),
 }
 
+// isStreamed reports whether the route at path reads its body as a stream.
+func isStreamed(path string) bool {
+	for _, re := range streamedRoutes {
+		if re.MatchString(path) {
+			return true
+		}
+	}
+	return false
+}
+
 // limitBody refuses, before anything reads it, a body that a non-streaming
 // route would otherwise pull whole into memory.
 func (s *Server) limitBody(c *fiber.Ctx) error {
@@ -34,14 +44,12 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
-	for _, re := range streamedRoutes {
-		if re.MatchString(c.Path()) {
-			err := c.Next()
-			if !upload.Drain(c, drainLimit) {
-				c.Response().SetConnectionClose()
-			}
-			return err
+	if isStreamed(c.Path()) {
+		err := c.Next()
+		if !upload.Drain(c, drainLimit) {
+			c.Response().SetConnectionClose()
 		}
+		return err
 	}
 	n := c.Request().Header.ContentLength()
 	if n > formBodyLimit {

@@ -13,12 +13,12 @@ func (s *Server) routes() {
 	a.Get("/api/openapi.json", s.apiOpenAPI)
 	apiLimit := s.apiLimiter()
 	api := a.Group("/api/v1", s.requireAPIKey, apiLimit)
-	api.Post("/interfaces/:id/batch", s.apiBatchCreateV1)
+	api.Post("/interfaces/:id/batch", s.idempotent, s.apiBatchCreateV1)
 	api.Get("/batches", s.apiBatchList)
 	api.Get("/batches/:id", s.apiBatchGet)
 	api.Delete("/batches/:id", s.apiBatchDelete)
 	api.Post("/batches/:id/run", s.apiBatchRun)
-	api.Post("/batches/:id/clone", s.apiBatchClone)
+	api.Post("/batches/:id/clone", s.idempotent, s.apiBatchClone)
 	api.Post("/batches/:id/cancel", s.apiBatchCancel)
 	api.Get("/batches/:id/files/:kind", s.apiBatchFile)
 	api.Get("/flows", s.apiFlowList)
@@ -37,7 +37,7 @@ func (s *Server) routes() {
 	api.Get("/files/:id/content", s.apiFileContent)
 	api.Delete("/files/:id", s.apiFileDelete)
 	apiV2 := a.Group("/api/v2", s.requireAPIKey, apiLimit)
-	apiV2.Post("/interfaces/:id/batch", s.apiBatchCreateV2)
+	apiV2.Post("/interfaces/:id/batch", s.idempotent, s.apiBatchCreateV2)
 
 	// Browser: sessions and CSRF on everything below.
 	web := a.Group("", s.loadSession, s.csrfMiddleware())

@@ -34,7 +34,7 @@ func (w *SessionCleanupWorker) Timeout(*river.Job[SessionCleanupArgs]) time.Dura
 
 // Work deletes what has expired.
 func (w *SessionCleanupWorker) Work(ctx context.Context, _ *river.Job[SessionCleanupArgs]) error {
-	for _, table := range []string{"sessions", "rate_limits"} {
+	for _, table := range []string{"sessions", "rate_limits", "idempotency_keys"} {
 		if _, err := w.Pool.Exec(ctx, "DELETE FROM "+table+" WHERE expires_at < now()"); err != nil {
 			return fmt.Errorf("deleting expired %s: %w", table, err)
 		}
