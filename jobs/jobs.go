@@ -31,6 +31,9 @@ type Deps struct {
 	// chunks before it snoozes to go on in a new attempt; zero means
 	// DefaultSliceBudget.
 	SliceBudget time.Duration
+	// SweepAge is how old unreferenced stored objects must be before the
+	// storage sweep deletes them; zero means DefaultSweepAge.
+	SweepAge time.Duration
 }
 
 // Client is the River client type used across Flowbatch.
@@ -58,6 +61,7 @@ func NewClient(d Deps, workers int) (*Client, error) {
 	river.AddWorker(w, &SessionCleanupWorker{Pool: d.Pool})
 	river.AddWorker(w, &ProcessBatchWorker{Deps: d})
 	river.AddWorker(w, &BatchWatchdogWorker{Pool: d.Pool, Log: d.Log})
+	river.AddWorker(w, &StorageSweepWorker{Pool: d.Pool, Store: d.Store, Log: d.Log, Age: d.SweepAge})
 
 	cfg := &river.Config{
 		Logger:  d.Log.With("component", "river"),
@@ -78,6 +82,9 @@ func NewClient(d Deps, workers int) (*Client, error) {
 				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(watchdogInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return BatchWatchdogArgs{}, nil },
+				nil),
+			river.NewPeriodicJob(river.PeriodicInterval(sweepInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return StorageSweepArgs{}, nil },
 				nil),
 		}
 	}

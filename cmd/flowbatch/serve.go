@@ -42,7 +42,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	}
 	defer store.Close()
 
-	river, err := jobs.NewClient(jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log}, *workers)
+	river, err := jobs.NewClient(jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, SweepAge: cfg.SweepAge}, *workers)
 	if err != nil {
 		return err
 	}
