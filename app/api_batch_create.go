@@ -15,7 +15,6 @@ import (
 
 	"github.com/flowbatch/flowbatch/app/batches"
 	"github.com/flowbatch/flowbatch/db/storage"
-	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/models"
 )
 
@@ -201,7 +200,7 @@ func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Obj
 		return err
 	}
 	if u.run {
-		ready, err := jobs.RunBatch(ctx, s.pool, s.jobs, accountID, b.ID)
+		ready, err := s.runBatch(ctx, accountID, b.ID)
 		if err != nil {
 			if derr := s.batches.Delete(context.WithoutCancel(ctx), accountID, b.ID); derr != nil {
 				s.log.Warn("leaving a batch that could not be queued", "batch_id", b.ID, "error", derr)

@@ -44,7 +44,7 @@ var batchAPIOperations = []apiOperation{
 			"application/xml":  map[string]any{"schema": map[string]any{"type": "string"}},
 			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}},
 		}},
-		Responses: merge(created(), problems("400", "401", "403", "404", "409", "413", "415", "422", "429")),
+		Responses: merge(created(), problems("400", "401", "403", "404", "409", "413", "415", "422", "429", "507")),
 	},
 	{
 		Method: "POST", Path: "/api/v2/interfaces/{id}/batch", Tag: "Batches",
@@ -73,7 +73,7 @@ var batchAPIOperations = []apiOperation{
 			"application/json": map[string]any{"schema": map[string]any{}},
 			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}},
 		}},
-		Responses: merge(created(), problems("400", "401", "403", "404", "409", "413", "415", "422", "429")),
+		Responses: merge(created(), problems("400", "401", "403", "404", "409", "413", "415", "422", "429", "507")),
 	},
 	{
 		Method: "GET", Path: "/api/v1/batches", Tag: "Batches",
@@ -104,14 +104,14 @@ var batchAPIOperations = []apiOperation{
 		Method: "POST", Path: "/api/v1/batches/{id}/run", Tag: "Batches",
 		Summary:     "Run a DRAFT batch",
 		Description: "The batch becomes READY and is queued. 409 unless DRAFT; 422 naming what is missing (interface, flow, input).",
-		Responses:   merge(map[string]any{"200": jsonResponse("The batch, now READY.", batchDocRef)}, problems("401", "404", "409", "422", "429")),
+		Responses:   merge(map[string]any{"200": jsonResponse("The batch, now READY.", batchDocRef)}, problems("401", "404", "409", "422", "429", "507")),
 	},
 	{
 		Method: "POST", Path: "/api/v1/batches/{id}/clone", Tag: "Batches",
 		Summary:     "Clone a batch",
 		Description: "A new DRAFT with the batch's settings and input, from any status.",
 		Headers:     []string{"Idempotency-Key"},
-		Responses:   merge(created(), problems("400", "401", "404", "409", "422", "429")),
+		Responses:   merge(created(), problems("400", "401", "404", "409", "422", "429", "507")),
 	},
 	{
 		Method: "POST", Path: "/api/v1/batches/{id}/cancel", Tag: "Batches",
@@ -175,10 +175,11 @@ var problemText = map[string]string{
 	"403": "The interface does not have the scope batch.",
 	"404": "No such resource in your account.",
 	"409": "Not allowed in the batch's status, or a request with the same Idempotency-Key is in progress.",
-	"413": "The payload is larger than the limit, named in detail.",
+	"413": "The payload is larger than the limit, or than the space left in the account's storage quota; detail names which.",
 	"415": "The Content-Type does not fit the interface's format, or v2 was asked for an XML interface.",
 	"422": "Invalid input (see errors), an empty payload (no records), a batch that cannot run yet, or an Idempotency-Key sent before with another request.",
 	"429": "Too many requests for this API key; see Retry-After.",
+	"507": "The account's files fill its storage quota (FLOWBATCH_ACCOUNT_QUOTA); delete files or batches to make room.",
 }
 
 func problems(codes ...string) map[string]any {

@@ -28,7 +28,7 @@ var fileAPIOperations = []apiOperation{
 		Body: map[string]any{"required": true, "content": map[string]any{"multipart/form-data": map[string]any{
 			"schema": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}},
 		}}},
-		Responses: merge(map[string]any{"201": jsonResponse("The stored files.", listOf(ref("File")))}, problems("400", "401", "409", "413", "415", "422", "429")),
+		Responses: merge(map[string]any{"201": jsonResponse("The stored files.", listOf(ref("File")))}, problems("400", "401", "409", "413", "415", "422", "429", "507")),
 	},
 	{
 		Method: "GET", Path: "/api/v1/files/{id}", Tag: "Files", Summary: "A file's details",
