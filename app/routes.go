@@ -93,4 +93,9 @@ func (s *Server) routes() {
 	app.Post("/api-keys", s.apiKeyCreate)
 	app.Post("/api-keys/:id/revoke", s.apiKeyRevoke)
 	app.Get("/api/docs", s.apiDocsPage)
+	if s.dashboard != nil {
+		admin := app.Group(jobsDashboardPrefix, s.requireOperator, s.requireSameOrigin)
+		admin.All("", s.dashboard)
+		admin.All("/*", s.dashboard)
+	}
 }

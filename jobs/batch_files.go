@@ -209,6 +209,7 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		return fmt.Errorf("finishing batch %s: %w", b.ID, err)
 	}
 	r.batch = b
+	r.Metrics.batchEnded(b)
 	r.deleteSegments(context.WithoutCancel(ctx))
 	return nil
 }

@@ -34,6 +34,11 @@ type Deps struct {
 	// SweepAge is how old unreferenced stored objects must be before the
 	// storage sweep deletes them; zero means DefaultSweepAge.
 	SweepAge time.Duration
+	// Metrics, when set, count what the workers do.
+	Metrics *Metrics
+	// Retention, when positive, is how long ended batches are kept
+	// (FLOWBATCH_RETENTION); the batch_retention job deletes older ones.
+	Retention time.Duration
 }
 
 // Client is the River client type used across Flowbatch.
@@ -62,6 +67,7 @@ func NewClient(d Deps, workers int) (*Client, error) {
 	river.AddWorker(w, &ProcessBatchWorker{Deps: d})
 	river.AddWorker(w, &BatchWatchdogWorker{Pool: d.Pool, Log: d.Log})
 	river.AddWorker(w, &StorageSweepWorker{Pool: d.Pool, Store: d.Store, Log: d.Log, Age: d.SweepAge})
+	river.AddWorker(w, &BatchRetentionWorker{Pool: d.Pool, Store: d.Store, Log: d.Log, Retention: d.Retention, Metrics: d.Metrics})
 
 	cfg := &river.Config{
 		Logger:  d.Log.With("component", "river"),
@@ -86,6 +92,11 @@ func NewClient(d Deps, workers int) (*Client, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(sweepInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return StorageSweepArgs{}, nil },
 				nil),
+		}
+		if d.Retention > 0 {
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(retentionInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return BatchRetentionArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}))
 		}
 	}
 	client, err := river.NewClient(riverpgxv5.New(d.Pool), cfg)

@@ -29,6 +29,9 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	SweepAge       time.Duration
 	AccountQuota   int64
+	MetricsAddr    string
+	LogFormat      string
+	Retention      time.Duration
 }
 
 // Var describes one environment variable: its name, default and meaning.
@@ -69,6 +72,24 @@ var Vars = []Var{
 		func(c *Config, v string) error { return setMinDuration(&c.SweepAge, v, time.Hour) }},
 	{"FLOWBATCH_ACCOUNT_QUOTA", "53687091200", "bytes of files one account may store (50 GiB); uploads and batch runs beyond it are refused",
 		func(c *Config, v string) error { return setInt64(&c.AccountQuota, v, 1, 1<<50) }},
+	{"FLOWBATCH_METRICS_ADDR", "", "address of the Prometheus /metrics listener, apart from the app (host:port; empty: no metrics)",
+		func(c *Config, v string) error {
+			c.MetricsAddr = v
+			if v == "" {
+				return nil
+			}
+			return checkAddr(v)
+		}},
+	{"FLOWBATCH_RETENTION", "", "how long FINISHED and ERROR batches are kept before they and their files are deleted (records stay), e.g. 90d or 720h; empty: forever",
+		func(c *Config, v string) error { return setRetention(&c.Retention, v) }},
+	{"FLOWBATCH_LOG_FORMAT", "text", "log lines as text (key=value) or json",
+		func(c *Config, v string) error {
+			c.LogFormat = v
+			if v != "text" && v != "json" {
+				return errors.New("must be text or json")
+			}
+			return nil
+		}},
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil) and
@@ -181,6 +202,26 @@ func setMinDuration(dst *time.Duration, v string, least time.Duration) error {
 	if err := setDuration(dst, v); err != nil || *dst < least {
 		return fmt.Errorf("must be a duration of at least %s, such as 24h", least)
 	}
+	return nil
+}
+
+// setRetention reads a retention period: days ("90d") or a Go duration
+// ("720h"), at least an hour; empty means none.
+func setRetention(dst *time.Duration, v string) error {
+	if v == "" {
+		*dst = 0
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		d = time.Duration(n) * 24 * time.Hour
+	}
+	if err != nil || d < time.Hour || d > 100*365*24*time.Hour {
+		return errors.New("must be a number of days such as 90d, or a duration of at least 1h such as 720h")
+	}
+	*dst = d
 	return nil
 }
 
