@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -116,7 +117,7 @@ func (s *Server) claimIdempotencyKey(c *fiber.Ctx, hash []byte) error {
 		return nil
 	case !stored.SameRequest(hash):
 		return NewHTTPError(fiber.StatusUnprocessableEntity, "This Idempotency-Key was used in the last 24 hours for a different request (method, address, headers or body). Send a new key with a new request.")
-	case stored.Status != 0 || stored.BatchID != nil:
+	case stored.Status != 0 || (stored.BatchID != nil && stored.LeaseOver):
 		call.stored = stored
 		return errIdempotentReplay
 	default:
@@ -132,13 +133,17 @@ func (s *Server) claimIdempotencyKey(c *fiber.Ctx, hash []byte) error {
 func (s *Server) finishIdempotent(c *fiber.Ctx, call *idempotentCall, err error) error {
 	ctx := context.WithoutCancel(c.UserContext())
 	if errors.Is(err, errIdempotentReplay) {
-		return s.replayAnswer(c, call.stored)
+		if err := s.replayAnswer(c, call.stored); err != nil || call.stored.Status != 0 {
+			return err
+		}
+		// The answer made again from the batch is the key's answer from now on.
+		call.claimed = true
 	}
 	if !call.claimed {
 		return err
 	}
 	status := c.Response().StatusCode()
-	if err != nil || status < 200 || status > 299 {
+	if call.stored == nil && (err != nil || status < 200 || status > 299) {
 		if rerr := models.ReleaseIdempotencyKey(ctx, s.db, call.key); rerr != nil {
 			s.log.Warn("keeping a failed request's idempotency key until its lease ends", "error", rerr)
 		}
@@ -157,15 +162,24 @@ func (s *Server) finishIdempotent(c *fiber.Ctx, call *idempotentCall, err error)
 	return nil
 }
 
-// replayAnswer sends the answer stored under a key; when the first request
-// created its batch but never stored its answer, the answer is made again
-// from the batch.
+// replayAnswer sends the answer stored under a key. When the first request
+// created its batch but died before answering (its lease is over), the
+// answer is made again from the batch; an upload that asked for READY (the
+// retry is the same request, headers included) and died between creating
+// and queueing its batch has the DRAFT queued now.
 func (s *Server) replayAnswer(c *fiber.Ctx, stored *models.IdempotentRequest) error {
 	c.Set(headerIdempotentReplayed, "true")
 	if stored.Status == 0 {
-		b, err := models.BatchByID(c.UserContext(), s.db, identity(c).AccountID, *stored.BatchID)
+		ctx, accountID := c.UserContext(), identity(c).AccountID
+		b, err := models.BatchByID(ctx, s.db, accountID, *stored.BatchID)
 		if err != nil {
 			return err
+		}
+		asksReady := strings.EqualFold(strings.TrimSpace(c.Get(headerBatchStatus)), string(models.StatusReady))
+		if isStreamed(c.Path()) && asksReady && b.Status == models.StatusDraft {
+			if b, err = s.runBatch(ctx, accountID, b.ID); err != nil {
+				return err
+			}
 		}
 		return s.sendBatchCreated(c, b)
 	}

@@ -121,7 +121,11 @@ func TestIdempotentCloneWhileInProgressAndAfterACrash(t *testing.T) {
 
 	// A process that died after the clone committed but before storing its
 	// answer: the batch was recorded under the key in its own transaction.
+	// Until the claim's lease is over the request may still be running.
 	_, err = b.h.Pool.Exec(ctx, "UPDATE idempotency_keys SET status = NULL, headers = NULL, body = NULL")
+	require.NoError(t, err)
+	requireProblem(t, b.h.API(t, b.key, http.MethodPost, path, nil, withKey("clone-1")), http.StatusConflict)
+	_, err = b.h.Pool.Exec(ctx, "UPDATE idempotency_keys SET locked_until = now()")
 	require.NoError(t, err)
 	recovered := b.h.API(t, b.key, http.MethodPost, path, nil, withKey("clone-1"))
 	require.Equal(t, http.StatusCreated, recovered.StatusCode, recovered.Body)
@@ -137,4 +141,36 @@ func TestIdempotentCloneWhileInProgressAndAfterACrash(t *testing.T) {
 	require.Equal(t, http.StatusCreated, later.StatusCode)
 	require.NotEqual(t, clone, decodeBatch(t, later).ID)
 	require.Equal(t, 3, countRows(t, b.h, "SELECT count(*) FROM batches"))
+}
+
+// An upload that asked for READY and died between creating its batch and
+// queueing it: the retry finds the DRAFT under the key and queues it.
+func TestIdempotentReadyUploadRecoversItsDraft(t *testing.T) {
+	t.Parallel()
+	b := setupBatchAPI(t)
+	ctx := context.Background()
+	header := func() http.Header { return withKey("ready-1", "X-Batch-Status", "READY") }
+	first := b.post(t, v1Path(b.jsonID), "application/json", strings.NewReader(contactsJSON), header())
+	require.Equal(t, http.StatusCreated, first.StatusCode, first.Body)
+	id := decodeBatch(t, first).ID
+	// Put the database where the process would have left it.
+	for _, sql := range []string{
+		"DELETE FROM river_job",
+		"UPDATE batches SET status = 'DRAFT', ready_at = NULL",
+		"UPDATE idempotency_keys SET status = NULL, headers = NULL, body = NULL, locked_until = now()",
+	} {
+		_, err := b.h.Pool.Exec(ctx, sql)
+		require.NoError(t, err)
+	}
+	retry := b.post(t, v1Path(b.jsonID), "application/json", strings.NewReader(contactsJSON), header())
+	require.Equal(t, http.StatusCreated, retry.StatusCode, retry.Body)
+	doc := decodeBatch(t, retry)
+	require.Equal(t, id, doc.ID)
+	require.Equal(t, "READY", doc.Status)
+	require.Equal(t, 1, countRows(t, b.h, "SELECT count(*) FROM river_job"))
+	require.Equal(t, 1, countRows(t, b.h, "SELECT count(*) FROM batches"))
+
+	again := b.post(t, v1Path(b.jsonID), "application/json", strings.NewReader(contactsJSON), header())
+	require.Equal(t, retry.Body, again.Body, "the recovered answer is the key's answer from now on")
+	require.Equal(t, 1, countRows(t, b.h, "SELECT count(*) FROM river_job"))
 }

@@ -19,15 +19,16 @@ type IdempotencyKey struct {
 }
 
 // IdempotentRequest is what is stored under a key: the hash of the request
-// that claimed it, the batch it created (once its transaction committed) and
-// its answer (once sent; Status 0 until then).
+// that claimed it, the batch it created (once its transaction committed),
+// its answer (once sent; Status 0 until then) and whether the claim's lease
+// is over (the request that holds it is presumed dead).
 type IdempotentRequest struct {
 	RequestHash []byte
 	BatchID     *uuid.UUID
 	Status      int
 	Headers     map[string]string
 	Body        []byte
-	LockedUntil time.Time
+	LeaseOver   bool
 }
 
 // SameRequest reports whether hash is the hash of the request that claimed the key.
@@ -58,9 +59,9 @@ func ClaimIdempotencyKey(ctx context.Context, db *gorm.DB, k IdempotencyKey, has
 		Status      *int
 		Headers     []byte
 		Body        []byte
-		LockedUntil time.Time
+		LeaseOver   bool
 	}
-	err := db.WithContext(ctx).Raw(`SELECT request_hash, batch_id, status, headers, body, locked_until
+	err := db.WithContext(ctx).Raw(`SELECT request_hash, batch_id, status, headers, body, locked_until <= now() AS lease_over
 		FROM idempotency_keys WHERE account_id = ? AND api_key_id = ? AND key = ?`,
 		k.AccountID, k.APIKeyID, k.Key).Scan(&row).Error
 	if err != nil {
@@ -70,7 +71,7 @@ func ClaimIdempotencyKey(ctx context.Context, db *gorm.DB, k IdempotencyKey, has
 		// Released between the two statements: claim again.
 		return ClaimIdempotencyKey(ctx, db, k, hash, lease, ttl)
 	}
-	r := &IdempotentRequest{RequestHash: row.RequestHash, BatchID: row.BatchID, Body: row.Body, LockedUntil: row.LockedUntil}
+	r := &IdempotentRequest{RequestHash: row.RequestHash, BatchID: row.BatchID, Body: row.Body, LeaseOver: row.LeaseOver}
 	if row.Status != nil {
 		r.Status = *row.Status
 	}
