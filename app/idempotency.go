@@ -12,7 +12,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
 
-	"github.com/flowbatch/flowbatch/app/batches"
 	"github.com/flowbatch/flowbatch/models"
 )
 
@@ -111,7 +110,7 @@ func (s *Server) claimIdempotencyKey(c *fiber.Ctx, hash []byte) error {
 	switch {
 	case stored == nil:
 		call.claimed = true
-		c.SetUserContext(batches.WithCreateHook(c.UserContext(), func(tx *gorm.DB, b *models.Batch) error {
+		c.SetUserContext(models.WithBatchCreatedHook(c.UserContext(), func(tx *gorm.DB, b *models.Batch) error {
 			return models.RecordIdempotentBatchTx(tx, call.key, b.ID)
 		}))
 		return nil

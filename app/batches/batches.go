@@ -159,29 +159,7 @@ func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID
 	if err := models.CreateBatch(ctx, tx, b); err != nil {
 		return nil, err
 	}
-	if err := runCreateHook(ctx, tx, b); err != nil {
-		return nil, err
-	}
 	return b, notify(tx, b, false)
-}
-
-type createHookKey struct{}
-
-// CreateHook runs inside the transaction that creates batch b.
-type CreateHook func(tx *gorm.DB, b *models.Batch) error
-
-// WithCreateHook returns ctx carrying fn: Create, CreateWithInput and Clone
-// run it in the transaction that creates the batch, so that what it writes
-// (an Idempotency-Key's batch) commits with the batch or not at all.
-func WithCreateHook(ctx context.Context, fn CreateHook) context.Context {
-	return context.WithValue(ctx, createHookKey{}, fn)
-}
-
-func runCreateHook(ctx context.Context, tx *gorm.DB, b *models.Batch) error {
-	if fn, ok := ctx.Value(createHookKey{}).(CreateHook); ok {
-		return fn(tx, b)
-	}
-	return nil
 }
 
 // Update replaces a DRAFT batch's settings with d.
@@ -408,9 +386,6 @@ func (s *Service) Clone(ctx context.Context, accountID, batchID uuid.UUID) (*mod
 	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := models.CreateBatch(ctx, tx, b); err != nil {
-			return err
-		}
-		if err := runCreateHook(ctx, tx, b); err != nil {
 			return err
 		}
 		if hasInput {
