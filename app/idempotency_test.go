@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -173,4 +175,31 @@ func TestIdempotentReadyUploadRecoversItsDraft(t *testing.T) {
 	again := b.post(t, v1Path(b.jsonID), "application/json", strings.NewReader(contactsJSON), header())
 	require.Equal(t, retry.Body, again.Body, "the recovered answer is the key's answer from now on")
 	require.Equal(t, 1, countRows(t, b.h, "SELECT count(*) FROM river_job"))
+}
+
+// An upload cut off midway claims nothing: its key is free for the retry.
+func TestIdempotentUploadCutOffLeavesTheKeyFree(t *testing.T) {
+	t.Parallel()
+	b := setupBatchAPI(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(b.h.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nIdempotency-Key: cut-1\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n[", v1Path(b.jsonID), b.key)
+	require.NoError(t, err)
+	chunk := strings.Repeat(`{"external_id":"x"},`, 1000)
+	// Send until the server has started storing the upload, then hang up.
+	require.Eventually(t, func() bool {
+		_, err := conn.Write([]byte(chunk))
+		require.NoError(t, err)
+		return len(storedObjects(t, b.h)) > starterObjects
+	}, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, conn.Close())
+	require.Eventually(t, func() bool { return len(storedObjects(t, b.h)) == starterObjects }, 10*time.Second, 10*time.Millisecond)
+
+	res := b.post(t, v1Path(b.jsonID), "application/json", strings.NewReader(contactsJSON), withKey("cut-1"))
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
+	require.Empty(t, res.Header.Get("Idempotent-Replayed"))
+	require.Equal(t, 1, countRows(t, b.h, "SELECT count(*) FROM batches"))
+	require.Equal(t, 1, countRows(t, b.h, "SELECT count(*) FROM files WHERE batch_id IS NOT NULL"))
 }
