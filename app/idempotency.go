@@ -49,7 +49,7 @@ var errIdempotentReplay = errors.New("answered before under this idempotency key
 // its request itself once the upload has arrived, by calling
 // claimIdempotencyKey; any other route's body is hashed here.
 func (s *Server) idempotent(c *fiber.Ctx) error {
-	raw := c.Get(headerIdempotencyKey)
+	raw := strings.Clone(c.Get(headerIdempotencyKey)) // the create hook keeps it
 	if raw == "" {
 		return c.Next()
 	}
