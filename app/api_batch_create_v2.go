@@ -30,7 +30,8 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	opts := upload.Options{MaxBytes: s.cfg.V2MaxBytes, Gzip: true, FileField: "file"}
+	opts := s.uploadOptions(c)
+	opts.FileField = "file"
 	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if mediaType != fiber.MIMEMultipartForm {
 		if err := checkContentType(c, u.iface.Format); err != nil {

@@ -45,7 +45,7 @@ var errIdempotentReplay = errors.New("answered before under this idempotency key
 // Idempotency-Key header, the first request claims the key; the same key with
 // the same request within 24 hours gets the first answer again (with
 // Idempotent-Replayed: true), with another request 422, and while the first
-// is still running 409. A route whose body is streamed (isStreamed) hashes
+// is still running 409. A route whose body is streamed (streamedRoutes) hashes
 // its request itself once the upload has arrived, by calling
 // claimIdempotencyKey; any other route's body is hashed here.
 func (s *Server) idempotent(c *fiber.Ctx) error {
@@ -60,7 +60,7 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 	call := &idempotentCall{key: models.IdempotencyKey{AccountID: id.AccountID, APIKeyID: id.APIKeyID, Key: raw}}
 	c.Locals(idempotencyLocal, call)
 	var err error
-	if !isStreamed(c.Path()) {
+	if streamed(c) == nil {
 		err = s.claimIdempotencyKey(c, requestHash(c.Method(), c.Path(), string(c.Body())))
 	}
 	if err == nil {
@@ -175,7 +175,7 @@ func (s *Server) replayAnswer(c *fiber.Ctx, stored *models.IdempotentRequest) er
 			return err
 		}
 		asksReady := strings.EqualFold(strings.TrimSpace(c.Get(headerBatchStatus)), string(models.StatusReady))
-		if isStreamed(c.Path()) && asksReady && b.Status == models.StatusDraft {
+		if streamed(c) != nil && asksReady && b.Status == models.StatusDraft {
 			if b, err = s.runBatch(ctx, accountID, b.ID); err != nil {
 				return err
 			}

@@ -59,6 +59,11 @@ type Server struct {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 
+// readBufferSize is the most a request line and its headers may take
+// (fasthttp's default is 4 KiB, which long cookies or tokens outgrow); a
+// request with more is answered 431.
+const readBufferSize = 16 << 10
+
 // New builds the Fiber app with its middleware and routes.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, pool: d.Pool, db: d.DB, store: d.Store, jobs: d.Jobs, log: d.Log}
@@ -79,10 +84,18 @@ func New(d Deps) *Server {
 		DisablePreParseMultipartForm: true,
 		// The server reads at most this much of a body before the handler
 		// runs; the rest streams. limitBody caps what handlers may read.
-		BodyLimit:   preReadLimit,
-		ReadTimeout: d.Config.ReadTimeout,
-		IdleTimeout: 2 * time.Minute,
+		BodyLimit:      preReadLimit,
+		ReadBufferSize: readBufferSize,
+		ReadTimeout:    d.Config.ReadTimeout,
+		IdleTimeout:    2 * time.Minute,
 	})
+	// Requests the server cannot read get problem+json like any other error,
+	// without fasthttp's copy of the request in the message or in the log,
+	// and `Expect: 100-continue` is answered from the route's limits.
+	fasthttpServer := s.app.Server()
+	fasthttpServer.ErrorHandler = s.serverErrorHandler
+	fasthttpServer.SecureErrorLogMessage = true
+	fasthttpServer.ExpectHandler = s.expectContinue
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(requestid.New())
 	s.app.Use(s.accessLog)

@@ -3,7 +3,9 @@ package jobs_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertest"
 	"github.com/stretchr/testify/require"
@@ -40,7 +42,7 @@ func TestBatchWatchdogEndsOnlyBatchesWithoutALiveJob(t *testing.T) {
 	setJob(cancelled, "cancelled")
 	draft := tb.newBatch(t, iface, []byte(`[]`))
 
-	worker := &jobs.BatchWatchdogWorker{Pool: tb.db.Pool, Log: testLogger()}
+	worker := &jobs.BatchWatchdogWorker{Pool: tb.db.Pool, Store: tb.store, Log: testLogger()}
 	tw := rivertest.NewWorker(t, riverpgxv5.New(tb.db.Pool), nil, worker)
 	tx, err := tb.db.Pool.Begin(ctx)
 	require.NoError(t, err)
@@ -56,6 +58,40 @@ func TestBatchWatchdogEndsOnlyBatchesWithoutALiveJob(t *testing.T) {
 		require.Equal(t, models.StatusError, got.Status, b.Name)
 		require.Equal(t, jobs.OrphanedBatchMessage, got.ErrorMessage)
 		require.NotNil(t, got.FinishedAt)
+		_, content, ok := tb.file(t, got, models.KindError)
+		require.True(t, ok, "error.log of %s", b.Name)
+		require.Equal(t, []errorLine{{Index: got.ProcessedCount, Message: jobs.OrphanedBatchMessage}}, ndjson[errorLine](t, content))
 	}
+	tb.results(t, tb.batch(t, cancelled.ID)) // no record done: output.json and process.log of none
 	require.EqualValues(t, 1, tb.batch(t, discarded.ID).ProcessedCount, "progress is kept")
+}
+
+// stubTime is a clock a test moves.
+type stubTime struct{ now time.Time }
+
+func (s *stubTime) Now() time.Time       { return s.now }
+func (s *stubTime) NowOrNil() *time.Time { return &s.now }
+
+func TestBatchWatchdogRunsOneAtATime(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	clock := &stubTime{now: time.Now()}
+	client, err := river.NewClient(riverpgxv5.New(tb.db.Pool), &river.Config{Test: river.TestConfig{Time: clock}})
+	require.NoError(t, err)
+
+	first, err := client.Insert(ctx, jobs.BatchWatchdogArgs{}, nil)
+	require.NoError(t, err)
+	require.False(t, first.UniqueSkippedAsDuplicate)
+	// It is still running (a database under strain) when the periodic
+	// enqueuer's next runs come.
+	_, err = tb.db.Pool.Exec(ctx, "UPDATE river_job SET state = 'running', attempted_at = now(), attempt = 1 WHERE id = $1", first.Job.ID)
+	require.NoError(t, err)
+	for range 3 {
+		clock.now = clock.now.Add(time.Minute)
+		next, err := client.Insert(ctx, jobs.BatchWatchdogArgs{}, nil)
+		require.NoError(t, err)
+		require.True(t, next.UniqueSkippedAsDuplicate)
+	}
+	require.Equal(t, 1, tb.count(t, "SELECT count(*) FROM river_job WHERE kind = 'batch_watchdog'"))
 }

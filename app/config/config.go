@@ -32,6 +32,10 @@ type Config struct {
 	MetricsAddr    string
 	LogFormat      string
 	Retention      time.Duration
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses.
+	WebhookAllowPrivate bool
+	ChunkSize           int
 }
 
 // Var describes one environment variable: its name, default and meaning.
@@ -90,6 +94,11 @@ var Vars = []Var{
 			}
 			return nil
 		}},
+	{"FLOWBATCH_WEBHOOK_ALLOW_PRIVATE", "false",
+		"true lets webhooks reach loopback, private and link-local addresses (only for webhooks into your own network)",
+		func(c *Config, v string) error { return setBool(&c.WebhookAllowPrivate, v) }},
+	{"FLOWBATCH_CHUNK_SIZE", "10000", "records a batch worker inserts per transaction (docs/engine.md)",
+		func(c *Config, v string) error { return setInt(&c.ChunkSize, v, 100, 1_000_000) }},
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil) and
@@ -188,6 +197,15 @@ func setInt64(dst *int64, v string, lo, hi int64) error {
 		return fmt.Errorf("must be a whole number of bytes from %d to %d", lo, hi)
 	}
 	*dst = n
+	return nil
+}
+
+func setBool(dst *bool, v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	*dst = b
 	return nil
 }
 

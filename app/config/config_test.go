@@ -97,3 +97,23 @@ func TestOperationsSettings(t *testing.T) {
 		require.ErrorContains(t, err, "FLOWBATCH_RETENTION", bad)
 	}
 }
+
+func TestWebhookAllowPrivate(t *testing.T) {
+	t.Parallel()
+	load := func(v string) (*Config, error) {
+		return Load(func(k string) string {
+			if k == "FLOWBATCH_WEBHOOK_ALLOW_PRIVATE" {
+				return v
+			}
+			return ""
+		})
+	}
+	c, err := load("")
+	require.NoError(t, err)
+	require.False(t, c.WebhookAllowPrivate, "refused by default")
+	c, err = load("true")
+	require.NoError(t, err)
+	require.True(t, c.WebhookAllowPrivate)
+	_, err = load("sometimes")
+	require.ErrorContains(t, err, "FLOWBATCH_WEBHOOK_ALLOW_PRIVATE: must be true or false")
+}
