@@ -26,6 +26,10 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 		return NewHTTPError(fiber.StatusUnsupportedMediaType,
 			"Batch API v2 takes JSON and CSV interfaces; send XML payloads to v1: POST /api/v1/interfaces/"+u.iface.ID.String()+"/batch.")
 	}
+	room, err := s.uploadRoom(c)
+	if err != nil {
+		return err
+	}
 	opts := s.uploadOptions(c)
 	opts.FileField = "file"
 	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
@@ -37,7 +41,7 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		obj, err := s.storePayload(c.UserContext(), body, u.iface.Format)
+		obj, err := s.storePayload(c.UserContext(), room.Reader(body), u.iface.Format)
 		if err != nil {
 			return err
 		}
@@ -54,7 +58,7 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 			if obj.Key != "" {
 				return NewHTTPError(fiber.StatusBadRequest, "Send one part named file.")
 			}
-			o, err := s.storePayload(ctx, p, u.iface.Format)
+			o, err := s.storePayload(ctx, room.Reader(p), u.iface.Format)
 			if err != nil {
 				return err
 			}
@@ -75,6 +79,8 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 		return nil
 	})
 	if err == nil {
+		u.fields = fields
+		u.fields["file"] = fileName
 		err = u.applyFields(fields, fileName)
 	}
 	if err == nil {

@@ -2,8 +2,6 @@ package app
 
 import (
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/flowbatch/flowbatch/jobs"
 )
 
 // batchRun queues a DRAFT batch; jobs.RunBatch re-checks status and completeness.
@@ -13,7 +11,7 @@ func (s *Server) batchRun(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := jobs.RunBatch(c.UserContext(), s.pool, s.jobs, acct, id); err != nil {
+	if _, err := s.runBatch(c.UserContext(), acct, id); err != nil {
 		return err
 	}
 	return s.afterAction(c, acct, id)

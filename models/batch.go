@@ -196,7 +196,7 @@ func CreateBatch(ctx context.Context, db *gorm.DB, b *Batch) error {
 	if err := db.WithContext(ctx).Create(b).Error; err != nil {
 		return notFound("creating batch", err)
 	}
-	return nil
+	return runBatchCreatedHook(ctx, db, b)
 }
 
 // BatchEventsChannel is the PostgreSQL NOTIFY channel on which every change
