@@ -29,6 +29,8 @@ func (s *Server) routes() {
 	api.Post("/batches/:id/clone", s.apiBatchClone)
 	api.Post("/batches/:id/cancel", s.apiBatchCancel)
 	api.Get("/batches/:id/files/:kind", s.apiBatchFile)
+	api.Get("/batches/:id/columns", s.apiBatchColumns)
+	api.Put("/batches/:id/mapping", s.apiBatchMapping)
 	api.Get("/flows", s.apiFlowList)
 	api.Post("/flows", s.apiFlowCreate)
 	api.Get("/flows/:id", s.apiFlowShow)
