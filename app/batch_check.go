@@ -81,9 +81,17 @@ func (s *Server) batchCheckEvents(c *fiber.Ctx) error {
 		if w.Flush() != nil {
 			return
 		}
+		// Ending the stream without "done" would make the EventSource
+		// reconnect and start over, so a failed check says so and ends.
+		failed := func(what string, err error) {
+			s.log.Warn(what, "batch_id", view.BatchID, "error", err)
+			writeEvent(w, "done", renderString(components.CheckAllStatus(components.CheckAllView{BatchID: view.BatchID,
+				State: "done", PayloadError: "The records could not be checked. Try again in a moment."})))
+			_ = w.Flush()
+		}
 		r, err := s.store.Open(ctx, inputKey)
 		if err != nil {
-			s.log.Warn("opening an input to check", "batch_id", view.BatchID, "error", err)
+			failed("opening an input to check", err)
 			return
 		}
 		defer r.Close()
@@ -104,7 +112,7 @@ func (s *Server) batchCheckEvents(c *fiber.Ctx) error {
 			return
 		}
 		if err != nil {
-			s.log.Warn("checking the records of a batch", "batch_id", view.BatchID, "error", err)
+			failed("checking the records of a batch", err)
 			return
 		}
 		writeEvent(w, "done", renderString(components.CheckAllStatus(checkResultView(view.BatchID, res))))

@@ -143,7 +143,7 @@ func TestJaroWinkler(t *testing.T) {
 func TestCollectorKeepsOrderAndDistinctSamples(t *testing.T) {
 	t.Parallel()
 	var c Collector
-	for _, v := range []struct{ n, v string }{{"b", "1"}, {"a", ""}, {"b", "1"}, {"b", "2"}, {"a", "x"}, {"b", "3"}, {"b", "4"}} {
+	for _, v := range []struct{ n, v string }{{"b", "1"}, {"", "unnamed"}, {"a", ""}, {"b", "1"}, {"b", "2"}, {"a", "x"}, {"b", "3"}, {"b", "4"}} {
 		c.Add(v.n, v.v)
 	}
 	require.Equal(t, []Column{

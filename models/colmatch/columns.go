@@ -25,8 +25,12 @@ type Collector struct {
 	index map[string]int
 }
 
-// Add notes one value of column name.
+// Add notes one value of column name. A column without a name (an empty
+// CSV header cell) cannot be chosen, so it is not collected.
 func (c *Collector) Add(name, value string) {
+	if name == "" {
+		return
+	}
 	if c.index == nil {
 		c.index = map[string]int{}
 	}
