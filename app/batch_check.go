@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -60,7 +61,7 @@ func (s *Server) batchCheckEvents(c *fiber.Ctx) error {
 	if m.iface == nil || m.input == nil {
 		return NewHTTPError(fiber.StatusUnprocessableEntity, "Choose an interface and an input before checking the records.")
 	}
-	opts, fields, key, inputKey := jobs.IngestOptions(m.iface, b.Format), m.mappedFields(), m.keyField, m.input.StorageKey
+	opts, fields, key, inputKey, size := jobs.IngestOptions(m.iface, b.Format), m.mappedFields(), m.keyField, m.input.StorageKey, m.input.Size
 	view := components.CheckAllView{BatchID: b.ID.String(), State: "running"}
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
@@ -95,8 +96,9 @@ func (s *Server) batchCheckEvents(c *fiber.Ctx) error {
 			return
 		}
 		defer r.Close()
+		cr := &countingReader{r: r}
 		last := time.Now()
-		res, err := jobs.CheckRecords(r, opts, fields, key, func(n int64) bool {
+		res, err := jobs.CheckRecords(cr, opts, fields, key, func(n int64) bool {
 			if ctx.Err() != nil {
 				return false
 			}
@@ -105,6 +107,9 @@ func (s *Server) batchCheckEvents(c *fiber.Ctx) error {
 			}
 			last = time.Now()
 			view.Checked = n
+			if size > 0 {
+				view.Percent = int(min(100, cr.n*100/size))
+			}
 			writeEvent(w, "progress", renderString(components.CheckAllStatus(view)))
 			return w.Flush() == nil
 		})
@@ -135,4 +140,16 @@ func checkResultView(batchID string, res jobs.CheckResult) components.CheckAllVi
 		v.Groups = append(v.Groups, components.CheckAllGroup{Count: g.Count, Field: g.Field, Message: g.Message})
 	}
 	return v
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -107,7 +107,9 @@ func (s *Server) summarize(c *fiber.Ctx, b *models.Batch) (*pages.WizardSummary,
 	if err != nil {
 		return nil, err
 	}
-	if m.iface != nil && m.known() {
+	// Once run, a batch reads the columns of its snapshot, which its
+	// report shows; the live interface may differ by now.
+	if m.iface != nil && m.known() && b.Status == models.StatusDraft {
 		sum.Columns = columnPanel(m)
 	}
 	if err := s.preview(ctx, b, in, &input, m, sum); err != nil {
