@@ -80,11 +80,7 @@ func (m *batchMatching) detect(ctx context.Context, s *Server, f models.Format, 
 		return err
 	}
 	defer r.Close()
-	opts := readerOptions(nil, f)
-	if m.iface != nil {
-		opts = jobs.IngestOptions(m.iface, f)
-	}
-	cols, err := jobs.DetectColumns(r, opts)
+	cols, err := jobs.DetectColumns(r, readerOptions(m.iface, f))
 	if errors.As(err, &m.payloadErr) {
 		err = nil
 	}

@@ -27,14 +27,10 @@ const countBudget = 2 * time.Second
 // readerOptions are the ingest options of an interface, or the format's
 // defaults when the batch has no interface yet.
 func readerOptions(in *models.Interface, f models.Format) ingest.Options {
-	o := ingest.Options{Format: ingest.Format(f), CSVHeader: true, RecordElement: "record"}
 	if in != nil {
-		o.RecordsPath, o.CSVHeader, o.RecordElement = in.RecordsPath, in.CSVHeader, in.RecordElement
-		if r := []rune(in.CSVDelimiter); len(r) > 0 {
-			o.CSVDelimiter = r[0]
-		}
+		return jobs.IngestOptions(in, f)
 	}
-	return o
+	return ingest.Options{Format: ingest.Format(f), CSVHeader: true, RecordElement: "record"}
 }
 
 // batchInterface loads the batch's interface, or nil when it has none.
