@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowbatch/flowbatch/app/apptest"
+	"github.com/flowbatch/flowbatch/app/config"
 	"github.com/flowbatch/flowbatch/models"
 )
 
@@ -164,4 +166,28 @@ func (b *batchAPIBundle) batchMap(t *testing.T, id uuid.UUID) models.ColumnMap {
 	bt, err := models.BatchByID(context.Background(), b.h.DB, b.acct.ID, id)
 	require.NoError(t, err)
 	return bt.ColumnMap
+}
+
+func TestAPIBatchWithoutMapReadsNormalisedColumnsOnly(t *testing.T) {
+	t.Parallel()
+	b := setupBatchAPI(t, func(c *config.Config) { c.Workers = 1 })
+	doc := b.createCSV(t, humanCSV, http.Header{"X-Batch-Status": {"READY"}})
+	deadline := time.Now().Add(time.Minute)
+	var bt *models.Batch
+	for time.Now().Before(deadline) {
+		var err error
+		bt, err = models.BatchByID(context.Background(), b.h.DB, b.acct.ID, doc.ID)
+		require.NoError(t, err)
+		if bt.Status == models.StatusFinished || bt.Status == models.StatusError {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	require.Equal(t, models.StatusFinished, bt.Status, bt.ErrorMessage)
+	require.EqualValues(t, 2, bt.InsertedCount)
+	var data string
+	require.NoError(t, b.h.Pool.QueryRow(context.Background(),
+		"SELECT data::text FROM records WHERE batch_id = $1 AND batch_index = 0", doc.ID).Scan(&data))
+	require.JSONEq(t, `{"external_id":"ext-1","first_name":"Ann","email":"ann@example.com","age":31}`, data,
+		"External ID, First Name and E-mail are read; Surname, only a suggestion for last_name, is not")
 }
