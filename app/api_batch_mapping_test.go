@@ -128,6 +128,16 @@ func TestAPIPutMapping(t *testing.T) {
 	p = requireProblem(t, put(`{}`), http.StatusConflict)
 	require.Contains(t, p.Detail, "Only DRAFT batches can be edited.")
 
+	// Once run, the batch's columns are its snapshot's: renaming the
+	// interface's fields does not change them.
+	require.NoError(t, b.h.DB.Model(&models.Interface{}).Where("id = ?", b.csvID).
+		Update("fields", models.Fields{{Name: "renamed", Source: "Notes", Type: models.TypeString}}).Error)
+	res = b.h.API(t, b.key, http.MethodGet, "/api/v1/batches/"+doc.ID.String()+"/columns", nil, nil)
+	require.Equal(t, http.StatusOK, res.StatusCode, res.Body)
+	_, read = decodeColumns(t, res.Body).proposal()
+	require.Equal(t, "Surname", read["last_name"])
+	require.NotContains(t, read, "renamed")
+
 	other := b.h.CreateAccount(t, "other@example.com", false)
 	res404 := b.h.API(t, b.h.APIKey(t, other), http.MethodPut, path, strings.NewReader(`{}`), http.Header{"Content-Type": {"application/json"}})
 	require.Equal(t, http.StatusNotFound, res404.StatusCode)

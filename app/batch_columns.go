@@ -30,24 +30,20 @@ type batchMatching struct {
 }
 
 // matchBatch reads the start of the batch's input and matches its columns
-// to the interface's fields, with the batch's own column map.
+// to the interface's fields, with the batch's own column map: the live
+// interface and flow for a draft, the snapshot taken at Run otherwise.
 func (s *Server) matchBatch(ctx context.Context, b *models.Batch) (*batchMatching, error) {
 	m := &batchMatching{chosen: b.ColumnMap}
-	in, err := s.batchInterface(ctx, b)
+	snap, err := models.BatchSnapshotByID(ctx, s.db, b.AccountID, b.ID)
 	if err != nil {
 		return nil, err
 	}
-	if in != nil && in.Format == b.Format {
-		m.iface = in
-	}
-	if b.FlowID != nil {
-		flow, err := models.FlowByID(ctx, s.db, b.AccountID, *b.FlowID)
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
-			return nil, err
-		}
-		if flow != nil {
-			m.keyField = flow.KeyField
-		}
+	if snap != nil {
+		// A batch that ran reads through its snapshot, whatever the
+		// interface and flow say now.
+		m.iface, m.keyField = &snap.Interface, snap.KeyField
+	} else if err := s.liveInterface(ctx, b, m); err != nil {
+		return nil, err
 	}
 	var input models.File
 	err = s.db.WithContext(ctx).Where("account_id = ? AND batch_id = ? AND kind = ?", b.AccountID, b.ID, models.KindInput).Take(&input).Error
@@ -69,8 +65,32 @@ func (s *Server) matchBatch(ctx context.Context, b *models.Batch) (*batchMatchin
 		}
 		m.proposed = colmatch.Propose(fields, names)
 		m.effective = colmatch.Resolve(fields, names, b.ColumnMap)
+		if snap != nil && snap.Resolved {
+			m.effective = snap.ColumnMap
+		}
 	}
 	return m, nil
+}
+
+// liveInterface takes the interface and the flow's key field as they are now.
+func (s *Server) liveInterface(ctx context.Context, b *models.Batch, m *batchMatching) error {
+	in, err := s.batchInterface(ctx, b)
+	if err != nil {
+		return err
+	}
+	if in != nil && in.Format == b.Format {
+		m.iface = in
+	}
+	if b.FlowID != nil {
+		flow, err := models.FlowByID(ctx, s.db, b.AccountID, *b.FlowID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		if flow != nil {
+			m.keyField = flow.KeyField
+		}
+	}
+	return nil
 }
 
 // detect reads the input's columns with the interface's reader options.
