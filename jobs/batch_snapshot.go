@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/flowbatch/flowbatch/jobs/ingest"
 	"github.com/flowbatch/flowbatch/models"
 	"github.com/flowbatch/flowbatch/models/colmatch"
 )
@@ -41,10 +42,19 @@ func (r *batchRun) snapshot(ctx context.Context, flow *models.Flow) (*models.Bat
 	if err != nil {
 		return nil, fmt.Errorf("opening input of batch %s: %w", b.ID, err)
 	}
-	// A payload fault is the validation pass's to report; the columns
-	// read before it are matched all the same.
-	cols, _ := DetectColumns(in, IngestOptions(&snap.Interface, b.Format))
+	cols, err := DetectColumns(in, IngestOptions(&snap.Interface, b.Format))
 	_ = in.Close()
+	var perr *ingest.PayloadError
+	switch {
+	case err == nil, errors.As(err, &perr):
+		// A payload fault is the validation pass's to report; the
+		// columns read before it are matched all the same.
+	case errors.Is(err, ErrReaderOptions):
+		return nil, permanent("the interface's format options cannot be used: %v", err)
+	default:
+		// Resolved once for good: never from a read that failed midway.
+		return nil, fmt.Errorf("reading columns of batch %s: %w", b.ID, err)
+	}
 	snap.ColumnMap = colmatch.Resolve(snap.Interface.Fields.MatchFields(), colmatch.Names(cols), snap.ColumnMap)
 	snap.Resolved = true
 	enc, err := json.Marshal(snap)

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/flowbatch/flowbatch/jobs/ingest"
@@ -16,6 +17,10 @@ const (
 	detectRecords = 50
 	detectBytes   = 1 << 20
 )
+
+// ErrReaderOptions tells that an interface's format options cannot be used
+// to read its payloads: a fault of the interface, not of the payload.
+var ErrReaderOptions = errors.New("the format options cannot be used")
 
 // countingReader counts the bytes read through it.
 type countingReader struct {
@@ -33,12 +38,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // seen in its first records (CSV header names, JSON keys and nested paths,
 // XML element paths and attributes). A payload that is not valid for its
 // format within those records gives a *ingest.PayloadError, with the
-// columns seen before the fault.
+// columns seen before the fault; unusable options give ErrReaderOptions.
 func DetectColumns(r io.Reader, opts ingest.Options) ([]colmatch.Column, error) {
 	cr := &countingReader{r: r}
 	rd, err := ingest.NewReader(cr, opts)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrReaderOptions, err)
 	}
 	var c colmatch.Collector
 	for n := 0; n < detectRecords && (n == 0 || cr.n < detectBytes); n++ {
