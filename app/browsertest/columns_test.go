@@ -57,6 +57,16 @@ func TestWizardMatchesHumanColumnsAndRuns(t *testing.T) {
 	tb.waitFor(`document.querySelector('[data-check-state="done"]') !== null`, 20*time.Second)
 	require.Contains(t, tb.text(`[data-check-counts]`), fmt.Sprintf("%d good records, 0 bad records.", n))
 
+	// Check again, and cancel as soon as the running panel lands: the
+	// panel and its stream go.
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.body.addEventListener("htmx:afterSettle", () => {
+		const cancel = document.querySelector('[data-check-state="running"] button');
+		if (cancel) cancel.click();
+	})`))
+	tb.do(chromedp.Click(chromedp.CSS(`#check-all button`)))
+	tb.waitFor(`document.querySelector('[data-check-state="cancelled"]') !== null`, 10*time.Second)
+	require.True(t, eval[bool](tb, `document.querySelector("#check-all[sse-connect]") === null`))
+
 	// Confirm the suggestion.
 	tb.do(chromedp.Click(chromedp.CSS(`#columns button[type=submit]`)))
 	tb.waitFor(`document.querySelector('[data-field="last_name"] [data-match="chosen"]') !== null`, 10*time.Second)
