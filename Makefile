@@ -6,9 +6,9 @@ PKGS    := ./...
 
 .PHONY: run build test vet check-generated generate bench clean
 
-run: ## migrate and serve on FLOWBATCH_ADDR (default 127.0.0.1:8080)
+run: ## migrate and serve on FLOWBATCH_ADDR (default 127.0.0.1:8080), metrics on 127.0.0.1:9090
 	@scripts/ensure-postgres.sh
-	$(GO) run ./cmd/flowbatch serve
+	FLOWBATCH_METRICS_ADDR=$${FLOWBATCH_METRICS_ADDR-127.0.0.1:9090} $(GO) run ./cmd/flowbatch serve
 
 build:
 	$(GO) build -o $(BIN) ./cmd/flowbatch

@@ -25,11 +25,20 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	if strings.HasPrefix(c.Path(), "/static/") || c.Path() == "/healthz" {
 		level = slog.LevelDebug
 	}
-	s.log.Log(c.UserContext(), level, "request",
-		"method", c.Method(), "path", c.Path(), "status", status,
-		"duration_ms", float64(time.Since(start).Microseconds())/1000,
-		"bytes", responseSize(c), "request_id", requestID(c), "ip", c.IP())
+	attrs := []any{"method", c.Method(), "path", c.Path(), "status", status,
+		"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+		"bytes", responseSize(c), "request_id", requestID(c), "ip", c.IP()}
+	s.log.Log(c.UserContext(), level, "request", append(attrs, accountAttr(c)...)...)
 	return err
+}
+
+// accountAttr is the account_id log attribute of a request made by a
+// signed-in user or an API key, so that one account's story can be grepped.
+func accountAttr(c *fiber.Ctx) []any {
+	if id, ok := currentIdentity(c); ok {
+		return []any{"account_id", id.AccountID}
+	}
+	return nil
 }
 
 // responseSize is the length of the response body. A streamed body (a file

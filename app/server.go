@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/fiber/v2/middleware/session"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
 	"github.com/flowbatch/flowbatch/app/batches"
@@ -32,6 +34,8 @@ type Deps struct {
 	Store  *storage.Store
 	Jobs   *jobs.Client
 	Log    *slog.Logger
+	// Metrics registers the web process's Prometheus metrics; nil: none are exported.
+	Metrics prometheus.Registerer
 }
 
 // Server holds the web app's dependencies; handlers are its methods.
@@ -46,11 +50,19 @@ type Server struct {
 	log      *slog.Logger
 	sessions *session.Store
 	app      *fiber.App
+	// dashboard is River UI for operators; nil without a River client.
+	dashboard fiber.Handler
+	metrics   *httpMetrics
 }
 
 // contentSecurityPolicy allows only same-origin scripts, styles and connections.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+
+// readBufferSize is the most a request line and its headers may take
+// (fasthttp's default is 4 KiB, which long cookies or tokens outgrow); a
+// request with more is answered 431.
+const readBufferSize = 16 << 10
 
 // New builds the Fiber app with its middleware and routes.
 func New(d Deps) *Server {
@@ -72,13 +84,22 @@ func New(d Deps) *Server {
 		DisablePreParseMultipartForm: true,
 		// The server reads at most this much of a body before the handler
 		// runs; the rest streams. limitBody caps what handlers may read.
-		BodyLimit:   preReadLimit,
-		ReadTimeout: d.Config.ReadTimeout,
-		IdleTimeout: 2 * time.Minute,
+		BodyLimit:      preReadLimit,
+		ReadBufferSize: readBufferSize,
+		ReadTimeout:    d.Config.ReadTimeout,
+		IdleTimeout:    2 * time.Minute,
 	})
+	// Requests the server cannot read get problem+json like any other error,
+	// without fasthttp's copy of the request in the message or in the log,
+	// and `Expect: 100-continue` is answered from the route's limits.
+	fasthttpServer := s.app.Server()
+	fasthttpServer.ErrorHandler = s.serverErrorHandler
+	fasthttpServer.SecureErrorLogMessage = true
+	fasthttpServer.ExpectHandler = s.expectContinue
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(requestid.New())
 	s.app.Use(s.accessLog)
+	s.app.Use(s.measure)
 	s.app.Use(helmet.New(helmet.Config{
 		ContentSecurityPolicy:     contentSecurityPolicy,
 		CrossOriginEmbedderPolicy: "unsafe-none",
@@ -88,8 +109,16 @@ func New(d Deps) *Server {
 	// after the server has shut down (SSE streams end on shutdown themselves).
 	liveCtx, stopLive := context.WithCancel(context.Background())
 	s.live = live.NewHub(d.Pool, d.Log)
+	s.instrument(cmp.Or[prometheus.Registerer](d.Metrics, prometheus.NewRegistry()))
 	go s.live.Run(liveCtx)
 	s.app.Hooks().OnShutdown(func() error { stopLive(); return nil })
+	if d.Jobs != nil {
+		dashboard, err := s.newJobsDashboard(liveCtx)
+		if err != nil {
+			s.log.Error("the job dashboard is not available", "error", err)
+		}
+		s.dashboard = dashboard
+	}
 	s.routes()
 	return s
 }
@@ -112,6 +141,8 @@ func (s *Server) csrfMiddleware() fiber.Handler {
 		CookieSecure:   s.cfg.SecureCookies(),
 		Expiration:     24 * time.Hour,
 		ContextKey:     csrfKey,
+		// The job dashboard's page sends no token; requireSameOrigin guards it.
+		Next: isJobsDashboard,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			return &HTTPError{
 				Status: fiber.StatusForbidden, Title: "Request refused",

@@ -250,6 +250,7 @@ func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.M
 // another connection), it inserts at once but saves progress and commits only
 // after before has committed, and not at all if before failed or was cancelled.
 func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, before *flight) (cancelled bool, err error) {
+	began := time.Now()
 	c.ids = resize(c.ids, c.n)
 	c.status = resize(c.status, c.n)
 	for _, f := range c.failures {
@@ -314,6 +315,7 @@ func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, be
 		return false, fmt.Errorf("committing chunk at %d: %w", c.start, err)
 	}
 	r.batch.ProcessedCount = c.start + int64(c.n)
+	r.Metrics.chunkCommitted(inserted, updated, int64(len(c.failures)), time.Since(began))
 	return cancelled, nil
 }
 

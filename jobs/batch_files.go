@@ -202,6 +202,9 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 	if err := notifyTx(ctx, tx, b); err != nil {
 		return err
 	}
+	if err := enqueueBatchWebhooksTx(ctx, tx, b); err != nil {
+		return err
+	}
 	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, r.job); err != nil {
 		return fmt.Errorf("completing job of batch %s: %w", b.ID, err)
 	}
@@ -209,6 +212,7 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		return fmt.Errorf("finishing batch %s: %w", b.ID, err)
 	}
 	r.batch = b
+	r.Metrics.batchEnded(b)
 	r.deleteSegments(context.WithoutCancel(ctx))
 	return nil
 }

@@ -80,6 +80,9 @@ func (w *BatchWatchdogWorker) Work(ctx context.Context, _ *river.Job[BatchWatchd
 		if err := notifyTx(ctx, tx, b); err != nil {
 			return err
 		}
+		if err := enqueueBatchWebhooksTx(ctx, tx, b); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("ending orphaned batches: %w", err)

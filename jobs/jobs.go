@@ -31,6 +31,18 @@ type Deps struct {
 	// chunks before it snoozes to go on in a new attempt; zero means
 	// DefaultSliceBudget.
 	SliceBudget time.Duration
+	// Metrics, when set, count what the workers do.
+	Metrics *Metrics
+	// Retention, when positive, is how long ended batches are kept
+	// (FLOWBATCH_RETENTION); the batch_retention job deletes older ones.
+	Retention time.Duration
+	// BaseURL is the app's public URL, for the URLs in webhook bodies.
+	BaseURL string
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses (FLOWBATCH_WEBHOOK_ALLOW_PRIVATE).
+	WebhookAllowPrivate bool
+	// WebhookRetryDelays replaces DefaultWebhookRetryDelays when not nil.
+	WebhookRetryDelays []time.Duration
 }
 
 // Client is the River client type used across Flowbatch.
@@ -58,6 +70,8 @@ func NewClient(d Deps, workers int) (*Client, error) {
 	river.AddWorker(w, &SessionCleanupWorker{Pool: d.Pool})
 	river.AddWorker(w, &ProcessBatchWorker{Deps: d})
 	river.AddWorker(w, &BatchWatchdogWorker{Pool: d.Pool, Log: d.Log})
+	river.AddWorker(w, &BatchRetentionWorker{Pool: d.Pool, Store: d.Store, Log: d.Log, Retention: d.Retention, Metrics: d.Metrics})
+	river.AddWorker(w, newWebhookDeliverWorker(d))
 
 	cfg := &river.Config{
 		Logger:  d.Log.With("component", "river"),
@@ -72,6 +86,7 @@ func NewClient(d Deps, workers int) (*Client, error) {
 	}
 	if workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}}
+		cfg.Queues[webhookQueue] = river.QueueConfig{MaxWorkers: webhookWorkers}
 		cfg.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return SessionCleanupArgs{}, nil },
@@ -79,6 +94,11 @@ func NewClient(d Deps, workers int) (*Client, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(watchdogInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return BatchWatchdogArgs{}, nil },
 				nil),
+		}
+		if d.Retention > 0 {
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(retentionInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return BatchRetentionArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}))
 		}
 	}
 	client, err := river.NewClient(riverpgxv5.New(d.Pool), cfg)

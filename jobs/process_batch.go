@@ -342,5 +342,12 @@ func (w *ProcessBatchWorker) fail(ctx context.Context, batchID uuid.UUID, msg st
 	if err := notifyTx(ctx, tx, b); err != nil {
 		return err
 	}
-	return tx.Commit(ctx)
+	if err := enqueueBatchWebhooksTx(ctx, tx, b); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("failing batch %s: %w", batchID, err)
+	}
+	w.Metrics.batchEnded(b)
+	return nil
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,6 +24,8 @@ type User struct {
 	PasswordHash string
 	CreatedAt    time.Time
 	LastLoginAt  *time.Time
+	// Operator users see the job dashboard of the whole installation.
+	Operator bool
 }
 
 // CreateAccountTx creates an account and its first user inside tx.
@@ -58,4 +61,29 @@ func TouchLogin(ctx context.Context, db *gorm.DB, accountID, userID uuid.UUID) e
 		return notFound("recording login", err)
 	}
 	return nil
+}
+
+// SetOperator grants (or revokes) the operator role of the user with email.
+// Like UserByEmail it is not scoped to an account: only the command line
+// calls it, on behalf of whoever runs the installation.
+func SetOperator(ctx context.Context, db *gorm.DB, email string, operator bool) error {
+	res := db.WithContext(ctx).Model(&User{}).Where("lower(email) = lower(?)", email).Update("operator", operator)
+	if res.Error != nil {
+		return notFound("setting operator", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return notFound("setting operator", gorm.ErrRecordNotFound)
+	}
+	return nil
+}
+
+// IsOperator reports whether the user of the account holds the operator role.
+func IsOperator(ctx context.Context, db *gorm.DB, accountID, userID uuid.UUID) (bool, error) {
+	var operator bool
+	err := db.WithContext(ctx).Model(&User{}).Select("operator").
+		Where("account_id = ? AND id = ?", accountID, userID).Scan(&operator).Error
+	if err != nil {
+		return false, fmt.Errorf("checking operator: %w", err)
+	}
+	return operator, nil
 }

@@ -233,3 +233,14 @@ func ParseBatchEvent(payload string) (BatchEvent, error) {
 	}
 	return e, nil
 }
+
+// ExpiresAt is when an ended batch will be deleted under a retention period
+// (FLOWBATCH_RETENTION), or nil when it will not: no retention, or the batch
+// has not ended.
+func (b *Batch) ExpiresAt(retention time.Duration) *time.Time {
+	if retention <= 0 || b.FinishedAt == nil || (b.Status != StatusFinished && b.Status != StatusError) {
+		return nil
+	}
+	t := b.FinishedAt.Add(retention)
+	return &t
+}

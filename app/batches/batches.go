@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -25,6 +26,16 @@ type Service struct {
 	DB    *gorm.DB
 	Store *storage.Store
 	Log   *slog.Logger
+	// Created counts the batches created, by source; nil counts nothing.
+	Created *prometheus.CounterVec
+}
+
+// created counts a batch once its transaction has committed.
+func (s *Service) created(b *models.Batch) *models.Batch {
+	if s.Created != nil {
+		s.Created.WithLabelValues(string(b.Source)).Inc()
+	}
+	return b
 }
 
 // Draft is everything a person or a machine chooses about a batch.
@@ -132,7 +143,7 @@ func (s *Service) Create(ctx context.Context, accountID uuid.UUID, d Draft) (*mo
 	if err != nil {
 		return nil, err
 	}
-	return b, nil
+	return s.created(b), nil
 }
 
 func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID, d Draft) (*models.Batch, error) {
@@ -349,7 +360,7 @@ func (s *Service) CreateWithInput(ctx context.Context, accountID uuid.UUID, d Dr
 		s.deleteObjects(ctx, obj.Key)
 		return nil, err
 	}
-	return b, nil
+	return s.created(b), nil
 }
 
 // Clone copies a batch's settings and input into a new DRAFT named "Copy of …".
@@ -396,7 +407,7 @@ func (s *Service) Clone(ctx context.Context, accountID, batchID uuid.UUID) (*mod
 		s.deleteObjects(ctx, obj.Key)
 		return nil, err
 	}
-	return b, nil
+	return s.created(b), nil
 }
 
 // Delete removes a DRAFT, FINISHED or ERROR batch and its files. Records it

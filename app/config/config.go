@@ -27,6 +27,12 @@ type Config struct {
 	LogLevel       string
 	ReadTimeout    time.Duration
 	ShutdownGrace  time.Duration
+	MetricsAddr    string
+	LogFormat      string
+	Retention      time.Duration
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses.
+	WebhookAllowPrivate bool
 }
 
 // Var describes one environment variable: its name, default and meaning.
@@ -63,6 +69,27 @@ var Vars = []Var{
 		func(c *Config, v string) error { return setPositiveDuration(&c.ReadTimeout, v) }},
 	{"FLOWBATCH_SHUTDOWN_GRACE", "10s", "how long a stopping process waits for requests and jobs to finish",
 		func(c *Config, v string) error { return setDuration(&c.ShutdownGrace, v) }},
+	{"FLOWBATCH_METRICS_ADDR", "", "address of the Prometheus /metrics listener, apart from the app (host:port; empty: no metrics)",
+		func(c *Config, v string) error {
+			c.MetricsAddr = v
+			if v == "" {
+				return nil
+			}
+			return checkAddr(v)
+		}},
+	{"FLOWBATCH_RETENTION", "", "how long FINISHED and ERROR batches are kept before they and their files are deleted (records stay), e.g. 90d or 720h; empty: forever",
+		func(c *Config, v string) error { return setRetention(&c.Retention, v) }},
+	{"FLOWBATCH_LOG_FORMAT", "text", "log lines as text (key=value) or json",
+		func(c *Config, v string) error {
+			c.LogFormat = v
+			if v != "text" && v != "json" {
+				return errors.New("must be text or json")
+			}
+			return nil
+		}},
+	{"FLOWBATCH_WEBHOOK_ALLOW_PRIVATE", "false",
+		"true lets webhooks reach loopback, private and link-local addresses (only for webhooks into your own network)",
+		func(c *Config, v string) error { return setBool(&c.WebhookAllowPrivate, v) }},
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil) and
@@ -160,10 +187,39 @@ func setInt64(dst *int64, v string, lo, hi int64) error {
 	return nil
 }
 
+func setBool(dst *bool, v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	*dst = b
+	return nil
+}
+
 func setPositiveDuration(dst *time.Duration, v string) error {
 	if err := setDuration(dst, v); err != nil || *dst == 0 {
 		return errors.New("must be a positive duration such as 30s or 10m")
 	}
+	return nil
+}
+
+// setRetention reads a retention period: days ("90d") or a Go duration
+// ("720h"), at least an hour; empty means none.
+func setRetention(dst *time.Duration, v string) error {
+	if v == "" {
+		*dst = 0
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		d = time.Duration(n) * 24 * time.Hour
+	}
+	if err != nil || d < time.Hour || d > 100*365*24*time.Hour {
+		return errors.New("must be a number of days such as 90d, or a duration of at least 1h such as 720h")
+	}
+	*dst = d
 	return nil
 }
 

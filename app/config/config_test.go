@@ -49,3 +49,55 @@ func TestSecureCookiesUnderHTTPS(t *testing.T) {
 	require.True(t, c.SecureCookies())
 	require.Equal(t, "https://flowbatch.example.com", c.BaseURL)
 }
+
+func TestOperationsSettings(t *testing.T) {
+	t.Parallel()
+	load := func(env map[string]string) (*Config, error) {
+		return Load(func(k string) string { return env[k] })
+	}
+	c, err := load(nil)
+	require.NoError(t, err)
+	require.Empty(t, c.MetricsAddr, "metrics are off by default")
+	require.Equal(t, "text", c.LogFormat)
+	require.Zero(t, c.Retention, "batches are kept forever by default")
+
+	c, err = load(map[string]string{"FLOWBATCH_METRICS_ADDR": "127.0.0.1:9090", "FLOWBATCH_LOG_FORMAT": "json", "FLOWBATCH_RETENTION": "90d"})
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:9090", c.MetricsAddr)
+	require.Equal(t, "json", c.LogFormat)
+	require.Equal(t, 90*24*time.Hour, c.Retention)
+	c, err = load(map[string]string{"FLOWBATCH_RETENTION": "720h"})
+	require.NoError(t, err)
+	require.Equal(t, 720*time.Hour, c.Retention)
+
+	for name, bad := range map[string]string{
+		"FLOWBATCH_METRICS_ADDR": "9090", "FLOWBATCH_LOG_FORMAT": "xml", "FLOWBATCH_RETENTION": "10m",
+	} {
+		_, err := load(map[string]string{name: bad})
+		require.ErrorContains(t, err, name)
+	}
+	for _, bad := range []string{"0d", "-3d", "ninety days", "d"} {
+		_, err := load(map[string]string{"FLOWBATCH_RETENTION": bad})
+		require.ErrorContains(t, err, "FLOWBATCH_RETENTION", bad)
+	}
+}
+
+func TestWebhookAllowPrivate(t *testing.T) {
+	t.Parallel()
+	load := func(v string) (*Config, error) {
+		return Load(func(k string) string {
+			if k == "FLOWBATCH_WEBHOOK_ALLOW_PRIVATE" {
+				return v
+			}
+			return ""
+		})
+	}
+	c, err := load("")
+	require.NoError(t, err)
+	require.False(t, c.WebhookAllowPrivate, "refused by default")
+	c, err = load("true")
+	require.NoError(t, err)
+	require.True(t, c.WebhookAllowPrivate)
+	_, err = load("sometimes")
+	require.ErrorContains(t, err, "FLOWBATCH_WEBHOOK_ALLOW_PRIVATE: must be true or false")
+}

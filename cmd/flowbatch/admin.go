@@ -12,10 +12,11 @@ import (
 	"github.com/flowbatch/flowbatch/models"
 )
 
-// admin runs `flowbatch admin create-account` and `flowbatch admin create-api-key`.
+// admin runs the `flowbatch admin` commands: create-account, create-api-key,
+// grant-operator and revoke-operator.
 func admin(ctx context.Context, cfg *config.Config, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("admin needs a command (create-account, create-api-key): %w", errUsage)
+		return fmt.Errorf("admin needs a command (create-account, create-api-key, grant-operator, revoke-operator): %w", errUsage)
 	}
 	pool, gdb, err := openDatabase(ctx, cfg, 4)
 	if err != nil {
@@ -65,6 +66,29 @@ func admin(ctx context.Context, cfg *config.Config, args []string, out io.Writer
 			return err
 		}
 		fmt.Fprintln(out, key)
+		return nil
+	case "grant-operator", "revoke-operator":
+		fs := newFlagSet("admin " + args[0])
+		email := fs.String("email", "", "email of the user (required)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return errUsage
+		}
+		if *email == "" {
+			return fmt.Errorf("%s needs --email", args[0])
+		}
+		grant := args[0] == "grant-operator"
+		err := models.SetOperator(ctx, gdb, *email, grant)
+		if errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("no user with email %s", *email)
+		}
+		if err != nil {
+			return err
+		}
+		if grant {
+			fmt.Fprintf(out, "%s is now an operator: the job dashboard is at /admin/jobs.\n", *email)
+		} else {
+			fmt.Fprintf(out, "%s is no longer an operator.\n", *email)
+		}
 		return nil
 	}
 	return fmt.Errorf("unknown admin command %q: %w", args[0], errUsage)

@@ -35,7 +35,7 @@ var (
 )
 
 // flowbatchBinary builds the command once per test binary.
-func flowbatchBinary(b *testing.B) string {
+func flowbatchBinary(b testing.TB) string {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "flowbatch-bench-")
 		if err != nil {
@@ -64,7 +64,9 @@ type benchServer struct {
 	ifaces map[string]string // format → starter interface ID
 }
 
-func startServer(b *testing.B, workers int) *benchServer {
+// startServer starts `flowbatch serve` on a database of its own, with extra
+// environment variables in env.
+func startServer(b testing.TB, workers int, env ...string) *benchServer {
 	b.Helper()
 	bin := flowbatchBinary(b)
 	tdb := dbtest.New(b)
@@ -74,7 +76,7 @@ func startServer(b *testing.B, workers int) *benchServer {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	env := append(os.Environ(),
+	env = append(append(os.Environ(), env...),
 		"DATABASE_URL="+tdb.URL,
 		"FLOWBATCH_ADDR="+addr,
 		"FLOWBATCH_STORAGE_URL=file://"+b.TempDir(),

@@ -29,6 +29,8 @@ Usage:
   flowbatch migrate                   apply pending database migrations and exit
   flowbatch admin create-account --email E --password P [--name N] [--starter]
   flowbatch admin create-api-key --email E --name N   (prints the key)
+  flowbatch admin grant-operator --email E            (job dashboard at /admin/jobs)
+  flowbatch admin revoke-operator --email E
 
 serve and worker apply pending migrations at start; several processes may
 start at once.
@@ -62,7 +64,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	log := newLogger(cfg.LogLevel)
+	log := newLogger(cfg.LogLevel, cfg.LogFormat)
 	switch args[0] {
 	case "serve":
 		return serve(ctx, cfg, log, args[1:], true)
@@ -77,10 +79,14 @@ func run(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
 }
 
-func newLogger(level string) *slog.Logger {
+func newLogger(level, format string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
 
 // openDatabase connects (creating the database if missing), applies pending

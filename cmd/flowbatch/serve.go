@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/flowbatch/flowbatch/app"
@@ -42,12 +43,30 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	}
 	defer store.Close()
 
-	river, err := jobs.NewClient(jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log}, *workers)
+	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, Retention: cfg.Retention,
+		BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate}
+	var reg *prometheus.Registry
+	if cfg.MetricsAddr != "" {
+		reg = newRegistry(pool)
+		store.Instrument(reg)
+		deps.Metrics = jobs.NewMetrics(reg, pool)
+	}
+	river, err := jobs.NewClient(deps, *workers)
 	if err != nil {
 		return err
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
+	if reg != nil {
+		wait, err := serveMetrics(gctx, cfg.MetricsAddr, reg, log)
+		if err != nil {
+			return err
+		}
+		g.Go(wait)
+		if *workers > 0 {
+			deps.Metrics.ObserveJobs(gctx, river)
+		}
+	}
 	if *workers > 0 {
 		if err := river.Start(gctx); err != nil {
 			return fmt.Errorf("starting workers: %w", err)
@@ -65,7 +84,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		})
 	}
 	if web {
-		srv := app.New(app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Jobs: river, Log: log})
+		appDeps := app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Jobs: river, Log: log}
+		if reg != nil {
+			appDeps.Metrics = reg
+		}
+		srv := app.New(appDeps)
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
 			return fmt.Errorf("listening on %s (FLOWBATCH_ADDR): %w", cfg.Addr, err)

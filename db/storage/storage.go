@@ -13,6 +13,7 @@ import (
 	"net/url"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// buckets
 	_ "gocloud.dev/blob/memblob"  // mem:// buckets, for tests
@@ -26,6 +27,31 @@ var ErrNotFound = errors.New("stored object not found")
 // Store is the blob bucket holding every file's content.
 type Store struct {
 	bucket *blob.Bucket
+	// Counters set by Instrument; nil counts nothing.
+	putBytes prometheus.Counter
+	errors   *prometheus.CounterVec
+}
+
+// Instrument registers the store's metrics: bytes of uploads written
+// through Put, and failed storage operations by operation.
+func (s *Store) Instrument(reg prometheus.Registerer) {
+	s.putBytes = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "flowbatch_upload_bytes_total",
+		Help: "Bytes of uploaded files and payloads stored by this process.",
+	})
+	s.errors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "flowbatch_storage_errors_total",
+		Help: "Storage operations that failed (a missing object is not a failure), by operation.",
+	}, []string{"op"})
+	reg.MustRegister(s.putBytes, s.errors)
+}
+
+// failed counts a failed operation and returns err.
+func (s *Store) failed(op string, err error) error {
+	if s.errors != nil {
+		s.errors.WithLabelValues(op).Inc()
+	}
+	return err
 }
 
 // Object describes content written to the store.
@@ -73,11 +99,16 @@ func (s *Store) Put(ctx context.Context, r io.Reader, contentType string) (Objec
 		w.Abort()
 		return Object{}, fmt.Errorf("writing object: %w", err)
 	}
-	return w.Commit()
+	obj, err := w.Commit()
+	if err == nil && s.putBytes != nil {
+		s.putBytes.Add(float64(obj.Size))
+	}
+	return obj, err
 }
 
 // Writer streams one object into the store, hashing what it writes.
 type Writer struct {
+	store  *Store
 	key    string
 	w      *blob.Writer
 	cancel context.CancelFunc
@@ -96,9 +127,9 @@ func (s *Store) Create(ctx context.Context, key, contentType string) (*Writer, e
 	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType, DisableContentTypeDetection: contentType != ""})
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("creating object: %w", err)
+		return nil, s.failed("write", fmt.Errorf("creating object: %w", err))
 	}
-	return &Writer{key: key, w: w, cancel: cancel, hash: sha256.New()}, nil
+	return &Writer{store: s, key: key, w: w, cancel: cancel, hash: sha256.New()}, nil
 }
 
 // Write implements io.Writer.
@@ -121,7 +152,7 @@ func (w *Writer) Size() int64 { return w.size }
 func (w *Writer) Commit() (Object, error) {
 	defer w.cancel()
 	if err := w.w.Close(); err != nil {
-		return Object{}, fmt.Errorf("closing object: %w", err)
+		return Object{}, w.store.failed("write", fmt.Errorf("closing object: %w", err))
 	}
 	return Object{Key: w.key, Size: w.size, SHA256: hex.EncodeToString(w.hash.Sum(nil))}, nil
 }
@@ -144,7 +175,7 @@ func (s *Store) OpenRange(ctx context.Context, key string, offset, length int64)
 		return nil, fmt.Errorf("reading %s: %w", key, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", key, err)
+		return nil, s.failed("read", fmt.Errorf("reading %s: %w", key, err))
 	}
 	return r, nil
 }
@@ -157,7 +188,7 @@ func (s *Store) Copy(ctx context.Context, srcKey string) (string, error) {
 		return "", fmt.Errorf("copying %s: %w", srcKey, ErrNotFound)
 	}
 	if err != nil {
-		return "", fmt.Errorf("copying %s: %w", srcKey, err)
+		return "", s.failed("copy", fmt.Errorf("copying %s: %w", srcKey, err))
 	}
 	return key, nil
 }
@@ -166,7 +197,7 @@ func (s *Store) Copy(ctx context.Context, srcKey string) (string, error) {
 func (s *Store) Delete(ctx context.Context, key string) error {
 	err := s.bucket.Delete(ctx, key)
 	if err != nil && gcerrors.Code(err) != gcerrors.NotFound {
-		return fmt.Errorf("deleting %s: %w", key, err)
+		return s.failed("delete", fmt.Errorf("deleting %s: %w", key, err))
 	}
 	return nil
 }

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestMetricsAreServedApartFromTheApp runs `flowbatch serve` with
+// FLOWBATCH_METRICS_ADDR, processes a batch through the API and checks the
+// families an operator's dashboards and alerts rely on.
+func TestMetricsAreServedApartFromTheApp(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	metricsAddr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	s := startServer(t, 1, "FLOWBATCH_METRICS_ADDR="+metricsAddr, "FLOWBATCH_LOG_FORMAT=json")
+
+	doc, err := s.postV2(bytes.NewReader(contactsJSON(25)), http.Header{"X-Batch-Status": {"READY"}})
+	require.NoError(t, err)
+	id, _ := doc["id"].(string)
+	require.Eventually(t, func() bool {
+		doc, err := s.get("/api/v1/batches/" + id)
+		return err == nil && doc["status"] == "FINISHED"
+	}, 60*time.Second, 50*time.Millisecond)
+
+	res, err := http.Get(s.url + "/metrics")
+	require.NoError(t, err)
+	appBody, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.NotContains(t, string(appBody), "# HELP", "metrics are not served by the app")
+
+	scrape := func() string {
+		res, err := http.Get("http://" + metricsAddr + "/metrics")
+		require.NoError(t, err)
+		defer res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		body, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return string(body)
+	}
+	// The job's completion event reaches the metrics just after the batch is FINISHED.
+	var body string
+	require.Eventually(t, func() bool {
+		body = scrape()
+		return regexp.MustCompile(`(?m)^flowbatch_job_attempts_total\{kind="process_batch",result="completed"\} 1$`).MatchString(body)
+	}, 10*time.Second, 50*time.Millisecond, "process_batch completion counted")
+	for _, want := range []string{
+		`^flowbatch_http_requests_total\{method="POST",route="/api/v2/interfaces/:id/batch",status="201"\} 1$`,
+		`^flowbatch_http_request_duration_seconds_count\{method="GET",route="/api/v1/batches/:id"\} [1-9]`,
+		`^flowbatch_batches_created_total\{source="api_v2"\} 1$`,
+		`^flowbatch_batches_finished_total\{outcome="clean",source="api_v2",status="FINISHED"\} 1$`,
+		`^flowbatch_records_processed_total\{result="inserted"\} 25$`,
+		`^flowbatch_records_processed_total\{result="failed"\} 0$`,
+		`^flowbatch_chunk_duration_seconds_count [1-9]`,
+		`^flowbatch_batch_processing_seconds_count 1$`,
+		`^flowbatch_job_run_seconds_count\{kind="process_batch"\} 1$`,
+		`^flowbatch_job_queue_wait_seconds_count\{kind="process_batch"\} 1$`,
+		`^flowbatch_upload_bytes_total [1-9]`,
+		`^flowbatch_sse_clients 0$`,
+		`^flowbatch_jobs_scrape_error 0$`,
+		`^flowbatch_db_pool_max_connections [1-9]`,
+		`^flowbatch_db_pool_acquires_total [1-9]`,
+		`^go_goroutines [1-9]`,
+		`^process_resident_memory_bytes [1-9]`,
+	} {
+		require.Regexp(t, regexp.MustCompile("(?m)"+want), body)
+	}
+}
