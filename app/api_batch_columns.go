@@ -60,6 +60,7 @@ func (s *Server) apiBatchColumns(c *fiber.Ctx) error {
 	return c.JSON(newColumnsDocument(m))
 }
 
+// newColumnsDocument builds the columns document of a matching.
 func newColumnsDocument(m *batchMatching) columnsDocument {
 	doc := columnsDocument{Columns: m.columns, ColumnMap: m.chosen, Fields: []columnsField{},
 		UnreadColumns: m.unread(), RequiredWithoutColumn: m.missingRequired()}

@@ -35,6 +35,7 @@ func (s *Service) SetColumnMap(ctx context.Context, accountID, batchID uuid.UUID
 	return b, nil
 }
 
+// sameID reports whether two optional IDs name the same row (or both none).
 func sameID(a, b *uuid.UUID) bool {
 	if a == nil || b == nil {
 		return a == b

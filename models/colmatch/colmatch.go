@@ -78,6 +78,7 @@ var synonyms = [][]string{
 	{"country", "countrycode"},
 }
 
+// synonymGroup gives each synonym its group's index in synonyms.
 var synonymGroup = func() map[string]int {
 	m := map[string]int{}
 	for i, g := range synonyms {
@@ -107,6 +108,7 @@ func similarity(a, b string) float64 {
 	return JaroWinkler(a, b)
 }
 
+// candidate is a possible match of field and column, by index, with its score.
 type candidate struct {
 	field, column int
 	kind          Kind

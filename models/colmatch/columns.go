@@ -65,6 +65,7 @@ func Names(columns []Column) []string {
 	return out
 }
 
+// truncate cuts a sample to maxSampleLen bytes on a rune boundary.
 func truncate(s string) string {
 	if len(s) <= maxSampleLen {
 		return s
