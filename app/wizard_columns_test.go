@@ -131,6 +131,12 @@ func TestWizardDoesNotOfferRunForAnUnreadableInput(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 	require.Contains(t, res.Body, "Run is not possible until the input is fixed.")
 	require.Equal(t, models.StatusDraft, u.batch(t, id).Status)
+
+	// The menu's and the report's Run refuse it too.
+	res = u.b.HTMX(http.MethodPost, "/batches/"+id.String()+"/run", nil)
+	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+	require.Contains(t, res.Body, "Run is not possible until the input is fixed.")
+	require.Equal(t, models.StatusDraft, u.batch(t, id).Status)
 }
 
 func TestCheckAllRecordsStreamsCountsAndGroupedErrors(t *testing.T) {
