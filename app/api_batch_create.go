@@ -63,6 +63,11 @@ func (s *Server) openBatchUpload(c *fiber.Ctx, source models.Source) (*batchUplo
 	default:
 		return nil, NewHTTPError(fiber.StatusBadRequest, "X-Batch-Status accepts only READY (queue the batch at once); leave it out to keep the batch a DRAFT.")
 	}
+	if v := c.Get(headerBatchMapping); v != "" {
+		if u.draft.ColumnMap, err = parseColumnMap([]byte(v)); err != nil {
+			return nil, NewHTTPError(fiber.StatusBadRequest, "X-Batch-Mapping takes a JSON object of field names to column names (or null for no column).")
+		}
+	}
 	if u.draft.Designer, err = parseFlag(c.Get(headerBatchDesigner)); err != nil {
 		return nil, NewHTTPError(fiber.StatusBadRequest, "X-Batch-Designer accepts true or false.")
 	}
@@ -198,6 +203,14 @@ func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Obj
 	b, err := s.batches.CreateWithInput(ctx, accountID, u.draft, obj)
 	if err != nil {
 		return err
+	}
+	if u.draft.ColumnMap != nil {
+		if err := s.checkNewBatchMapping(ctx, b); err != nil {
+			if derr := s.batches.Delete(context.WithoutCancel(ctx), accountID, b.ID); derr != nil {
+				s.log.Warn("leaving a batch whose column map was refused", "batch_id", b.ID, "error", derr)
+			}
+			return err
+		}
 	}
 	if u.run {
 		ready, err := s.runBatch(ctx, accountID, b.ID)

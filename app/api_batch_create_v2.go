@@ -15,7 +15,7 @@ import (
 // apiBatchCreateV2 answers POST /api/v2/interfaces/{id}/batch for JSON and
 // CSV interfaces: multipart/form-data with the payload in the part `file`
 // (and optional parts name, description, input_name, output_name, flow_id,
-// designer), or a raw body. The payload streams to storage, gzip-decoded when
+// designer, mapping), or a raw body. The payload streams to storage, gzip-decoded when
 // sent with Content-Encoding: gzip, up to V2MaxBytes of decoded bytes.
 func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 	u, err := s.openBatchUpload(c, models.SourceAPIv2)
@@ -63,7 +63,7 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 				return err
 			}
 			obj, fileName = o, p.FileName
-		case "name", "description", "input_name", "output_name", "flow_id", "designer":
+		case "name", "description", "input_name", "output_name", "flow_id", "designer", "mapping":
 			v, err := p.Value()
 			if err != nil {
 				return err
@@ -123,6 +123,13 @@ func (u *batchUpload) applyFields(fields map[string]string, fileName string) err
 			errs["designer"] = "Use true or false."
 		}
 		u.draft.Designer = d
+	}
+	if v, ok := fields["mapping"]; ok {
+		cm, err := parseColumnMap([]byte(v))
+		if err != nil {
+			errs["mapping"] = "Send a JSON object of field names to column names (or null for no column)."
+		}
+		u.draft.ColumnMap = cm
 	}
 	if u.draft.InputName == "" && fileName != "" {
 		probe := u.draft

@@ -28,6 +28,7 @@ type apiOperation struct {
 func apiOperations() []apiOperation {
 	ops := append([]apiOperation(nil), batchAPIOperations...)
 	ops = append(ops, catalogAPIOperations...)
+	ops = append(ops, mappingAPIOperations...)
 	ops = append(ops, fileAPIOperations...)
 	return append(ops, webhookAPIOperations...)
 }
@@ -41,7 +42,7 @@ var batchAPIOperations = []apiOperation{
 		Description: "The raw body in the interface's format becomes the input of a new batch. " +
 			"Content-Type must fit the format (application/json, application/xml or text/csv), otherwise 415. " +
 			"Up to 64 MiB by default (FLOWBATCH_V1_MAX_BYTES); larger bodies get 413.",
-		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "Idempotency-Key"},
+		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "X-Batch-Mapping", "Idempotency-Key"},
 		Body: map[string]any{"required": true, "content": map[string]any{
 			"application/json": map[string]any{"schema": map[string]any{}, "examples": jsonPayloadExamples},
 			"application/xml":  map[string]any{"schema": map[string]any{"type": "string"}},
@@ -56,7 +57,7 @@ var batchAPIOperations = []apiOperation{
 			"input_name, output_name, flow_id, designer; other parts are ignored), or a raw body with the format's Content-Type. " +
 			"JSON and CSV interfaces only: XML interfaces get 415 and take v1. Up to 1 GiB by default (FLOWBATCH_V2_MAX_BYTES), " +
 			"streamed to storage; `Content-Encoding: gzip` is accepted, the limit applying to the decompressed bytes.",
-		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "Content-Encoding", "Idempotency-Key"},
+		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "X-Batch-Mapping", "Content-Encoding", "Idempotency-Key"},
 		Body: map[string]any{"required": true, "content": map[string]any{
 			"multipart/form-data": map[string]any{
 				"schema": map[string]any{
@@ -70,6 +71,7 @@ var batchAPIOperations = []apiOperation{
 						"output_name": map[string]any{"type": "string", "maxLength": 120, "description": "Name of the output file (default output.json)."},
 						"flow_id":     map[string]any{"type": "string", "format": "uuid", "description": "Flow to insert into (default: the interface's flow)."},
 						"designer":    map[string]any{"type": "boolean", "description": "A designer batch processes only its first 20 records."},
+						"mapping":     map[string]any{"type": "string", "description": "A column map as JSON (see ColumnMap); overrides X-Batch-Mapping."},
 					},
 				},
 			},
@@ -168,6 +170,7 @@ var headerParams = map[string]map[string]any{
 	"X-Batch-Status":   {"description": "READY queues the batch in the same request (case-insensitive); without it the batch stays DRAFT. Any other value: 400.", "schema": map[string]any{"type": "string", "enum": []string{"READY"}}},
 	"X-Batch-Name":     {"description": "The batch's name (default: the interface's name and the UTC time).", "schema": map[string]any{"type": "string", "maxLength": 120}},
 	"X-Batch-Designer": {"description": "true for a designer batch: only its first 20 records are processed.", "schema": map[string]any{"type": "boolean", "default": false}},
+	"X-Batch-Mapping":  {"description": "A column map as JSON, field name → column name (null for none); checked against the input (422). See ColumnMap.", "schema": map[string]any{"type": "string"}},
 	"Content-Encoding": {"description": "gzip to send the payload compressed; the size limit applies to the decompressed bytes.", "schema": map[string]any{"type": "string", "enum": []string{"gzip"}}},
 	"Range":            {"description": "One byte range, e.g. bytes=0-1023 or bytes=-500 (several ranges get the whole file).", "schema": str},
 	"If-None-Match":    {"description": "The ETag of the copy you have: 304 when it is still current.", "schema": str},
@@ -399,7 +402,7 @@ func (s *Server) openAPIDocument() map[string]any {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": merge(apiSchemas, catalogSchemas, fileSchemas, webhookSchemas),
+			"schemas": merge(apiSchemas, catalogSchemas, fileSchemas, webhookSchemas, mappingSchemas),
 			"securitySchemes": map[string]any{
 				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
 				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
