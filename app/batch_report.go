@@ -99,6 +99,9 @@ func (s *Server) reportDetails(ctx context.Context, accountID uuid.UUID, v compo
 		d.Files = append(d.Files, pages.ReportFile{ID: f.ID.String(), Kind: kind, Name: f.Name, Size: humanSize(f.Size)})
 		d.CanRerun = d.CanRerun || kind == string(models.KindFailed)
 	}
+	if d.Columns, err = s.reportColumns(ctx, accountID, bid); err != nil {
+		return d, err
+	}
 	b, err := models.BatchByID(ctx, s.db, accountID, bid)
 	if err != nil {
 		return d, err

@@ -214,7 +214,7 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 
 	var files []*resultFile
 	filesStart := time.Now()
-	defer func() { r.Log.Debug("wrote batch files", "batch_id", b.ID, "duration", time.Since(filesStart)) }()
+	defer func() { r.Log.Debug("wrote batch files", "duration", time.Since(filesStart)) }()
 	if o.payload == nil {
 		files, err = r.assemble(ctx, batchLine)
 	} else {
@@ -317,9 +317,9 @@ func (r *batchRun) endWithError(ctx context.Context, msg, guard string, guardArg
 	line := &errorLine{Index: b.ProcessedCount, Message: msg}
 	files, err := r.assemble(ctx, line)
 	if err != nil {
-		r.Log.Warn("writing the files of a failed batch; writing error.log alone", "batch_id", b.ID, "error", err)
+		r.Log.Warn("writing the files of a failed batch; writing error.log alone", "error", err)
 		if files, err = r.writeErrorOnly(ctx, line); err != nil {
-			r.Log.Error("writing error.log of a failed batch", "batch_id", b.ID, "error", err)
+			r.Log.Error("writing error.log of a failed batch", "error", err)
 		}
 	}
 	tx, err := beginTx(ctx, r.Pool)
@@ -581,11 +581,11 @@ func (r *batchRun) deleteSegments(ctx context.Context) {
 		keys = append(keys, registered...)
 	}
 	if err != nil {
-		r.Log.Warn("deleting result segments", "batch_id", r.batch.ID, "error", err)
+		r.Log.Warn("deleting result segments", "error", err)
 	}
 	for _, key := range slices.Compact(slices.Sorted(slices.Values(keys))) {
 		if err := r.Store.Delete(ctx, key); err != nil {
-			r.Log.Warn("deleting result segments", "batch_id", r.batch.ID, "error", err)
+			r.Log.Warn("deleting result segments", "error", err)
 			return
 		}
 	}

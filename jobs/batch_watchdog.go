@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/flowbatch/flowbatch/db/storage"
+	"github.com/flowbatch/flowbatch/models"
 )
 
 // BatchWatchdogArgs asks for batches left READY or PROCESSING without a live
@@ -37,6 +38,10 @@ func (BatchWatchdogArgs) InsertOpts() river.InsertOpts {
 
 // watchdogInterval spaces the watchdog's runs.
 const watchdogInterval = time.Minute
+
+// CancelledMessage is the error message of a cancelled batch (the one
+// models.Batch.Outcome reads as cancelled).
+const CancelledMessage = models.CancelledMessage
 
 // OrphanedBatchMessage is the error message of a batch ended by the watchdog.
 const OrphanedBatchMessage = "processing stopped: its job ended without finishing the batch; clone it to run it again"
@@ -73,20 +78,24 @@ func (w *BatchWatchdogWorker) Work(ctx context.Context, _ *river.Job[BatchWatchd
 			SELECT 1 FROM river_job j WHERE j.kind = 'process_batch' AND j.args @> jsonb_build_object('batch_id', b.id)
 				AND j.state IN ('available', 'pending', 'retryable', 'running', 'scheduled'))
 			FOR NO KEY UPDATE SKIP LOCKED)
-		RETURNING owner, `+batchColumns)
+		RETURNING owner, EXISTS (SELECT 1 FROM river_job j WHERE j.kind = 'process_batch'
+			AND j.args @> jsonb_build_object('batch_id', batches.id) AND j.state = 'cancelled'), `+batchColumns)
 	if err != nil {
 		return fmt.Errorf("finding orphaned batches: %w", err)
 	}
 	var orphans []*batchRun
+	var cancelled []bool
 	for rows.Next() {
 		var owner uuid.UUID
-		b, err := scanBatch(&prefixRow{row: rows, first: &owner})
+		var jobCancelled bool
+		b, err := scanBatch(&prefixRow{row: rows, first: []any{&owner, &jobCancelled}})
 		if err != nil {
 			rows.Close()
 			return fmt.Errorf("finding orphaned batches: %w", err)
 		}
-		orphans = append(orphans, &batchRun{ProcessBatchWorker: &ProcessBatchWorker{Deps: Deps{Pool: w.Pool, Store: w.Store, Log: w.Log}},
+		orphans = append(orphans, &batchRun{ProcessBatchWorker: &ProcessBatchWorker{Deps: Deps{Pool: w.Pool, Store: w.Store, Log: w.Log.With("batch_id", b.ID)}},
 			batch: b, owner: owner, claimed: true})
+		cancelled = append(cancelled, jobCancelled)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("finding orphaned batches: %w", err)
@@ -95,8 +104,13 @@ func (w *BatchWatchdogWorker) Work(ctx context.Context, _ *river.Job[BatchWatchd
 		return fmt.Errorf("finding orphaned batches: %w", err)
 	}
 	var errs []error
-	for _, r := range orphans {
-		if err := r.endWithError(ctx, OrphanedBatchMessage, "owner = $3", r.owner); err != nil {
+	for i, r := range orphans {
+		// An operator who cancelled the job (the job dashboard) cancelled the batch.
+		msg := OrphanedBatchMessage
+		if cancelled[i] {
+			msg = CancelledMessage
+		}
+		if err := r.endWithError(ctx, msg, "owner = $3", r.owner); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -105,13 +119,13 @@ func (w *BatchWatchdogWorker) Work(ctx context.Context, _ *river.Job[BatchWatchd
 	return errors.Join(errs...)
 }
 
-// prefixRow scans a row whose first column goes to first and the others to
+// prefixRow scans a row whose first columns go to first and the others to
 // the Scan call's destinations.
 type prefixRow struct {
 	row   pgx.Row
-	first any
+	first []any
 }
 
 func (p *prefixRow) Scan(dest ...any) error {
-	return p.row.Scan(append([]any{p.first}, dest...)...)
+	return p.row.Scan(append(append([]any{}, p.first...), dest...)...)
 }

@@ -88,7 +88,11 @@ func permanent(format string, args ...any) error {
 // lost its batch to another attempt (it stalled and was rescued) touches
 // neither the batch nor the job.
 func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBatchArgs]) error {
-	run := &batchRun{ProcessBatchWorker: w, job: job, owner: uuid.New()}
+	// Every line this attempt logs names its batch, job and attempt, so that
+	// one batch's story can be followed across processes.
+	worker := *w
+	worker.Log = w.Log.With("batch_id", job.Args.BatchID, "job_id", job.ID, "attempt", job.Attempt)
+	run := &batchRun{ProcessBatchWorker: &worker, job: job, owner: uuid.New()}
 	err := run.work(ctx)
 	var perm *errPermanent
 	var snooze *rivertype.JobSnoozeError
@@ -96,9 +100,16 @@ func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBat
 	case err == nil:
 		return nil
 	case run.claimed && !run.stillOwner(ctx):
-		w.Log.Warn("another attempt took over the batch; leaving it", "batch_id", job.Args.BatchID, "error", err)
+		run.Log.Warn("another attempt took over the batch; leaving it", "error", err)
 		return w.yieldJob(ctx, job)
 	case errors.As(err, &snooze):
+		return err
+	case run.claimed && errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely):
+		// An operator cancelled the job (the job dashboard): the batch ends
+		// as the report's Cancel ends it, with the files of what was done.
+		if ferr := run.fail(ctx, CancelledMessage); ferr != nil {
+			run.Log.Error("ending a batch whose job was cancelled", "error", ferr)
+		}
 		return err
 	case w.stopping() && ctx.Err() != nil:
 		// The process is stopping and its grace ran out mid-chunk: the
@@ -113,7 +124,7 @@ func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBat
 	case job.Attempt >= job.MaxAttempts:
 		msg := fmt.Sprintf("processing failed after %d attempts", job.Attempt)
 		if ferr := run.fail(ctx, msg); ferr != nil {
-			w.Log.Error("marking batch failed", "batch_id", job.Args.BatchID, "error", ferr)
+			run.Log.Error("marking batch failed", "error", ferr)
 		}
 	}
 	return err
@@ -130,6 +141,7 @@ type batchRun struct {
 	claimed    bool
 	assembled  []string // storage keys of the segments assembled into the result files
 	iface      *models.Interface
+	columnMap  models.ColumnMap
 	flow       *models.Flow
 	inputKey   string
 	opts       ingest.Options
@@ -176,7 +188,7 @@ func (r *batchRun) work(ctx context.Context) error {
 		case err != nil:
 			return err
 		}
-		r.Log.Debug("validated batch input", "batch_id", b.ID, "records", total, "duration", time.Since(validateStart))
+		r.Log.Debug("validated batch input", "records", total, "duration", time.Since(validateStart))
 		if perr != nil && !perr.NoRecords() {
 			return r.finish(ctx, outcome{payload: perr})
 		}
@@ -192,7 +204,7 @@ func (r *batchRun) work(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.Log.Debug("inserted batch records", "batch_id", b.ID, "processed", r.batch.ProcessedCount, "duration", time.Since(insertStart))
+	r.Log.Debug("inserted batch records", "processed", r.batch.ProcessedCount, "duration", time.Since(insertStart))
 	switch {
 	case cancelled:
 		return r.finish(ctx, outcome{cancelled: true})
@@ -294,7 +306,9 @@ func (w *ProcessBatchWorker) yieldJob(ctx context.Context, job *river.Job[Proces
 	}
 }
 
-// load reads the batch's interface, flow and input key.
+// load reads the batch's snapshot (interface, key field, column map), its
+// flow and its input key. The interface is the snapshot's, never the live
+// row: an interface edited while its batch runs does not change the batch.
 func (r *batchRun) load(ctx context.Context) error {
 	b := r.batch
 	if b.InterfaceID == nil {
@@ -304,11 +318,6 @@ func (r *batchRun) load(ctx context.Context) error {
 		return permanent("the batch has no flow")
 	}
 	var err error
-	if r.iface, err = models.InterfaceByID(ctx, r.DB, b.AccountID, *b.InterfaceID); errors.Is(err, models.ErrNotFound) {
-		return permanent("the batch's interface no longer exists")
-	} else if err != nil {
-		return err
-	}
 	if r.flow, err = models.FlowByID(ctx, r.DB, b.AccountID, *b.FlowID); errors.Is(err, models.ErrNotFound) {
 		return permanent("the batch's flow no longer exists")
 	} else if err != nil {
@@ -322,13 +331,19 @@ func (r *batchRun) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading input of batch %s: %w", b.ID, err)
 	}
+	snap, err := r.snapshot(ctx, r.flow)
+	if err != nil {
+		return err
+	}
+	r.iface, r.columnMap = &snap.Interface, snap.ColumnMap
+	r.flow.KeyField = snap.KeyField
 	r.opts = IngestOptions(r.iface, b.Format)
 	return nil
 }
 
-// mapper builds the mapper of the interface's fields.
+// mapper builds the mapper of the snapshot's fields under its column map.
 func (r *batchRun) mapper() (*ingest.Mapper, error) {
-	m, err := ingest.NewMapper(IngestFields(r.iface.Fields), r.flow.KeyField)
+	m, err := ingest.NewMapper(MappedFields(r.iface.Fields, r.columnMap), r.flow.KeyField)
 	if err != nil {
 		return nil, permanent("the interface's fields cannot be used: %v", err)
 	}

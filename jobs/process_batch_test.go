@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -345,4 +347,55 @@ func TestCancelBeforeTheFirstChunkInsertsNothing(t *testing.T) {
 	_, content, ok := tb.file(t, b, models.KindError)
 	require.True(t, ok)
 	require.Equal(t, []errorLine{{Index: 0, Message: "cancelled"}}, ndjson[errorLine](t, content))
+}
+
+// lockedBuffer is a log destination a test reads while workers write to it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) lines() []map[string]any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	for _, l := range bytes.Split(b.buf.Bytes(), []byte("\n")) {
+		var m map[string]any
+		if json.Unmarshal(l, &m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestWorkerLogLinesNameBatchJobAndAttempt checks that one batch's story can
+// be found in the logs: every line its attempt writes carries its batch, job
+// and attempt.
+func TestWorkerLogLinesNameBatchJobAndAttempt(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	logs := &lockedBuffer{}
+	tb.deps.Log = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	tb.startWorkers(t, 0)
+	b := tb.run(t, tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, 50, ingesttest.Options{})))
+	require.Equal(t, models.StatusFinished, b.Status)
+
+	seen := map[string]bool{}
+	for _, l := range logs.lines() {
+		if l["batch_id"] != b.ID.String() {
+			continue
+		}
+		seen[l["msg"].(string)] = true
+		require.NotNil(t, l["job_id"], "%v", l)
+		require.EqualValues(t, 1, l["attempt"], "%v", l)
+	}
+	for _, msg := range []string{"validated batch input", "inserted batch records", "wrote batch files"} {
+		require.True(t, seen[msg], "%q logged with the batch's ID", msg)
+	}
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // RerunFailed creates a DRAFT batch that re-runs the failed records of an
-// ended batch: same interface, flow, format and output name, linked to it by
+// ended batch: same interface, flow, format, column map and output name, linked to it by
 // ParentBatchID, named "Re-run of …". Its input is fixed when given (a
 // stored object: the person's corrected file, which is deleted when the
 // batch cannot be created), else the batch's failed records file, with the
@@ -43,7 +43,7 @@ func (s *Service) RerunFailed(ctx context.Context, accountID, batchID uuid.UUID,
 	d := Draft{
 		Name: name, Description: parent.Description, Format: parent.Format,
 		InterfaceID: parent.InterfaceID, FlowID: parent.FlowID, Source: source,
-		OutputName: parent.OutputName, ParentBatchID: &parent.ID,
+		OutputName: parent.OutputName, ColumnMap: parent.ColumnMap, ParentBatchID: &parent.ID,
 	}
 	return s.CreateWithInput(ctx, accountID, d, obj)
 }
