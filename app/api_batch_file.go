@@ -16,9 +16,9 @@ func (s *Server) apiBatchFile(c *fiber.Ctx) error {
 	}
 	kind := models.FileKind(c.Params("kind"))
 	switch kind {
-	case models.KindInput, models.KindOutput, models.KindProcess, models.KindError:
+	case models.KindInput, models.KindOutput, models.KindProcess, models.KindError, models.KindFailed:
 	default:
-		return NewHTTPError(fiber.StatusNotFound, "kind must be input, output, process or error.")
+		return NewHTTPError(fiber.StatusNotFound, "kind must be input, output, process, error or failed.")
 	}
 	f, err := models.FileOfBatch(c.UserContext(), s.db, identity(c).AccountID, id, kind)
 	if err != nil {

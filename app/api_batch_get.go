@@ -28,7 +28,11 @@ func (s *Server) sendBatch(c *fiber.Ctx, status int, b *models.Batch) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(status).JSON(models.NewBatchDocument(b, files[b.ID], s.cfg.BaseURL, time.Now()))
+	groups, err := models.BatchErrorGroups(c.UserContext(), s.db, b.AccountID, []uuid.UUID{b.ID}, models.ErrorSummaryGroups)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(models.NewBatchDocument(b, files[b.ID], s.cfg.BaseURL, time.Now()).WithErrorSummary(groups[b.ID]))
 }
 
 // sendBatchCreated answers 201 with the new batch's report and its Location.

@@ -56,10 +56,14 @@ func (s *Server) apiBatchList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	groups, err := models.BatchErrorGroups(c.UserContext(), s.db, id.AccountID, ids, models.ErrorSummaryGroups)
+	if err != nil {
+		return err
+	}
 	doc := batchListDoc{Data: make([]models.BatchDocument, 0, len(batches))}
 	now := time.Now()
 	for i := range batches {
-		doc.Data = append(doc.Data, models.NewBatchDocument(&batches[i], files[batches[i].ID], s.cfg.BaseURL, now))
+		doc.Data = append(doc.Data, models.NewBatchDocument(&batches[i], files[batches[i].ID], s.cfg.BaseURL, now).WithErrorSummary(groups[batches[i].ID]))
 	}
 	if next != nil {
 		token := next.String()

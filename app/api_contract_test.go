@@ -51,11 +51,7 @@ type contractRequest struct {
 // error (4xx) here, or the test fails naming it.
 //
 // To add an operation: describe it in apiOperations (the route test keeps
-// document and routes equal), then append its cases, e.g.
-//
-//	{op: "POST /api/v1/batches/{id}/rerun-failed", name: "finished with failures", status: http.StatusCreated,
-//		req: func(f *contractFixture) contractRequest { return call(batchURL(f.batch(models.StatusFinished)) + "/rerun-failed") }},
-//	{op: "POST /api/v1/batches/{id}/rerun-failed", name: "draft", status: http.StatusConflict, ...},
+// document and routes equal), then append its cases (see rerun-failed).
 //
 // A case gets its own resources from the fixture (f.batch, f.flow,
 // f.iface, f.file, or new helpers beside them), so cases do not depend on
@@ -142,6 +138,13 @@ var contractCases = []contractCase{
 	}},
 	{op: "POST /api/v1/batches/{id}/run", name: "ready", status: http.StatusConflict, req: func(f *contractFixture) contractRequest {
 		return call(batchURL(f.batch(models.StatusReady)) + "/run")
+	}},
+	{op: "POST /api/v1/batches/{id}/rerun-failed", name: "finished with failures, corrected records", status: http.StatusCreated,
+		req: func(f *contractFixture) contractRequest {
+			return withType(withBody(batchURL(f.failedBatch())+"/rerun-failed", `[{"external_id":"C-1"}]`), "application/json")
+		}},
+	{op: "POST /api/v1/batches/{id}/rerun-failed", name: "draft", status: http.StatusConflict, req: func(f *contractFixture) contractRequest {
+		return call(batchURL(f.batch(models.StatusDraft)) + "/rerun-failed")
 	}},
 	{op: "GET /api/v1/batches/{id}/columns", name: "draft", status: http.StatusOK, req: func(f *contractFixture) contractRequest {
 		return call(batchURL(f.batch(models.StatusDraft)) + "/columns")
@@ -521,6 +524,15 @@ func (f *contractFixture) batch(status models.Status) string {
 	id := f.createBatch(f.t)
 	f.setStatus(f.t, id, status)
 	return id.String()
+}
+
+// failedBatch creates a FINISHED JSON batch one of whose records failed.
+func (f *contractFixture) failedBatch() string {
+	f.t.Helper()
+	id := f.batch(models.StatusFinished)
+	_, err := f.h.Pool.Exec(context.Background(), "UPDATE batches SET total_count = 2, processed_count = 2, inserted_count = 1, failed_count = 1 WHERE id = $1", id)
+	require.NoError(f.t, err)
+	return id
 }
 
 // flow creates a flow and returns its ID.

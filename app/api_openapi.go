@@ -127,11 +127,19 @@ var batchAPIOperations = []apiOperation{
 	{
 		Method: "GET", Path: "/api/v1/batches/{id}/files/{kind}", Tag: "Batches",
 		Summary: "Download a file of a batch",
-		Description: "kind is input, output, process or error. 404 when the batch has no such file (e.g. no error file). " +
-			"The input has its format's content type, output.json application/json, process.log and error.log application/x-ndjson. " +
+		Description: "kind is input, output, process, error or failed. 404 when the batch has no such file (e.g. no error file). " +
+			"The input and the failed records have the format's content type, output.json application/json, process.log and error.log application/x-ndjson. " +
 			"ETag, If-None-Match and Range as for /api/v1/files/{id}/content.",
 		Headers:   downloadHeaders,
 		Responses: merge(downloadResponses("application/json", "application/xml", "text/csv", "application/x-ndjson"), problems("401", "404", "429")),
+	},
+	{
+		Method: "POST", Path: "/api/v1/batches/{id}/rerun-failed", Tag: "Batches",
+		Summary: "Re-run the failed records of a batch",
+		Description: "A new DRAFT batch (201) with the batch's interface, flow and format whose input is the batch's failed records file " +
+			"(kind failed), linked by parent_batch_id. Send a raw body in the batch's format (the corrected records, Content-Type as for v1) " +
+			"to use it instead. X-Batch-Status: READY queues the new batch at once. 409 when the batch has not ended or no record failed.",
+		Responses: merge(created(), problems("400", "401", "404", "409", "413", "415", "422", "429")),
 	},
 	{
 		Method: "GET", Path: "/api/openapi.json", Tag: "Meta", Public: true,
@@ -335,7 +343,7 @@ var apiSchemas = map[string]any{
 				"total_seconds":      nullableSeconds,
 			}},
 			"files": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{
-				"kind":         map[string]any{"type": "string", "enum": []string{"input", "output", "process", "error"}},
+				"kind":         map[string]any{"type": "string", "enum": []string{"input", "output", "process", "error", "failed"}},
 				"name":         map[string]any{"type": "string"},
 				"folder":       map[string]any{"type": "string"},
 				"size":         map[string]any{"type": "integer"},
@@ -344,6 +352,16 @@ var apiSchemas = map[string]any{
 				"url":          map[string]any{"type": "string", "format": "uri"},
 				"created_at":   map[string]any{"type": "string", "format": "date-time"},
 			}}},
+			"outcome": map[string]any{"type": []string{"string", "null"}, "enum": []any{"clean", "with_errors", "all_failed", "cancelled", "error", nil},
+				"description": "How the batch ended, null until it has: FINISHED clean, with_errors (some records failed) or all_failed; ERROR cancelled or error."},
+			"error_summary": map[string]any{"type": "array", "description": "The largest groups of failed records (at most 20), by field and message, largest first.",
+				"items": map[string]any{"type": "object", "properties": map[string]any{
+					"field":    map[string]any{"type": "string", "description": "\"\" when the whole record is at fault."},
+					"message":  map[string]any{"type": "string"},
+					"count":    map[string]any{"type": "integer"},
+					"examples": map[string]any{"type": "array", "items": map[string]any{"type": "integer"}, "description": "0-based indices of the group's first records."},
+				}}},
+			"parent_batch_id": map[string]any{"type": []string{"string", "null"}, "format": "uuid", "description": "The batch whose failed records this batch re-runs."},
 		},
 	},
 }

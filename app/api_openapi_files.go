@@ -85,7 +85,7 @@ var fileSchemas = map[string]any{
 		"id": map[string]any{"type": "string", "format": "uuid"}, "folder": str, "name": str,
 		"size": map[string]any{"type": "integer"}, "content_type": str, "sha256": str,
 		"batch_id":    map[string]any{"type": []string{"string", "null"}, "format": "uuid"},
-		"kind":        map[string]any{"type": []string{"string", "null"}, "enum": []any{"input", "output", "process", "error", nil}},
+		"kind":        map[string]any{"type": []string{"string", "null"}, "enum": []any{"input", "output", "process", "error", "failed", nil}},
 		"created_at":  map[string]any{"type": "string", "format": "date-time"},
 		"updated_at":  map[string]any{"type": "string", "format": "date-time"},
 		"content_url": str,

@@ -234,6 +234,10 @@ func TestReportShowsTimestampsFilesAndErrors(t *testing.T) {
 	kind := models.KindError
 	require.NoError(t, models.CreateFile(ctx, u.h.DB, &models.File{AccountID: u.acct.ID, Folder: b.Folder(), Name: "error.log",
 		Size: obj.Size, StorageKey: obj.Key, BatchID: &b.ID, Kind: &kind}))
+	require.NoError(t, u.h.DB.Exec(`INSERT INTO batch_errors (batch_id, batch_index, line, field, message, value)
+		SELECT ?, i, i + 2, 'age', 'expected an integer', 'old' FROM generate_series(0, 59) AS i`, id).Error)
+	require.NoError(t, u.h.DB.Exec(`INSERT INTO batch_error_groups (batch_id, chunk_start, field, message, count, examples)
+		VALUES (?, 0, 'age', 'expected an integer', 60, '{0,1,2,3,4}')`, id).Error)
 
 	page := u.b.Get("/batches/" + id.String())
 	require.Equal(t, http.StatusOK, page.StatusCode)
@@ -245,8 +249,10 @@ func TestReportShowsTimestampsFilesAndErrors(t *testing.T) {
 	require.Contains(t, page.Body, "/files?folder="+url.QueryEscape(b.Folder()))
 	require.Contains(t, page.Body, `data-file="input"`)
 	require.Contains(t, page.Body, `data-file="error"`)
-	require.Contains(t, page.Body, "First 50 errors")
-	require.Equal(t, 50, strings.Count(page.Body, "expected an integer"))
+	require.Contains(t, page.Body, "60 ×")
+	require.Contains(t, page.Body, "records 1, 2, 3, 4, 5")
+	require.Contains(t, page.Body, `/errors?after=49"`)
+	require.Equal(t, 1+50, strings.Count(page.Body, "expected an integer"), "the group and a page of records")
 	require.Contains(t, page.Body, `sse-connect="/events/batches/`+id.String()+`?status=FINISHED"`)
 	require.Contains(t, page.Body, `hx-delete="/batches/`+id.String()+`"`)
 	require.NotContains(t, page.Body, `/run"`, "a FINISHED batch cannot run")

@@ -19,6 +19,7 @@ func (s *Server) batchList(c *fiber.Ctx) error {
 		Search: c.Query("q"),
 		Sort:   c.Query("sort"),
 		Page:   c.QueryInt("page", 1),
+		Errors: c.Query("errors") == "1",
 	}
 	q.Normalize()
 	now := time.Now()
@@ -28,7 +29,7 @@ func (s *Server) batchList(c *fiber.Ctx) error {
 	}
 	v := pages.BatchesView{
 		Layout: s.layout(c, id, layouts.SectionBatches, "Batches"),
-		Query:  q, Counts: ov.Counts, All: ov.All, Matching: ov.Matching, Pages: ov.Pages, RenderedAt: now,
+		Query:  q, Counts: ov.Counts, All: ov.All, Matching: ov.Matching, WithErrors: ov.WithErrors, Pages: ov.Pages, RenderedAt: now,
 		Rows: make([]components.BatchView, len(ov.Items)),
 	}
 	for i := range ov.Items {

@@ -95,6 +95,14 @@ func (s *Server) summarize(c *fiber.Ctx, b *models.Batch) (*pages.WizardSummary,
 	}
 	if b.FlowID == nil {
 		sum.Missing = append(sum.Missing, jobs.MissingFlow)
+	} else if in != nil {
+		flow, err := models.FlowByID(ctx, s.db, b.AccountID, *b.FlowID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return nil, err
+		}
+		if err == nil && !in.Fields.Maps(flow.KeyField) {
+			sum.Missing = append(sum.Missing, jobs.MissingKeyField(flow.KeyField))
+		}
 	}
 	if sum.InputName == "" {
 		return sum, nil

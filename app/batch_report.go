@@ -1,12 +1,8 @@
 package app
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -17,8 +13,13 @@ import (
 	"github.com/flowbatch/flowbatch/views/pages"
 )
 
-// reportErrors is how many lines of the error file the report shows.
-const reportErrors = 50
+// Report limits: the groups shown, those read (for the field filter), and a
+// page of failed records.
+const (
+	reportGroups     = 20
+	reportGroupsRead = 1000
+	reportErrors     = 50
+)
 
 // batchReport is a batch's report page.
 func (s *Server) batchReport(c *fiber.Ctx) error {
@@ -56,9 +57,37 @@ func (s *Server) batchDetails(c *fiber.Ctx) error {
 	return renderComponent(c, pages.ReportDetailsPart(d))
 }
 
+// batchErrors is a page of a batch's failed records, optionally of one
+// field: the report's error list, paged by keyset.
+func (s *Server) batchErrors(c *fiber.Ctx) error {
+	acct := identity(c).AccountID
+	bid, err := batchParam(c)
+	if err != nil {
+		return err
+	}
+	after, err := strconv.ParseInt(c.Query("after", "-1"), 10, 64)
+	if err != nil || after < -1 {
+		after = -1
+	}
+	b, err := models.BatchByID(c.UserContext(), s.db, acct, bid)
+	if err != nil {
+		return err
+	}
+	groups, err := models.BatchErrorGroups(c.UserContext(), s.db, acct, []uuid.UUID{bid}, reportGroupsRead)
+	if err != nil {
+		return err
+	}
+	list, err := s.errorList(c.UserContext(), acct, b, groups[bid], c.Query("field"), after)
+	if err != nil {
+		return err
+	}
+	return renderComponent(c, pages.ReportErrorList(list))
+}
+
 func (s *Server) reportDetails(ctx context.Context, accountID uuid.UUID, v components.BatchView) (pages.ReportDetails, error) {
 	d := pages.ReportDetails{Batch: v}
-	files, err := models.BatchFiles(ctx, s.db, accountID, uuid.MustParse(v.ID))
+	bid := uuid.MustParse(v.ID)
+	files, err := models.BatchFiles(ctx, s.db, accountID, bid)
 	if err != nil {
 		return d, err
 	}
@@ -68,71 +97,83 @@ func (s *Server) reportDetails(ctx context.Context, accountID uuid.UUID, v compo
 			kind = string(*f.Kind)
 		}
 		d.Files = append(d.Files, pages.ReportFile{ID: f.ID.String(), Kind: kind, Name: f.Name, Size: humanSize(f.Size)})
-		if kind == string(models.KindError) {
-			d.Errors, d.ErrorsTotal = s.readErrors(ctx, f.StorageKey)
-		}
+		d.CanRerun = d.CanRerun || kind == string(models.KindFailed)
 	}
-	d.Columns, err = s.reportColumns(ctx, accountID, uuid.MustParse(v.ID))
+	if d.Columns, err = s.reportColumns(ctx, accountID, bid); err != nil {
+		return d, err
+	}
+	b, err := models.BatchByID(ctx, s.db, accountID, bid)
+	if err != nil {
+		return d, err
+	}
+	if b.FlowID != nil && b.ProcessedCount > 0 {
+		d.RecordsURL = "/flows/" + b.FlowID.String() + "/records?batch=" + v.ID
+	}
+	if err := s.reportLinks(ctx, accountID, b, &d); err != nil {
+		return d, err
+	}
+	if b.FailedCount == 0 {
+		return d, nil
+	}
+	groups, err := models.BatchErrorGroups(ctx, s.db, accountID, []uuid.UUID{bid}, reportGroupsRead)
+	if err != nil {
+		return d, err
+	}
+	for _, g := range groups[bid] {
+		if len(d.Groups) == reportGroups {
+			d.MoreGroups++
+			continue
+		}
+		d.Groups = append(d.Groups, pages.NewErrorGroupView(g))
+	}
+	d.ErrorList, err = s.errorList(ctx, accountID, b, groups[bid], "", -1)
 	return d, err
 }
 
-// errorLine is one entry of a batch's error file.
-type errorLine struct {
-	Index   *int64 `json:"index"`
-	Line    *int64 `json:"line"`
-	Offset  *int64 `json:"offset"`
-	Field   string `json:"field"`
-	Value   any    `json:"value"`
-	Message string `json:"message"`
-	Error   string `json:"error"`
+// reportLinks fills the batch this one re-runs and the batches re-running it.
+func (s *Server) reportLinks(ctx context.Context, accountID uuid.UUID, b *models.Batch, d *pages.ReportDetails) error {
+	if b.ParentBatchID != nil {
+		p, err := models.BatchByID(ctx, s.db, accountID, *b.ParentBatchID)
+		if err != nil {
+			return err
+		}
+		d.Parent = &pages.BatchLink{ID: p.ID.String(), Name: p.Name}
+	}
+	reruns, err := models.BatchReruns(ctx, s.db, accountID, b.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range reruns {
+		d.Reruns = append(d.Reruns, pages.BatchLink{ID: r.ID.String(), Name: r.Name})
+	}
+	return nil
 }
 
-// readErrors reads the first reportErrors lines of an error file; a file that
-// cannot be read shows no errors rather than failing the report.
-func (s *Server) readErrors(ctx context.Context, key string) ([]pages.ReportError, bool) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	r, err := s.store.Open(ctx, key)
+// errorList reads a page of b's failed records after index after, of field
+// when it is not "".
+func (s *Server) errorList(ctx context.Context, accountID uuid.UUID, b *models.Batch, groups []models.ErrorGroup, field string, after int64) (pages.ErrorListView, error) {
+	v := pages.ErrorListView{BatchID: b.ID.String(), Field: field, Paged: after >= 0,
+		Stored: min(b.FailedCount, models.MaxStoredErrors), Failed: b.FailedCount}
+	seen := map[string]bool{}
+	for _, g := range groups {
+		if g.Field != "" && !seen[g.Field] {
+			seen[g.Field] = true
+			v.Fields = append(v.Fields, g.Field)
+		}
+	}
+	page, err := models.ListBatchErrors(ctx, s.db, accountID, b.ID, models.ErrorFilter{Field: field, After: after, Limit: reportErrors})
 	if err != nil {
-		s.log.Warn("reading an error file", "key", key, "error", err)
-		return nil, false
+		return v, err
 	}
-	defer r.Close()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	var out []pages.ReportError
-	for sc.Scan() {
-		if len(out) == reportErrors {
-			return out, true
+	for _, e := range page.Errors {
+		re := pages.ReportError{Index: strconv.FormatInt(e.BatchIndex+1, 10), Field: e.Field, Value: e.Value, Message: e.Message}
+		if e.Line > 0 {
+			re.Line = strconv.Itoa(e.Line)
 		}
-		var e errorLine
-		if json.Unmarshal(sc.Bytes(), &e) != nil {
-			continue
-		}
-		re := pages.ReportError{Field: e.Field, Message: e.Message}
-		if re.Message == "" {
-			re.Message = e.Error
-		}
-		if e.Index != nil {
-			re.Index = strconv.FormatInt(*e.Index+1, 10)
-		}
-		switch {
-		case e.Line != nil && *e.Line > 0:
-			re.Line = strconv.FormatInt(*e.Line, 10)
-		case e.Offset != nil:
-			re.Line = "byte " + strconv.FormatInt(*e.Offset, 10)
-		}
-		if e.Value != nil {
-			if str, ok := e.Value.(string); ok {
-				re.Value = str
-			} else if b, err := json.Marshal(e.Value); err == nil {
-				re.Value = string(b)
-			}
-		}
-		out = append(out, re)
+		v.Errors = append(v.Errors, re)
 	}
-	if err := sc.Err(); err != nil && !errors.Is(err, context.Canceled) {
-		s.log.Warn("reading an error file", "key", key, "error", err)
+	if page.Next >= 0 {
+		v.Next = strconv.FormatInt(page.Next, 10)
 	}
-	return out, false
+	return v, nil
 }

@@ -20,12 +20,14 @@ import (
 	"github.com/flowbatch/flowbatch/views/pages"
 )
 
-// seedBatches inserts n batches of mixed statuses into an account, spread over the last n minutes.
+// seedBatches inserts n batches of mixed statuses into an account, spread
+// over the last n minutes; half of the FINISHED ones have failed records.
 func seedBatches(b testing.TB, h *apptest.Harness, a apptest.Account, n int) {
 	b.Helper()
-	_, err := h.Pool.Exec(context.Background(), `INSERT INTO batches (account_id, name, format, source, status, total_count, processed_count, created_at)
+	_, err := h.Pool.Exec(context.Background(), `INSERT INTO batches (account_id, name, format, source, status, total_count, processed_count,
+			failed_count, created_at)
 		SELECT $1, 'Import ' || i, 'json', 'api_v2', (ARRAY['DRAFT','READY','PROCESSING','FINISHED','ERROR'])[1 + i % 5], 1000, i % 1000,
-			now() - make_interval(mins => i)
+			CASE WHEN i % 10 = 3 THEN 25 ELSE 0 END, now() - make_interval(mins => i)
 		FROM generate_series(1, $2) AS i`, a.ID, n)
 	require.NoError(b, err)
 	_, err = h.Pool.Exec(context.Background(), "ANALYZE batches")
@@ -45,6 +47,7 @@ func BenchmarkOverview10k(b *testing.B) {
 		{"search", "/?q=import+99"},
 		{"page-200", "/?page=200"},
 		{"by-name", "/?sort=name&page=100"},
+		{"with-errors", "/?errors=1"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			res := br.Get(bc.path)
@@ -179,6 +182,7 @@ func BenchmarkOverviewServerTime10k(b *testing.B) {
 		{"search", models.OverviewQuery{Search: "import 99"}},
 		{"page-200", models.OverviewQuery{Page: 200}},
 		{"by-name", models.OverviewQuery{Sort: models.OverviewName, Page: 100}},
+		{"with-errors", models.OverviewQuery{Errors: true}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {

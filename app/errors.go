@@ -80,6 +80,10 @@ func classify(err error) *HTTPError {
 	if errors.As(err, &status) {
 		return &HTTPError{Status: fiber.StatusConflict, Title: "Not allowed in this status", Detail: status.Reason(), Err: err}
 	}
+	var noFailed *models.NoFailedRecordsError
+	if errors.As(err, &noFailed) {
+		return &HTTPError{Status: fiber.StatusConflict, Title: "Nothing to re-run", Detail: noFailed.Reason(), Err: err}
+	}
 	var protected *models.ProtectedError
 	if errors.As(err, &protected) {
 		return &HTTPError{Status: fiber.StatusConflict, Title: "Owned by a batch", Detail: protected.Reason, Err: err}

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -65,6 +66,21 @@ func (s *Server) recordsPage(c *fiber.Ctx) error {
 		Query: strings.TrimSpace(search.Q), Paged: search.Before != "", WindowLen: formatCount(models.RecordSearchWindow),
 	}
 	filter, msg := search.Filter()
+	if bid := c.Query("batch"); bid != "" && msg == "" {
+		b, err := s.recordsBatch(c, id.AccountID, bid)
+		if err != nil {
+			return err
+		}
+		filter.Batch, v.BatchID, v.BatchName = b.ID, b.ID.String(), b.Name
+		if filter.Before == uuid.Nil {
+			// The walk starts at the batch's end: its records are none newer.
+			filter.Before = models.RecordIDsBefore(time.Now())
+			if b.FinishedAt != nil {
+				filter.Before = models.RecordIDsBefore(*b.FinishedAt)
+			}
+		}
+		v.Layout.Title = "Records of " + b.Name
+	}
 	if msg != "" {
 		v.Error = msg
 		return render(c, pages.Records(v), pages.RecordResults(v))
@@ -90,6 +106,9 @@ func (s *Server) recordsPage(c *fiber.Ctx) error {
 		v.Next, v.Window = page.Next.String(), page.Window
 	}
 	if isHTMX(c) && !isBoosted(c) {
+		return render(c, pages.Records(v), pages.RecordResults(v))
+	}
+	if v.BatchID != "" {
 		return render(c, pages.Records(v), pages.RecordResults(v))
 	}
 	n, err := models.CountFlowRecords(c.UserContext(), s.db, id.AccountID, flow.ID, recordCountLimit)
@@ -121,4 +140,13 @@ func formatCount(n int) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// recordsBatch loads the batch whose records the browser is asked to show.
+func (s *Server) recordsBatch(c *fiber.Ctx, accountID uuid.UUID, raw string) (*models.Batch, error) {
+	bid, err := uuid.Parse(raw)
+	if err != nil {
+		return nil, models.ErrNotFound
+	}
+	return models.BatchByID(c.UserContext(), s.db, accountID, bid)
 }

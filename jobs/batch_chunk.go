@@ -45,6 +45,8 @@ type chunk struct {
 	data []byte
 
 	failures []recordFailure
+	// failedBefore is how many records of the batch failed before this chunk.
+	failedBefore int64
 
 	// Results, one per position.
 	ids    []uuid.UUID
@@ -215,6 +217,7 @@ var errEarlierChunkFailed = errors.New("an earlier chunk did not commit")
 func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.Mapper, free <-chan *chunk, full chan<- *chunk) error {
 	limit := r.batch.TotalCount
 	size := cmp.Or(r.ChunkSize, DefaultChunkSize)
+	failed := r.batch.FailedCount
 	for next := r.batch.ProcessedCount; next < limit; {
 		var c *chunk
 		select {
@@ -238,6 +241,7 @@ func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.M
 			c.add(m, rec)
 		}
 		next += int64(c.n)
+		c.failedBefore, failed = failed, failed+int64(len(c.failures))
 		select {
 		case full <- c:
 		case <-ctx.Done():
@@ -287,6 +291,9 @@ func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, be
 		case statusUpdated:
 			updated++
 		}
+	}
+	if err := r.saveFailures(ctx, tx, c); err != nil {
+		return false, err
 	}
 	c.buildSegment()
 	if before != nil {

@@ -208,7 +208,7 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		status, msg = models.StatusError, o.payload.Error()
 		batchLine = &errorLine{Index: int64(o.payload.Index), Line: o.payload.Line, Offset: o.payload.Offset, Message: msg}
 	case o.cancelled:
-		status, msg = models.StatusError, CancelledMessage
+		status, msg = models.StatusError, models.CancelledMessage
 		batchLine = &errorLine{Index: b.ProcessedCount, Message: msg}
 	}
 
@@ -221,6 +221,9 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		files, err = r.writeErrorOnly(ctx, batchLine)
 	}
 	if err != nil {
+		return err
+	}
+	if files, err = r.addFailedRecords(ctx, files); err != nil {
 		return err
 	}
 

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -22,17 +23,24 @@ const (
 	MissingDistinctNames = "file names that differ from each other (input, output, process.log, error.log)"
 )
 
+// MissingKeyField is named when the flow has a key field that is not a field
+// of the interface: every record would fail for its empty key.
+func MissingKeyField(key string) string {
+	return fmt.Sprintf("a field named %q in the interface, the flow's key field (add it to the interface, or choose a flow keyed on one of its fields)", key)
+}
+
 // batchColumns are the columns scanned by scanBatch, in its order.
 const batchColumns = `id, account_id, name, description, format, interface_id, flow_id, status, source,
 	designer, input_name, output_name, total_count, processed_count, inserted_count, updated_count,
-	failed_count, error_message, created_at, updated_at, ready_at, started_at, finished_at, cancel_requested_at`
+	failed_count, error_message, created_at, updated_at, ready_at, started_at, finished_at, cancel_requested_at,
+	parent_batch_id`
 
 func scanBatch(row pgx.Row) (*models.Batch, error) {
 	var b models.Batch
 	err := row.Scan(&b.ID, &b.AccountID, &b.Name, &b.Description, &b.Format, &b.InterfaceID, &b.FlowID,
 		&b.Status, &b.Source, &b.Designer, &b.InputName, &b.OutputName, &b.TotalCount, &b.ProcessedCount,
 		&b.InsertedCount, &b.UpdatedCount, &b.FailedCount, &b.ErrorMessage, &b.CreatedAt, &b.UpdatedAt,
-		&b.ReadyAt, &b.StartedAt, &b.FinishedAt, &b.CancelRequestedAt)
+		&b.ReadyAt, &b.StartedAt, &b.FinishedAt, &b.CancelRequestedAt, &b.ParentBatchID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, models.ErrNotFound
 	}
@@ -135,6 +143,22 @@ func missingTx(ctx context.Context, tx pgx.Tx, b *models.Batch) ([]string, error
 	}
 	if !hasFlow {
 		missing = append(missing, MissingFlow)
+	}
+	if hasInterface && hasFlow {
+		var key string
+		var fields []byte
+		err := tx.QueryRow(ctx, `SELECT f.key_field, i.fields FROM flows f JOIN interfaces i ON i.account_id = f.account_id
+			WHERE f.account_id = $1 AND f.id = $2 AND i.id = $3`, b.AccountID, b.FlowID, b.InterfaceID).Scan(&key, &fields)
+		if err != nil {
+			return nil, fmt.Errorf("checking key field of batch %s: %w", b.ID, err)
+		}
+		var fs models.Fields
+		if err := json.Unmarshal(fields, &fs); err != nil {
+			return nil, fmt.Errorf("checking key field of batch %s: %w", b.ID, err)
+		}
+		if !fs.Maps(key) {
+			missing = append(missing, MissingKeyField(key))
+		}
 	}
 	if !hasInput {
 		missing = append(missing, MissingInput)

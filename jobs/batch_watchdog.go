@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/flowbatch/flowbatch/db/storage"
+	"github.com/flowbatch/flowbatch/models"
 )
 
 // BatchWatchdogArgs asks for batches left READY or PROCESSING without a live
@@ -38,8 +39,9 @@ func (BatchWatchdogArgs) InsertOpts() river.InsertOpts {
 // watchdogInterval spaces the watchdog's runs.
 const watchdogInterval = time.Minute
 
-// CancelledMessage is the error message of a cancelled batch.
-const CancelledMessage = "cancelled"
+// CancelledMessage is the error message of a cancelled batch (the one
+// models.Batch.Outcome reads as cancelled).
+const CancelledMessage = models.CancelledMessage
 
 // OrphanedBatchMessage is the error message of a batch ended by the watchdog.
 const OrphanedBatchMessage = "processing stopped: its job ended without finishing the batch; clone it to run it again"

@@ -32,6 +32,9 @@ type Deps struct {
 	// chunks before it snoozes to go on in a new attempt; zero means
 	// DefaultSliceBudget.
 	SliceBudget time.Duration
+	// StoredErrors is how many failed records of a batch are stored row by
+	// row for its report; zero means models.MaxStoredErrors.
+	StoredErrors int64
 	// SweepAge is how old unreferenced stored objects must be before the
 	// storage sweep deletes them; zero means DefaultSweepAge.
 	SweepAge time.Duration

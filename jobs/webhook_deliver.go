@@ -184,7 +184,11 @@ func (w *WebhookDeliverWorker) body(ctx context.Context, a WebhookDeliverArgs) (
 	if err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(models.NewBatchDocument(b, files[b.ID], w.BaseURL, time.Now()))
+	groups, err := models.BatchErrorGroups(ctx, w.DB, a.AccountID, []uuid.UUID{b.ID}, models.ErrorSummaryGroups)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(models.NewBatchDocument(b, files[b.ID], w.BaseURL, time.Now()).WithErrorSummary(groups[b.ID]))
 	if err != nil {
 		return nil, fmt.Errorf("encoding batch %s: %w", b.ID, err)
 	}

@@ -104,6 +104,8 @@ type Batch struct {
 	FinishedAt     *time.Time
 	// CancelRequestedAt is set by Cancel; the worker stops at its next chunk boundary.
 	CancelRequestedAt *time.Time
+	// ParentBatchID is the batch whose failed records this batch re-runs.
+	ParentBatchID *uuid.UUID `gorm:"type:uuid"`
 	// ColumnMap is the batch's own column per field, nil when never chosen.
 	ColumnMap ColumnMap `gorm:"type:jsonb"`
 }
@@ -156,6 +158,8 @@ func (b *Batch) FileName(k FileKind) string {
 		return "process.log"
 	case KindError:
 		return "error.log"
+	case KindFailed:
+		return "failed." + string(b.Format)
 	}
 	return string(k)
 }
@@ -173,6 +177,8 @@ func (b *Batch) FileNameClash() (field, msg string) {
 			return n.field, n.name + " is the name of the batch's process log; choose another."
 		case b.FileName(KindError):
 			return n.field, n.name + " is the name of the batch's error log; choose another."
+		case b.FileName(KindFailed):
+			return n.field, n.name + " is the name of the batch's failed records file; choose another."
 		}
 	}
 	if in == out {

@@ -28,6 +28,13 @@ type BatchDocument struct {
 	FinishedAt   *time.Time          `json:"finished_at"`
 	Durations    BatchDurations      `json:"durations"`
 	Files        []BatchFileDocument `json:"files"`
+	// Outcome is how the batch ended (Batch.Outcome), null while it has not.
+	Outcome *Outcome `json:"outcome"`
+	// ErrorSummary is the largest groups of failed records (at most
+	// ErrorSummaryGroups), set by WithErrorSummary; empty without failures.
+	ErrorSummary []ErrorGroup `json:"error_summary"`
+	// ParentBatchID is the batch whose failed records this batch re-runs.
+	ParentBatchID *uuid.UUID `json:"parent_batch_id"`
 }
 
 // BatchCounts are the record counts of a batch document.
@@ -79,7 +86,11 @@ func NewBatchDocument(b *Batch, files []File, baseURL string, now time.Time) Bat
 		},
 		ErrorMessage: b.ErrorMessage,
 		CreatedAt:    b.CreatedAt, ReadyAt: b.ReadyAt, StartedAt: b.StartedAt, FinishedAt: b.FinishedAt,
-		Files: make([]BatchFileDocument, 0, len(files)),
+		Files:        make([]BatchFileDocument, 0, len(files)),
+		ErrorSummary: []ErrorGroup{}, ParentBatchID: b.ParentBatchID,
+	}
+	if o := b.Outcome(); o != "" {
+		doc.Outcome = &o
 	}
 	var running *time.Time
 	if b.Status == StatusReady || b.Status == StatusProcessing {
@@ -95,6 +106,15 @@ func NewBatchDocument(b *Batch, files []File, baseURL string, now time.Time) Bat
 		})
 	}
 	return doc
+}
+
+// WithErrorSummary sets the document's error summary to groups, as
+// BatchErrorGroups returns them for its batch.
+func (d BatchDocument) WithErrorSummary(groups []ErrorGroup) BatchDocument {
+	if groups != nil {
+		d.ErrorSummary = groups
+	}
+	return d
 }
 
 // readyOnly is now while b waits in the queue.

@@ -40,11 +40,14 @@ type OverviewQuery struct {
 	Search string // part of the name, case-insensitive
 	Sort   string // one of the Sort* constants; newest when unknown
 	Page   int    // 1-based
+	// Errors keeps the batches whose Outcome is OutcomeWithErrors or
+	// OutcomeAllFailed; it is a tab of its own, so Status is "" with it.
+	Errors bool
 }
 
 // Normalize drops unknown values, so that any query string gives a valid query.
 func (q *OverviewQuery) Normalize() {
-	if !q.Status.Valid() {
+	if !q.Status.Valid() || q.Errors {
 		q.Status = ""
 	}
 	q.Search = strings.TrimSpace(q.Search)
@@ -66,7 +69,10 @@ type Overview struct {
 	All int64
 	// Matching is the number of batches matching the search and status.
 	Matching int64
-	Pages    int
+	// WithErrors is the number of batches matching the search that finished
+	// with failed records.
+	WithErrors int64
+	Pages      int
 }
 
 // likePattern escapes s for LIKE against lower(name) and wraps it in
@@ -106,9 +112,16 @@ func ListOverview(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q Overv
 		ov.Counts[r.Status] = r.N
 		ov.All += r.N
 	}
-	ov.Matching = ov.All
-	if q.Status != "" {
+	if err := OverviewWithErrorsQuery(db, accountID, q).Scan(&ov.WithErrors).Error; err != nil {
+		return nil, fmt.Errorf("counting batches with errors: %w", err)
+	}
+	switch {
+	case q.Errors:
+		ov.Matching = ov.WithErrors
+	case q.Status != "":
 		ov.Matching = ov.Counts[q.Status]
+	default:
+		ov.Matching = ov.All
 	}
 	ov.Pages = int((ov.Matching + OverviewPageSize - 1) / OverviewPageSize)
 	if err := OverviewPageQuery(db, accountID, q).Scan(&ov.Items).Error; err != nil {
@@ -127,6 +140,18 @@ func OverviewCountsQuery(db *gorm.DB, accountID uuid.UUID, q OverviewQuery) *gor
 	return counts
 }
 
+// OverviewWithErrorsQuery counts the batches matching q's search that
+// finished with failed records. It is apart from OverviewCountsQuery, which
+// its failed_count would take off the index: the partial index
+// batches_account_failed_created_idx answers it alone. q must be normalized.
+func OverviewWithErrorsQuery(db *gorm.DB, accountID uuid.UUID, q OverviewQuery) *gorm.DB {
+	counts := db.Session(&gorm.Session{}).Table("batches").Select("count(*)").Where("account_id = ?", accountID).Where(withErrorsSQL)
+	if q.Search != "" {
+		counts = counts.Where(nameMatches, likePattern(q.Search))
+	}
+	return counts
+}
+
 // OverviewPageQuery selects the page of BatchListItems that q names. The
 // page's IDs are chosen from the indexes alone; only its rows are read and
 // joined. q must be normalized.
@@ -135,6 +160,9 @@ func OverviewPageQuery(db *gorm.DB, accountID uuid.UUID, q OverviewQuery) *gorm.
 	page := db.Table("batches").Select("id").Where("account_id = ?", accountID)
 	if q.Status != "" {
 		page = page.Where("status = ?", q.Status)
+	}
+	if q.Errors {
+		page = page.Where(withErrorsSQL)
 	}
 	if q.Search != "" {
 		page = page.Where(nameMatches, likePattern(q.Search))
@@ -168,11 +196,11 @@ func ListFilesOfFormat(ctx context.Context, db *gorm.DB, accountID uuid.UUID, f 
 	return files, nil
 }
 
-// BatchFiles lists the files of a batch in the order input, output, process, error.
+// BatchFiles lists the files of a batch in the order input, output, process, error, failed.
 func BatchFiles(ctx context.Context, db *gorm.DB, accountID, batchID uuid.UUID) ([]File, error) {
 	var files []File
 	err := db.WithContext(ctx).Where("account_id = ? AND batch_id = ?", accountID, batchID).
-		Order("CASE kind WHEN 'input' THEN 0 WHEN 'output' THEN 1 WHEN 'process' THEN 2 ELSE 3 END").Find(&files).Error
+		Order("CASE kind WHEN 'input' THEN 0 WHEN 'output' THEN 1 WHEN 'process' THEN 2 WHEN 'error' THEN 3 ELSE 4 END").Find(&files).Error
 	if err != nil {
 		return nil, fmt.Errorf("listing files of batch %s: %w", batchID, err)
 	}

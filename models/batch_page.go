@@ -85,7 +85,7 @@ func FilesOfBatches(ctx context.Context, db *gorm.DB, accountID uuid.UUID, batch
 	}
 	var files []File
 	err := db.WithContext(ctx).Where("account_id = ? AND batch_id IN ?", accountID, batchIDs).
-		Order("array_position(array['input','output','process','error'], kind)").Find(&files).Error
+		Order("array_position(array['input','output','process','error','failed'], kind)").Find(&files).Error
 	if err != nil {
 		return nil, notFound("listing batch files", err)
 	}

@@ -60,3 +60,25 @@ type IncompleteError struct {
 func (e *IncompleteError) Error() string {
 	return "the batch cannot run yet: missing " + strings.Join(e.Missing, ", ")
 }
+
+// NoFailedRecordsError reports a re-run of the failed records of a batch
+// that has none (HTTP 409).
+type NoFailedRecordsError struct {
+	Status Status
+	// NoFile tells that records failed but the batch ended without its
+	// failed records file (it was stopped before writing its files).
+	NoFile bool
+}
+
+func (e *NoFailedRecordsError) Error() string { return "the batch has no failed records to re-run" }
+
+// Reason is the sentence shown to a person or an API client.
+func (e *NoFailedRecordsError) Reason() string {
+	switch {
+	case e.Status != StatusFinished && e.Status != StatusError:
+		return fmt.Sprintf("This batch is %s. Its failed records can be re-run once it has ended.", e.Status)
+	case e.NoFile:
+		return "This batch ended without a failed records file, so its failed records cannot be re-run; clone it to run it again."
+	}
+	return "No record of this batch failed, so there is nothing to re-run."
+}

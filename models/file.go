@@ -17,12 +17,14 @@ import (
 // FileKind names the role of a batch's file.
 type FileKind string
 
-// The four files of a batch.
+// The files of a batch.
 const (
 	KindInput   FileKind = "input"
 	KindOutput  FileKind = "output"
 	KindProcess FileKind = "process"
 	KindError   FileKind = "error"
+	// KindFailed holds the records that failed, in the input's format.
+	KindFailed FileKind = "failed"
 )
 
 // BatchFolder is the file-manager folder holding the files of batches.

@@ -56,6 +56,20 @@ type Field struct {
 // Fields is an interface's field mapping, stored as a JSON array.
 type Fields []Field
 
+// Maps reports whether a record's key field key ("" for none) is one of
+// the fields, so that records can have a key.
+func (f Fields) Maps(key string) bool {
+	if key == "" {
+		return true
+	}
+	for _, fl := range f {
+		if fl.Name == key {
+			return true
+		}
+	}
+	return false
+}
+
 // Value implements driver.Valuer.
 func (f Fields) Value() (driver.Value, error) { return jsonValue(f) }
 

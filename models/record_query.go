@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -28,6 +29,31 @@ type RecordFilter struct {
 	Limit int
 	// Window is how many records a field search examines (default RecordSearchWindow).
 	Window int
+	// Batch keeps the records last written by this batch (uuid.Nil: all).
+	// Like a field search it walks at most Window records: an index on
+	// batch_id would cost the ingest engine's COPY (docs/benchmarks.md).
+	Batch uuid.UUID
+}
+
+// batchScope is the condition and argument that keep f's batch's records.
+func (f RecordFilter) batchScope() (string, []any) {
+	if f.Batch == uuid.Nil {
+		return "", nil
+	}
+	return " AND batch_id = ?", []any{f.Batch}
+}
+
+// RecordIDsBefore is a record ID greater than that of every record created
+// before t (record IDs are UUIDv7, whose first 48 bits are the Unix time in
+// milliseconds), with a minute's margin for the clocks of the processes
+// that make them: where a listing of one batch's records can start.
+func RecordIDsBefore(t time.Time) uuid.UUID {
+	var id uuid.UUID
+	ms := uint64(t.Add(time.Minute).UnixMilli())
+	for i := range 6 {
+		id[i] = byte(ms >> (8 * (5 - i)))
+	}
+	return id
 }
 
 // RecordPage is one page of records.
@@ -55,13 +81,14 @@ func ListRecords(ctx context.Context, db *gorm.DB, accountID, flowID uuid.UUID, 
 	}
 	db = db.WithContext(ctx)
 	page := &RecordPage{}
+	scope, scopeArgs := f.batchScope()
 	var err error
 	switch {
 	case f.Key != "":
 		// records_flow_key_key finds it directly.
-		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND key = ?",
-			flowID, accountID, f.Key).Scan(&page.Records).Error
-	case f.Field != "":
+		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND key = ?"+scope,
+			append([]any{flowID, accountID, f.Key}, scopeArgs...)...).Scan(&page.Records).Error
+	case f.Field != "" || f.Batch != uuid.Nil:
 		return searchRecords(db, accountID, flowID, f)
 	default:
 		err = db.Raw("SELECT "+recordColumns+" FROM records WHERE flow_id = ? AND account_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
@@ -79,19 +106,24 @@ func ListRecords(ctx context.Context, db *gorm.DB, accountID, flowID uuid.UUID, 
 }
 
 // searchRecords walks at most f.Window records, newest first, for those
-// whose field f.Field has the text f.Value. When fewer than a page match, a
-// second, index-only query tells whether older records remain beyond the
-// walk and where it stopped.
+// whose field f.Field has the text f.Value and (or only) that f.Batch wrote
+// last. When fewer than a page match, a second, index-only query tells
+// whether older records remain beyond the walk and where it stopped.
 func searchRecords(db *gorm.DB, accountID, flowID uuid.UUID, f RecordFilter) (*RecordPage, error) {
 	page := &RecordPage{}
+	match, args := "true", []any{flowID, accountID, before(f.Before), f.Window}
+	if f.Field != "" {
+		match, args = "data ->> ? = ?", append(args, f.Field, f.Value)
+	}
+	scope, scopeArgs := f.batchScope()
+	args = append(append(args, scopeArgs...), f.Limit+1)
 	err := db.Raw(`SELECT `+recordColumns+` FROM (
 			SELECT `+recordColumns+` FROM records
 			WHERE flow_id = ? AND account_id = ? AND id < ?
 			ORDER BY id DESC LIMIT ?
 		) AS recent
-		WHERE data ->> ? = ?
-		ORDER BY id DESC LIMIT ?`,
-		flowID, accountID, before(f.Before), f.Window, f.Field, f.Value, f.Limit+1).Scan(&page.Records).Error
+		WHERE `+match+scope+`
+		ORDER BY id DESC LIMIT ?`, args...).Scan(&page.Records).Error
 	if err != nil {
 		return nil, fmt.Errorf("searching records of flow %s: %w", flowID, err)
 	}

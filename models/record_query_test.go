@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -129,4 +130,34 @@ func TestListRecordsSearchStopsAtItsWindow(t *testing.T) {
 	require.Equal(t, b.ids[3], page.Records[0].ID)
 	require.False(t, page.Window, "the flow ends inside this window")
 	require.Equal(t, uuid.Nil, page.Next)
+}
+
+func TestListRecordsOfABatchWalksAWindow(t *testing.T) {
+	t.Parallel()
+	b := setupRecords(t, 30)
+	ctx := context.Background()
+	batch := uuid.New()
+	// Every third record was written last by the batch.
+	require.NoError(t, b.db.Exec("UPDATE records SET batch_id = ? WHERE batch_index % 3 = 0", batch).Error)
+	var seen []int64
+	f := models.RecordFilter{Batch: batch, Limit: 4, Window: 7, Before: models.RecordIDsBefore(time.Now())}
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 10)
+		page, err := models.ListRecords(ctx, b.db, b.account, b.flow, f)
+		require.NoError(t, err)
+		for _, r := range page.Records {
+			require.Equal(t, batch, *r.BatchID)
+			seen = append(seen, r.BatchIndex)
+		}
+		if page.Next == uuid.Nil {
+			break
+		}
+		f.Before = page.Next
+	}
+	require.Equal(t, []int64{27, 24, 21, 18, 15, 12, 9, 6, 3, 0}, seen)
+
+	// A key search keeps to the batch too.
+	page, err := models.ListRecords(ctx, b.db, b.account, b.flow, models.RecordFilter{Batch: batch, Key: "k4"})
+	require.NoError(t, err)
+	require.Empty(t, page.Records)
 }

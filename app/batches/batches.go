@@ -48,6 +48,8 @@ type Draft struct {
 	Designer    bool
 	InputName   string
 	OutputName  string
+	// ParentBatchID is the batch whose failed records the draft re-runs.
+	ParentBatchID *uuid.UUID
 	// ColumnMap is the batch's own column per field (nil: none chosen).
 	ColumnMap models.ColumnMap
 }
@@ -155,6 +157,7 @@ func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID
 		AccountID: accountID, Name: d.Name, Description: d.Description, Format: d.Format,
 		InterfaceID: d.InterfaceID, FlowID: d.FlowID, Status: models.StatusDraft, Source: d.Source,
 		Designer: d.Designer, InputName: d.InputName, OutputName: d.OutputName, ColumnMap: d.ColumnMap,
+		ParentBatchID: d.ParentBatchID,
 	}
 	if err := models.CreateBatch(ctx, tx, b); err != nil {
 		return nil, err

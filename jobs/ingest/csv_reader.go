@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -15,6 +16,7 @@ import (
 // header row.
 type csvHeader struct {
 	names map[string]int
+	row   []string // the header row as it stands
 }
 
 type csvReader struct {
@@ -84,6 +86,7 @@ func (r *csvReader) next() (*Record, error) {
 			r.want = len(cols)
 			if r.header {
 				r.head.names = make(map[string]int, len(cols))
+				r.head.row = slices.Clone(cols)
 				for i, name := range cols {
 					name = strings.TrimSpace(name)
 					if _, dup := r.head.names[name]; !dup {

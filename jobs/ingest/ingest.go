@@ -98,6 +98,33 @@ type Record struct {
 	xvals []xmlValue
 	xpath []byte
 	xtext []byte
+	xraw  []byte
+}
+
+// Raw returns the record's bytes as they stand in the payload: a JSON value,
+// or an XML element from its start tag to its end tag; nil for CSV, whose
+// row is Columns. It is valid until the next call of Next.
+func (r *Record) Raw() []byte {
+	switch r.format {
+	case FormatJSON:
+		return r.raw
+	case FormatXML:
+		return r.xraw
+	}
+	return nil
+}
+
+// Columns returns the columns of a CSV row, nil for other formats. It is
+// valid until the next call of Next.
+func (r *Record) Columns() []string { return r.cols }
+
+// Header returns the header row of a CSV payload as it stands, nil without
+// one and for other formats.
+func (r *Record) Header() []string {
+	if r.csvHead == nil {
+		return nil
+	}
+	return r.csvHead.row
 }
 
 // PayloadError tells that a payload is not valid for its format. Nothing of such a

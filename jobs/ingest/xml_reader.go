@@ -174,6 +174,7 @@ func (r *xmlReader) endRecord() (*Record, error) {
 	rec := &r.rec
 	s := &r.s
 	r.inRec = false
+	rec.xraw = s.buf[s.recStart:s.pos]
 	s.endRecord()
 	if s.abs(s.pos)-rec.Offset > int64(s.max) {
 		return nil, &PayloadError{Format: FormatXML, Line: rec.Line, Offset: rec.Offset, Msg: tooLargeMsg(s.max)}

@@ -228,6 +228,50 @@
     }, 0);
   });
 
+  // A report watching its batch says when the batch ends: a toast, and the
+  // tab's title, so that a person working in another tab sees it too.
+  var baseTitle = document.title;
+  // The report's details listen to the stream's "status" event (hx-trigger
+  // sse:status), for which the SSE extension fires htmx:sseMessage.
+  document.addEventListener("htmx:sseMessage", function (e) {
+    if (!e.detail || e.detail.type !== "status") return;
+    var status = e.detail.data;
+    if (status !== "FINISHED" && status !== "ERROR") return;
+    var heading = document.querySelector("main h1");
+    var name = heading ? heading.textContent.trim() : "The batch";
+    var outcome = document.querySelector("[data-outcome]");
+    var kind = outcome ? outcome.getAttribute("data-outcome") : "";
+    var note = document.querySelector("[data-outcome-text]");
+    var text = "“" + name + "” " + (kind === "cancelled" ? "was cancelled" : status === "FINISHED" ? "finished" : "ended with an error");
+    if (note && kind !== "cancelled") text += ": " + note.textContent.trim();
+    document.title = (status === "FINISHED" && kind === "clean" ? "✓ " : "! ") + status + " · " + baseTitle;
+    showToast(text, kind === "clean" ? "toast-success" : kind === "with_errors" ? "toast-warning" : "toast-error");
+  });
+  function showToast(text, kind) {
+    var box = document.getElementById("toasts");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "toasts";
+      box.className = "toasts";
+      box.setAttribute("role", "status");
+      box.setAttribute("aria-live", "polite");
+      document.body.appendChild(box);
+    }
+    var t = document.createElement("div");
+    t.className = "toast " + kind;
+    t.setAttribute("data-toast", "");
+    t.textContent = text;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    close.addEventListener("click", function () { t.remove(); });
+    t.appendChild(close);
+    box.appendChild(t);
+    setTimeout(function () { t.remove(); }, 10000);
+  }
+
   // Interface picker: choosing an interface preselects its flow.
   document.addEventListener("change", function (e) {
     var sel = e.target.closest("select[data-flow-target]");

@@ -57,7 +57,7 @@ func TestConfigMenuOffersExactlyWhatTheStatusAllows(t *testing.T) {
 		require.Contains(t, html, `role="menu"`)
 		require.Contains(t, html, `aria-label="Actions for March &lt;contacts&gt;"`)
 		if s.Allows(models.ActionDelete) {
-			require.Contains(t, html, `hx-confirm="Delete the batch “March &lt;contacts&gt;”? Its files (input, output, process log and error log) are deleted too.`)
+			require.Contains(t, html, `hx-confirm="Delete the batch “March &lt;contacts&gt;”? Its files (input, output, process log, error log and failed records) are deleted too.`)
 		}
 	}
 }

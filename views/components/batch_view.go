@@ -26,12 +26,18 @@ type BatchView struct {
 	Updated     int64
 	Failed      int64
 	Error       string
-	Cancelling  bool
-	HasInput    bool
-	Created     time.Time
-	Ready       *time.Time
-	Started     *time.Time
-	Finished    *time.Time
+	// Outcome is how the batch ended ("" while it has not) and OutcomeText
+	// says it in one line ("25 of 2,000 failed", the reason of an ERROR).
+	Outcome     models.Outcome
+	OutcomeText string
+	// ParentID is the batch whose failed records this one re-runs.
+	ParentID   string
+	Cancelling bool
+	HasInput   bool
+	Created    time.Time
+	Ready      *time.Time
+	Started    *time.Time
+	Finished   *time.Time
 	// Now is when the view was made; rates and durations are measured to it.
 	Now time.Time
 }
@@ -39,13 +45,17 @@ type BatchView struct {
 // NewBatchView makes the view of a batch with its interface and flow names.
 func NewBatchView(it *models.BatchListItem, now time.Time) BatchView {
 	b := &it.Batch
-	return BatchView{
+	v := BatchView{
 		ID: b.ID.String(), Name: b.Name, Description: b.Description, Status: b.Status, Format: b.Format,
 		Source: SourceLabel(b.Source, b.Designer), Interface: it.InterfaceName, Flow: it.FlowName, Folder: b.Folder(),
 		Total: b.TotalCount, Processed: b.ProcessedCount, Inserted: b.InsertedCount, Updated: b.UpdatedCount,
-		Failed: b.FailedCount, Error: b.ErrorMessage, Cancelling: b.CancelRequestedAt != nil && b.Status == models.StatusProcessing, HasInput: it.HasInput,
+		Failed: b.FailedCount, Error: b.ErrorMessage, Outcome: b.Outcome(), OutcomeText: b.OutcomeSummary(), Cancelling: b.CancelRequestedAt != nil && b.Status == models.StatusProcessing, HasInput: it.HasInput,
 		Created: b.CreatedAt, Ready: b.ReadyAt, Started: b.StartedAt, Finished: b.FinishedAt, Now: now,
 	}
+	if b.ParentBatchID != nil {
+		v.ParentID = b.ParentBatchID.String()
+	}
+	return v
 }
 
 // SourceLabel names where a batch came from.

@@ -13,7 +13,7 @@ import "github.com/flowbatch/flowbatch/models"
 
 // DeleteConfirmation is the question asked before deleting a batch.
 func DeleteConfirmation(name string) string {
-	return "Delete the batch “" + name + "”? Its files (input, output, process log and error log) are deleted too. Records it already inserted stay in their flow."
+	return "Delete the batch “" + name + "”? Its files (input, output, process log, error log and failed records) are deleted too. Records it already inserted stay in their flow."
 }
 
 // ConfigMenu is a batch's action menu: a button opening a keyboard-operable

@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/flowbatch/flowbatch/app/upload"
+	"github.com/flowbatch/flowbatch/db/storage"
+	"github.com/flowbatch/flowbatch/jobs"
+	"github.com/flowbatch/flowbatch/models"
+)
+
+// apiBatchRerun answers POST /api/v1/batches/{id}/rerun-failed: a new DRAFT
+// batch (201) that re-runs the failed records of an ended batch, linked to it
+// by parent_batch_id. Without a body its input is the batch's failed records;
+// a raw body in the batch's format (the corrected records, up to V1MaxBytes)
+// replaces them. X-Batch-Status: READY queues it at once.
+func (s *Server) apiBatchRerun(c *fiber.Ctx) error {
+	id, err := batchIDParam(c)
+	if err != nil {
+		return err
+	}
+	ctx, acct := c.UserContext(), identity(c).AccountID
+	run := false
+	switch v := strings.TrimSpace(c.Get(headerBatchStatus)); {
+	case v == "":
+	case strings.EqualFold(v, string(models.StatusReady)):
+		run = true
+	default:
+		return NewHTTPError(fiber.StatusBadRequest, "X-Batch-Status accepts only READY (queue the batch at once); leave it out to keep the batch a DRAFT.")
+	}
+	parent, err := models.BatchByID(ctx, s.db, acct, id)
+	if err != nil {
+		return err
+	}
+	if parent.FailedCount == 0 || parent.Outcome() == "" {
+		return &models.NoFailedRecordsError{Status: parent.Status} // before reading a body that would be thrown away
+	}
+	var fixed *storage.Object
+	if c.Request().Header.ContentLength() != 0 {
+		if err := checkContentType(c, parent.Format); err != nil {
+			return err
+		}
+		body, err := upload.Body(c, upload.Options{MaxBytes: s.cfg.V1MaxBytes})
+		if err != nil {
+			return err
+		}
+		obj, err := s.storePayload(ctx, body, parent.Format)
+		if err != nil {
+			return err
+		}
+		fixed = &obj
+	}
+	b, err := s.batches.RerunFailed(ctx, acct, id, models.SourceAPIv1, fixed)
+	if err != nil {
+		return err
+	}
+	if run {
+		ready, err := jobs.RunBatch(ctx, s.pool, s.jobs, acct, b.ID)
+		if err != nil {
+			if derr := s.batches.Delete(context.WithoutCancel(ctx), acct, b.ID); derr != nil {
+				s.log.Warn("leaving a batch that could not be queued", "batch_id", b.ID, "error", derr)
+			}
+			return err
+		}
+		b = ready
+	}
+	return s.sendBatchCreated(c, b)
+}
