@@ -2,13 +2,13 @@ package app
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/flowbatch/flowbatch/app/upload"
 	"github.com/flowbatch/flowbatch/db/storage"
-	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/models"
 )
 
@@ -39,11 +39,15 @@ func (s *Server) apiBatchRerun(c *fiber.Ctx) error {
 		return &models.NoFailedRecordsError{Status: parent.Status} // before reading a body that would be thrown away
 	}
 	var fixed *storage.Object
+	sha := ""
 	if c.Request().Header.ContentLength() != 0 {
 		if err := checkContentType(c, parent.Format); err != nil {
 			return err
 		}
-		body, err := upload.Body(c, upload.Options{MaxBytes: s.cfg.V1MaxBytes})
+		if err := s.requireRoom(ctx, acct, max(int64(c.Request().Header.ContentLength()), 0)); err != nil {
+			return err
+		}
+		body, err := upload.Body(c, s.uploadOptions(c))
 		if err != nil {
 			return err
 		}
@@ -51,14 +55,22 @@ func (s *Server) apiBatchRerun(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		fixed = &obj
+		fixed, sha = &obj, obj.SHA256
+	}
+	// The same key is the same re-run: of the same batch, with the same
+	// corrected records (by their hash) or none, queued or not.
+	if err := s.claimIdempotencyKey(c, requestHash(c.Method(), c.Path(), sha, strconv.FormatBool(run))); err != nil {
+		if fixed != nil {
+			s.dropObject(ctx, fixed.Key)
+		}
+		return err
 	}
 	b, err := s.batches.RerunFailed(ctx, acct, id, models.SourceAPIv1, fixed)
 	if err != nil {
 		return err
 	}
 	if run {
-		ready, err := jobs.RunBatch(ctx, s.pool, s.jobs, acct, b.ID)
+		ready, err := s.runBatch(ctx, acct, b.ID)
 		if err != nil {
 			if derr := s.batches.Delete(context.WithoutCancel(ctx), acct, b.ID); derr != nil {
 				s.log.Warn("leaving a batch that could not be queued", "batch_id", b.ID, "error", derr)

@@ -139,7 +139,8 @@ var batchAPIOperations = []apiOperation{
 		Description: "A new DRAFT batch (201) with the batch's interface, flow and format whose input is the batch's failed records file " +
 			"(kind failed), linked by parent_batch_id. Send a raw body in the batch's format (the corrected records, Content-Type as for v1) " +
 			"to use it instead. X-Batch-Status: READY queues the new batch at once. 409 when the batch has not ended or no record failed.",
-		Responses: merge(created(), problems("400", "401", "404", "409", "413", "415", "422", "429")),
+		Headers:   []string{"X-Batch-Status", "Idempotency-Key"},
+		Responses: merge(created(), problems("400", "401", "404", "409", "413", "415", "422", "429", "507")),
 	},
 	{
 		Method: "GET", Path: "/api/openapi.json", Tag: "Meta", Public: true,

@@ -261,3 +261,28 @@ func TestOverviewFiltersBatchesWithErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 2, ov.Matching, "with errors is a tab of its own")
 }
+
+// TestRerunFailedHonoursIdempotencyKey retries a re-run as a client whose
+// answer got lost would: the same key gives the same batch, once; the same
+// key with other corrected records is refused.
+func TestRerunFailedHonoursIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	b := setupBatchAPI(t, withWorkers)
+	rc := rerunCases[0]
+	res := b.post(t, v1Path(b.csvID), rc.contentType, strings.NewReader(rc.payload), http.Header{"X-Batch-Status": {"READY"}})
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
+	parent := b.waitEnded(t, decodeBatch(t, res).ID)
+	path := "/api/v1/batches/" + parent.ID.String() + "/rerun-failed"
+	fixed := "external_id,first_name,age\nR-2,Bob,40\nR-4,Di,41\n"
+	key := http.Header{"Idempotency-Key": {uuid.NewString()}}
+
+	first := b.post(t, path, "text/csv", strings.NewReader(fixed), key)
+	require.Equal(t, http.StatusCreated, first.StatusCode, first.Body)
+	again := b.post(t, path, "text/csv", strings.NewReader(fixed), key)
+	require.Equal(t, http.StatusCreated, again.StatusCode, again.Body)
+	require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	require.Equal(t, decodeBatch(t, first).ID, decodeBatch(t, again).ID, "the same batch, not a second one")
+	require.Equal(t, 1, countRows(t, b.h, "SELECT count(*) FROM batches WHERE parent_batch_id = $1", parent.ID))
+
+	requireProblem(t, b.post(t, path, "text/csv", strings.NewReader("external_id,first_name,age\nR-2,Bob,40\n"), key), http.StatusUnprocessableEntity)
+}

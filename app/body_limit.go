@@ -35,6 +35,7 @@ var streamedRoutes = []streamedRoute{
 	{regexp.MustCompile(`^/api/v1/files$`), func(c *config.Config) upload.Options { return upload.Options{MaxBytes: c.V2MaxBytes} }},
 	{regexp.MustCompile(`^/files/upload$`), func(c *config.Config) upload.Options { return upload.Options{MaxBytes: c.V2MaxBytes} }},
 	{regexp.MustCompile(`^/batches/[^/]+/input$`), func(c *config.Config) upload.Options { return upload.Options{MaxBytes: c.V2MaxBytes} }},
+	{regexp.MustCompile(`^/api/v1/batches/[^/]+/rerun-failed$`), func(c *config.Config) upload.Options { return upload.Options{MaxBytes: c.V1MaxBytes} }},
 }
 
 // streamed returns the streamed route c is for, or nil.

@@ -22,7 +22,7 @@ func (s *Server) routes() {
 	api.Post("/batches/:id/clone", s.idempotent, s.apiBatchClone)
 	api.Post("/batches/:id/cancel", s.apiBatchCancel)
 	api.Get("/batches/:id/files/:kind", s.apiBatchFile)
-	api.Post("/batches/:id/rerun-failed", s.apiBatchRerun)
+	api.Post("/batches/:id/rerun-failed", s.idempotent, s.apiBatchRerun)
 	api.Get("/batches/:id/columns", s.apiBatchColumns)
 	api.Put("/batches/:id/mapping", s.apiBatchMapping)
 	api.Get("/flows", s.apiFlowList)
