@@ -104,6 +104,11 @@ type Batch struct {
 	FinishedAt     *time.Time
 	// CancelRequestedAt is set by Cancel; the worker stops at its next chunk boundary.
 	CancelRequestedAt *time.Time
+	// ReadOptions override the interface's reading settings for this batch.
+	ReadOptions ReadOptions `gorm:"type:jsonb"`
+	// ReadEncoding is the encoding the engine decided to read the input in,
+	// over the whole input, before inserting anything ("" until then).
+	ReadEncoding string
 }
 
 // ShortID is the first eight hex digits of the batch's ID, used in its folder name.

@@ -73,8 +73,8 @@ func refXLSXRows(t *testing.T, data []byte, header bool) (rows [][]string, lines
 // in-memory GetRows on workbooks written from the fuzzer's cells: the same
 // rows with the same cells and row numbers, blank rows skipped.
 func FuzzXLSXMatchesGetRows(f *testing.F) {
-	f.Add([]byte("id\x00name\x01" + "1\x00Zoë\x01\x01" + "2\x00\x00x"), true)
-	f.Add([]byte("\x01\x01a\x01" + "1.5e3\x00-0\x00 7 "), false)
+	f.Add([]byte("id\x00name\x01"+"1\x00Zoë\x01\x01"+"2\x00\x00x"), true)
+	f.Add([]byte("\x01\x01a\x01"+"1.5e3\x00-0\x00 7 "), false)
 	f.Fuzz(func(t *testing.T, data []byte, header bool) {
 		book := fuzzWorkbook(t, data)
 		if book == nil {
