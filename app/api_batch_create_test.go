@@ -109,9 +109,36 @@ func TestBatchV2RawBodiesAndXML(t *testing.T) {
 
 	ct, body := batchMultipart(t, formPart{name: "file", fileName: "contacts.xml", value: contactsXML})
 	xml := b.post(t, v2Path(b.xmlID), ct, body, nil)
-	p := requireProblem(t, xml, http.StatusUnsupportedMediaType)
-	require.Contains(t, p.Detail, "JSON and CSV")
-	require.Contains(t, p.Detail, "/api/v1/interfaces/"+b.xmlID.String()+"/batch")
+	require.Equal(t, http.StatusCreated, xml.StatusCode, xml.Body)
+	require.Equal(t, "xml", decodeBatch(t, xml).Format)
+	xml = b.post(t, v2Path(b.xmlID), "text/xml", strings.NewReader(contactsXML), nil)
+	require.Equal(t, http.StatusCreated, xml.StatusCode, xml.Body)
+	requireProblem(t, b.post(t, v2Path(b.xmlID), "text/csv", strings.NewReader(contactsXML), nil), http.StatusUnsupportedMediaType)
+}
+
+// A payload whose content is another format than the interface's is
+// refused before a batch is made, by v1 and v2 alike.
+func TestBatchOfAnotherFormatIsRefused(t *testing.T) {
+	t.Parallel()
+	b := setupBatchAPI(t)
+	before := len(storedObjects(t, b.h))
+	const sentence = "The file is JSON, but the batch reads CSV: send a CSV file, or use an interface that reads JSON."
+	p := requireProblem(t, b.post(t, v1Path(b.csvID), "text/csv", strings.NewReader("\n  "+contactsJSON), nil), http.StatusUnprocessableEntity)
+	require.Equal(t, sentence, p.Detail)
+	p = requireProblem(t, b.post(t, v2Path(b.csvID), "text/csv", strings.NewReader(contactsJSON), nil), http.StatusUnprocessableEntity)
+	require.Equal(t, sentence, p.Detail)
+	ct, body := batchMultipart(t, formPart{name: "file", fileName: "contacts.csv", value: "\xEF\xBB\xBF" + contactsJSON})
+	p = requireProblem(t, b.post(t, v2Path(b.csvID), ct, body, nil), http.StatusUnprocessableEntity)
+	require.Equal(t, sentence, p.Detail)
+	ct, body = batchMultipart(t, formPart{name: "file", fileName: "contacts.json", value: contactsXML})
+	p = requireProblem(t, b.post(t, v2Path(b.jsonID), ct, body, nil), http.StatusUnprocessableEntity)
+	require.Equal(t, "The file is XML, but the batch reads JSON: send a JSON file, or use an interface that reads XML.", p.Detail)
+	require.Len(t, storedObjects(t, b.h), before, "nothing is left stored")
+	require.Zero(t, countRows(t, b.h, "SELECT count(*) FROM batches WHERE account_id = $1", b.acct.ID))
+
+	// Text that is not JSON goes through: the reader will say where it is broken.
+	res := b.post(t, v1Path(b.jsonID), "application/json", strings.NewReader("id,name\n1,x\n"), nil)
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
 }
 
 // unsized hides a reader's length so that the client sends it chunked.

@@ -34,24 +34,28 @@ var batchDocRef = ref("Batch")
 var batchAPIOperations = []apiOperation{
 	{
 		Method: "POST", Path: "/api/v1/interfaces/{id}/batch", Tag: "Batches",
-		Summary: "Send a batch (v1: raw body, JSON, XML or CSV)",
+		Summary: "Send a batch (v1: raw body, JSON, XML, CSV or XLSX)",
 		Description: "The raw body in the interface's format becomes the input of a new batch. " +
-			"Content-Type must fit the format (application/json, application/xml or text/csv), otherwise 415. " +
+			"Content-Type must fit the format (application/json, application/xml, text/csv or, for XLSX, " +
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/octet-stream), otherwise 415. " +
+			"A body whose content is another format (JSON sent to a CSV interface) gets 422 saying so. " +
 			"Up to 64 MiB by default (FLOWBATCH_V1_MAX_BYTES); larger bodies get 413.",
 		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer"},
 		Body: map[string]any{"required": true, "content": map[string]any{
 			"application/json": map[string]any{"schema": map[string]any{}},
 			"application/xml":  map[string]any{"schema": map[string]any{"type": "string"}},
 			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}},
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}},
 		}},
 		Responses: merge(created(), problems("400", "401", "403", "404", "413", "415", "422", "429")),
 	},
 	{
 		Method: "POST", Path: "/api/v2/interfaces/{id}/batch", Tag: "Batches",
-		Summary: "Send a batch (v2: multipart file or raw body, JSON and CSV, streamed)",
+		Summary: "Send a batch (v2: multipart file or raw body, every format, streamed)",
 		Description: "multipart/form-data with the payload in the part `file` (optional parts name, description, " +
 			"input_name, output_name, flow_id, designer; other parts are ignored), or a raw body with the format's Content-Type. " +
-			"JSON and CSV interfaces only: XML interfaces get 415 and take v1. Up to 1 GiB by default (FLOWBATCH_V2_MAX_BYTES), " +
+			"Interfaces of every format (JSON, XML, CSV, XLSX); XML gets the same refusals as v1 (no DTD, no external entities). " +
+			"A payload whose content is another format gets 422 saying so. Up to 1 GiB by default (FLOWBATCH_V2_MAX_BYTES), " +
 			"streamed to storage; `Content-Encoding: gzip` is accepted, the limit applying to the decompressed bytes.",
 		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "Content-Encoding"},
 		Body: map[string]any{"required": true, "content": map[string]any{
@@ -60,7 +64,7 @@ var batchAPIOperations = []apiOperation{
 					"type":     "object",
 					"required": []string{"file"},
 					"properties": map[string]any{
-						"file":        map[string]any{"type": "string", "contentMediaType": "application/octet-stream", "description": "The payload (JSON or CSV)."},
+						"file":        map[string]any{"type": "string", "contentMediaType": "application/octet-stream", "description": "The payload (JSON, XML, CSV or XLSX)."},
 						"name":        map[string]any{"type": "string", "maxLength": 120, "description": "Batch name; overrides X-Batch-Name."},
 						"description": map[string]any{"type": "string", "maxLength": 2000},
 						"input_name":  map[string]any{"type": "string", "maxLength": 120, "description": "Name of the input file (default: the uploaded file's name, else input.<format>)."},
@@ -71,7 +75,9 @@ var batchAPIOperations = []apiOperation{
 				},
 			},
 			"application/json": map[string]any{"schema": map[string]any{}},
+			"application/xml":  map[string]any{"schema": map[string]any{"type": "string"}},
 			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}},
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}},
 		}},
 		Responses: merge(created(), problems("400", "401", "403", "404", "413", "415", "422", "429")),
 	},
@@ -172,7 +178,7 @@ var problemText = map[string]string{
 	"404": "No such resource in your account.",
 	"409": "Not allowed in the batch's status.",
 	"413": "The payload is larger than the limit, named in detail.",
-	"415": "The Content-Type does not fit the interface's format, or v2 was asked for an XML interface.",
+	"415": "The Content-Type does not fit the interface's format.",
 	"422": "Invalid input (see errors), an empty payload (no records), or a batch that cannot run yet.",
 	"429": "Too many requests for this API key; see Retry-After.",
 }

@@ -84,6 +84,10 @@ func classify(err error) *HTTPError {
 		return &HTTPError{Status: fiber.StatusUnprocessableEntity, Title: "Batch incomplete",
 			Detail: "The batch cannot run yet. Missing: " + strings.Join(incomplete.Missing, ", ") + ".", Err: err}
 	}
+	var mismatch *models.FormatMismatchError
+	if errors.As(err, &mismatch) {
+		return &HTTPError{Status: fiber.StatusUnprocessableEntity, Title: "Wrong format", Detail: mismatch.Error(), Err: err}
+	}
 	if errors.Is(err, models.ErrNotFound) {
 		return NewHTTPError(fiber.StatusNotFound, "There is nothing here, or it belongs to another account.")
 	}

@@ -126,3 +126,35 @@ func checkSheet(s string) string {
 	}
 	return ""
 }
+
+// FormatMismatchError tells that an input's content is of another format
+// than its batch reads (HTTP 422).
+type FormatMismatchError struct {
+	Got, Want Format
+}
+
+// Error is a sentence for people and API clients, such as "The file is
+// JSON, but the batch reads CSV: send a CSV file, or use an interface that
+// reads JSON."
+func (e *FormatMismatchError) Error() string {
+	return "The file is " + formatNoun(e.Got) + ", but the batch reads " + strings.ToUpper(string(e.Want)) +
+		": send " + article(e.Want) + " " + strings.ToUpper(string(e.Want)) + " file, or use an interface that reads " +
+		strings.ToUpper(string(e.Got)) + "."
+}
+
+func formatNoun(f Format) string {
+	switch f {
+	case FormatCSV:
+		return "text (read as CSV)"
+	case FormatXLSX:
+		return "an Excel workbook (XLSX)"
+	}
+	return strings.ToUpper(string(f))
+}
+
+func article(f Format) string {
+	if f == FormatXLSX || f == FormatXML {
+		return "an"
+	}
+	return "a"
+}
