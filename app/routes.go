@@ -65,6 +65,7 @@ func (s *Server) routes() {
 	app.Get("/batches/:id/wizard/:step", s.wizardStep)
 	app.Post("/batches/:id/wizard/:step", s.wizardSave)
 	app.Post("/batches/:id/input", s.batchInput)
+	app.Post("/batches/:id/read-options", s.batchReadOptions)
 	app.Post("/batches/:id/run", s.batchRun)
 	app.Post("/batches/:id/cancel", s.batchCancel)
 	app.Post("/batches/:id/clone", s.batchClone)

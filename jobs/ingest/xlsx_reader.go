@@ -96,6 +96,12 @@ func (r *xlsxReader) fault(msg string) *PayloadError {
 }
 
 func (r *xlsxReader) open() error {
+	return r.openAs(true)
+}
+
+// openAs opens the workbook and the sheet's rows, with raw cell values or
+// as a spreadsheet shows them.
+func (r *xlsxReader) openAs(raw bool) error {
 	tmp, err := os.CreateTemp("", "flowbatch-xlsx-")
 	if err != nil {
 		return fmt.Errorf("reading XLSX payload: %w", err)
@@ -113,7 +119,7 @@ func (r *xlsxReader) open() error {
 	}
 	limit := r.maxUnzip()
 	f, err := excelize.OpenFile(r.tmp, excelize.Options{
-		RawCellValue: true, UnzipSizeLimit: limit, UnzipXMLSizeLimit: min(limit, xlsxPartLimit),
+		RawCellValue: raw, UnzipSizeLimit: limit, UnzipXMLSizeLimit: min(limit, xlsxPartLimit),
 	})
 	if err != nil {
 		return r.fault("the file is not a readable XLSX workbook")
@@ -229,4 +235,58 @@ func (r *xlsxReader) next() (*Record, error) {
 		return nil, r.fault(noRecordsMsg)
 	}
 	return nil, io.EOF
+}
+
+// XLSXSheets lists the sheets of an XLSX workbook in order, opening it under
+// the reader's limits; a workbook that cannot be read is a *PayloadError.
+func XLSXSheets(src io.Reader, opts Options) (sheets []string, err error) {
+	opts.XLSXSheet = ""
+	r := newXLSXReader(src, opts)
+	defer func() {
+		if p := recover(); p != nil {
+			sheets, err = nil, r.fault("the workbook cannot be read")
+		}
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if err := r.open(); err != nil {
+		return nil, err
+	}
+	return r.f.GetSheetList(), nil
+}
+
+// XLSXPreview returns the first rows of a workbook's first sheet as a
+// spreadsheet shows them (dates and numbers formatted), blank rows
+// skipped, and whether more follow; for a person's look, not for reading
+// records. The reader's limits apply.
+func XLSXPreview(src io.Reader, opts Options, max int) (sheet string, rows [][]string, more bool, err error) {
+	opts.XLSXSheet = ""
+	r := newXLSXReader(src, opts)
+	defer func() {
+		if p := recover(); p != nil {
+			rows, err = nil, r.fault("the workbook cannot be read")
+		}
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if err := r.openAs(false); err != nil {
+		return "", nil, false, err
+	}
+	sheet = r.f.GetSheetList()[0]
+	for r.rows.Next() {
+		cols, err := r.rows.Columns()
+		if err != nil {
+			return "", nil, false, r.fault("row cannot be read")
+		}
+		if !slices.ContainsFunc(cols, func(c string) bool { return c != "" }) {
+			continue
+		}
+		if len(rows) == max {
+			return sheet, rows, true, nil
+		}
+		rows = append(rows, cols)
+	}
+	return sheet, rows, false, nil
 }

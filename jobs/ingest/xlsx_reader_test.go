@@ -170,3 +170,23 @@ func zipOf(t *testing.T, files map[string]string) []byte {
 	require.NoError(t, zw.Close())
 	return buf.Bytes()
 }
+
+func TestXLSXSheetList(t *testing.T) {
+	t.Parallel()
+	data := workbook(t, []string{"Ünits", "Two"}, [][][]any{{{"a"}}, {{"b"}}}, nil)
+	sheets, err := ingest.XLSXSheets(bytes.NewReader(data), xlsxOpts())
+	require.NoError(t, err)
+	require.Equal(t, []string{"Ünits", "Two"}, sheets)
+	_, err = ingest.XLSXSheets(strings.NewReader("a,b\n"), xlsxOpts())
+	payloadErr(t, err)
+}
+
+func TestXLSXPreview(t *testing.T) {
+	t.Parallel()
+	data := workbook(t, []string{"S"}, [][][]any{{{"name", "born"}, {}, {"Zoë", time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)}, {"x"}}}, nil)
+	sheet, rows, more, err := ingest.XLSXPreview(bytes.NewReader(data), xlsxOpts(), 2)
+	require.NoError(t, err)
+	require.Equal(t, "S", sheet)
+	require.Equal(t, [][]string{{"name", "born"}, {"Zoë", "02-29-24"}}, rows, "formatted as the sheet shows them")
+	require.True(t, more)
+}
