@@ -104,7 +104,8 @@ func isZip(head []byte) bool {
 }
 
 // decodeHead returns the start of a payload as UTF-8 text, without a byte
-// order mark; a sequence cut at its end is dropped.
+// order mark; a sequence cut at its end is dropped. enc is a decided
+// encoding, never auto.
 func decodeHead(head []byte, enc Encoding) []byte {
 	if b := bomEncoding(head); b == EncodingUTF8 {
 		head = head[len(utf8BOM):]
@@ -112,9 +113,6 @@ func decodeHead(head []byte, enc Encoding) []byte {
 	rd, _, err := decode(bytes.NewReader(head), enc)
 	if err != nil {
 		return nil
-	}
-	if g, ok := rd.(*utf8Guard); ok {
-		rd = g.r
 	}
 	out, _ := io.ReadAll(rd)
 	out = bytes.TrimPrefix(out, utf8BOM)
