@@ -7,7 +7,6 @@ import (
 	"io"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
@@ -143,9 +142,9 @@ func decode(src io.Reader, enc Encoding) (io.Reader, Encoding, error) {
 		}
 		return br, used, nil
 	case EncodingWindows1252:
-		return transform.NewReader(br, charmap.Windows1252.NewDecoder()), used, nil
+		return transform.NewReader(br, singleByte{windows1252Upper}), used, nil
 	case EncodingISO88591:
-		return transform.NewReader(br, charmap.ISO8859_1.NewDecoder()), used, nil
+		return transform.NewReader(br, singleByte{iso88591Upper}), used, nil
 	case EncodingUTF16LE:
 		return transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()), used, nil
 	default: // EncodingUTF16BE
