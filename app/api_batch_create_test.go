@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/flowbatch/flowbatch/app/config"
 	"github.com/flowbatch/flowbatch/models"
@@ -390,4 +391,31 @@ func TestBatchV2ConcurrentUploads(t *testing.T) {
 	require.Len(t, names, uploads)
 	require.Equal(t, uploads, countRows(t, b.h, "SELECT count(*) FROM files WHERE kind = 'input'"))
 	require.Len(t, storedObjects(t, b.h), starterObjects+uploads)
+}
+
+// A workbook goes through v1 as a raw body and through v2 as a file; text
+// sent to an XLSX interface is refused.
+func TestBatchXLSXThroughV1AndV2(t *testing.T) {
+	t.Parallel()
+	b := setupBatchAPI(t)
+	iface := &models.Interface{AccountID: b.acct.ID, Name: "Contacts XLSX", Format: models.FormatXLSX, CSVHeader: true,
+		Scopes: models.Scopes{models.ScopeBatch}, FlowID: &b.flowID,
+		Fields: models.Fields{{Name: "external_id", Source: "external_id", Type: models.TypeString, Required: true}}}
+	require.NoError(t, models.SaveInterface(context.Background(), b.h.DB, iface))
+	f := excelize.NewFile()
+	require.NoError(t, f.SetSheetRow("Sheet1", "A1", &[]any{"external_id"}))
+	require.NoError(t, f.SetSheetRow("Sheet1", "A2", &[]any{"x1"}))
+	book, err := f.WriteToBuffer()
+	require.NoError(t, err)
+
+	res := b.post(t, v1Path(iface.ID), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes.NewReader(book.Bytes()), nil)
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
+	require.Equal(t, "input.xlsx", decodeBatch(t, res).Files[0].Name)
+	ct, body := batchMultipart(t, formPart{name: "file", fileName: "contacts.xlsx", value: book.String()})
+	res = b.post(t, v2Path(iface.ID), ct, body, nil)
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
+	require.Equal(t, "contacts.xlsx", decodeBatch(t, res).Files[0].Name)
+
+	p := requireProblem(t, b.post(t, v1Path(iface.ID), "application/octet-stream", strings.NewReader("external_id\nx1\n"), nil), http.StatusUnprocessableEntity)
+	require.Equal(t, "The file is text (read as CSV), but the batch reads XLSX: send an XLSX file, or use an interface that reads CSV.", p.Detail)
 }
