@@ -189,9 +189,10 @@ func (r *xlsxReader) cells(row *Record) error {
 			val = text
 		case "c.is.t", "c.is.r.t":
 			if !inline {
-				val, inline = val[:0:0], true
+				val, inline = text, true // one run: a view, as for <v>
+			} else {
+				val = append(val[:len(val):len(val)], text...) // runs: a copy
 			}
-			val = append(val, text...)
 		case "c":
 			if col < len(r.cols) {
 				col = len(r.cols)

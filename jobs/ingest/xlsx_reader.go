@@ -233,7 +233,8 @@ func (r *xlsxReader) next() (*Record, error) {
 		if r.header && r.head.names == nil {
 			r.head.names = make(map[string]int, len(r.cols))
 			for i, name := range r.cols {
-				name = strings.TrimSpace(name)
+				// The cells are views of the row, which the next row reuses.
+				name = strings.Clone(strings.TrimSpace(name))
 				if _, dup := r.head.names[name]; !dup {
 					r.head.names[name] = i
 				}
