@@ -125,6 +125,7 @@ var contentTypesOf = map[models.Format][]string{
 	models.FormatJSON: {"application/json", "text/json", "application/x-ndjson", "application/jsonl"},
 	models.FormatXML:  {"application/xml", "text/xml"},
 	models.FormatCSV:  {"text/csv", "application/csv"},
+	models.FormatXLSX: {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"},
 }
 
 // checkContentType refuses a raw body whose Content-Type does not fit format f.
@@ -144,9 +145,11 @@ func checkContentType(c *fiber.Ctx, f models.Format) error {
 }
 
 // storePayload streams r into storage and refuses a payload that is empty or
-// only whitespace (nothing is left stored then).
+// only whitespace, or whose content is of another format than f (nothing is
+// left stored then).
 func (s *Server) storePayload(ctx context.Context, r io.Reader, f models.Format) (storage.Object, error) {
-	blank := &blankDetector{r: r}
+	head := &batches.HeadRecorder{R: r}
+	blank := &blankDetector{r: head}
 	obj, err := s.store.Put(ctx, blank, contentTypesOf[f][0])
 	if err != nil {
 		return storage.Object{}, err
@@ -154,6 +157,10 @@ func (s *Server) storePayload(ctx context.Context, r io.Reader, f models.Format)
 	if !blank.content {
 		s.dropObject(ctx, obj.Key)
 		return storage.Object{}, noRecords()
+	}
+	if err := batches.CheckFormat(head.Head(), f); err != nil {
+		s.dropObject(ctx, obj.Key)
+		return storage.Object{}, err
 	}
 	return obj, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/flowbatch/flowbatch/app/config"
 	"github.com/flowbatch/flowbatch/models"
@@ -109,9 +110,36 @@ func TestBatchV2RawBodiesAndXML(t *testing.T) {
 
 	ct, body := batchMultipart(t, formPart{name: "file", fileName: "contacts.xml", value: contactsXML})
 	xml := b.post(t, v2Path(b.xmlID), ct, body, nil)
-	p := requireProblem(t, xml, http.StatusUnsupportedMediaType)
-	require.Contains(t, p.Detail, "JSON and CSV")
-	require.Contains(t, p.Detail, "/api/v1/interfaces/"+b.xmlID.String()+"/batch")
+	require.Equal(t, http.StatusCreated, xml.StatusCode, xml.Body)
+	require.Equal(t, "xml", decodeBatch(t, xml).Format)
+	xml = b.post(t, v2Path(b.xmlID), "text/xml", strings.NewReader(contactsXML), nil)
+	require.Equal(t, http.StatusCreated, xml.StatusCode, xml.Body)
+	requireProblem(t, b.post(t, v2Path(b.xmlID), "text/csv", strings.NewReader(contactsXML), nil), http.StatusUnsupportedMediaType)
+}
+
+// A payload whose content is another format than the interface's is
+// refused before a batch is made, by v1 and v2 alike.
+func TestBatchOfAnotherFormatIsRefused(t *testing.T) {
+	t.Parallel()
+	b := setupBatchAPI(t)
+	before := len(storedObjects(t, b.h))
+	const sentence = "The file is JSON, but the batch reads CSV: send a CSV file, or use an interface that reads JSON."
+	p := requireProblem(t, b.post(t, v1Path(b.csvID), "text/csv", strings.NewReader("\n  "+contactsJSON), nil), http.StatusUnprocessableEntity)
+	require.Equal(t, sentence, p.Detail)
+	p = requireProblem(t, b.post(t, v2Path(b.csvID), "text/csv", strings.NewReader(contactsJSON), nil), http.StatusUnprocessableEntity)
+	require.Equal(t, sentence, p.Detail)
+	ct, body := batchMultipart(t, formPart{name: "file", fileName: "contacts.csv", value: "\xEF\xBB\xBF" + contactsJSON})
+	p = requireProblem(t, b.post(t, v2Path(b.csvID), ct, body, nil), http.StatusUnprocessableEntity)
+	require.Equal(t, sentence, p.Detail)
+	ct, body = batchMultipart(t, formPart{name: "file", fileName: "contacts.json", value: contactsXML})
+	p = requireProblem(t, b.post(t, v2Path(b.jsonID), ct, body, nil), http.StatusUnprocessableEntity)
+	require.Equal(t, "The file is XML, but the batch reads JSON: send a JSON file, or use an interface that reads XML.", p.Detail)
+	require.Len(t, storedObjects(t, b.h), before, "nothing is left stored")
+	require.Zero(t, countRows(t, b.h, "SELECT count(*) FROM batches WHERE account_id = $1", b.acct.ID))
+
+	// Text that is not JSON goes through: the reader will say where it is broken.
+	res := b.post(t, v1Path(b.jsonID), "application/json", strings.NewReader("id,name\n1,x\n"), nil)
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
 }
 
 // unsized hides a reader's length so that the client sends it chunked.
@@ -363,4 +391,31 @@ func TestBatchV2ConcurrentUploads(t *testing.T) {
 	require.Len(t, names, uploads)
 	require.Equal(t, uploads, countRows(t, b.h, "SELECT count(*) FROM files WHERE kind = 'input'"))
 	require.Len(t, storedObjects(t, b.h), starterObjects+uploads)
+}
+
+// A workbook goes through v1 as a raw body and through v2 as a file; text
+// sent to an XLSX interface is refused.
+func TestBatchXLSXThroughV1AndV2(t *testing.T) {
+	t.Parallel()
+	b := setupBatchAPI(t)
+	iface := &models.Interface{AccountID: b.acct.ID, Name: "Contacts XLSX", Format: models.FormatXLSX, CSVHeader: true,
+		Scopes: models.Scopes{models.ScopeBatch}, FlowID: &b.flowID,
+		Fields: models.Fields{{Name: "external_id", Source: "external_id", Type: models.TypeString, Required: true}}}
+	require.NoError(t, models.SaveInterface(context.Background(), b.h.DB, iface))
+	f := excelize.NewFile()
+	require.NoError(t, f.SetSheetRow("Sheet1", "A1", &[]any{"external_id"}))
+	require.NoError(t, f.SetSheetRow("Sheet1", "A2", &[]any{"x1"}))
+	book, err := f.WriteToBuffer()
+	require.NoError(t, err)
+
+	res := b.post(t, v1Path(iface.ID), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes.NewReader(book.Bytes()), nil)
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
+	require.Equal(t, "input.xlsx", decodeBatch(t, res).Files[0].Name)
+	ct, body := batchMultipart(t, formPart{name: "file", fileName: "contacts.xlsx", value: book.String()})
+	res = b.post(t, v2Path(iface.ID), ct, body, nil)
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
+	require.Equal(t, "contacts.xlsx", decodeBatch(t, res).Files[0].Name)
+
+	p := requireProblem(t, b.post(t, v1Path(iface.ID), "application/octet-stream", strings.NewReader("external_id\nx1\n"), nil), http.StatusUnprocessableEntity)
+	require.Equal(t, "The file is text (read as CSV), but the batch reads XLSX: send an XLSX file, or use an interface that reads CSV.", p.Detail)
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/flowbatch/flowbatch/models"
 )
 
-// apiBatchCreateV2 answers POST /api/v2/interfaces/{id}/batch for JSON and
-// CSV interfaces: multipart/form-data with the payload in the part `file`
+// apiBatchCreateV2 answers POST /api/v2/interfaces/{id}/batch for
+// interfaces of every format: multipart/form-data with the payload in the part `file`
 // (and optional parts name, description, input_name, output_name, flow_id,
 // designer, mapping), or a raw body. The payload streams to storage, gzip-decoded when
 // sent with Content-Encoding: gzip, up to V2MaxBytes of decoded bytes.
@@ -21,10 +21,6 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 	u, err := s.openBatchUpload(c, models.SourceAPIv2)
 	if err != nil {
 		return err
-	}
-	if u.iface.Format == models.FormatXML {
-		return NewHTTPError(fiber.StatusUnsupportedMediaType,
-			"Batch API v2 takes JSON and CSV interfaces; send XML payloads to v1: POST /api/v1/interfaces/"+u.iface.ID.String()+"/batch.")
 	}
 	room, err := s.uploadRoom(c)
 	if err != nil {

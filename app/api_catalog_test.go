@@ -77,6 +77,9 @@ type interfaceJSON struct {
 	CSVDelimiter     string  `json:"csv_delimiter"`
 	CSVHeader        bool    `json:"csv_header"`
 	RecordElement    string  `json:"record_element"`
+	Encoding         string
+	CSVQuote         string `json:"csv_quote"`
+	XLSXSheet        string `json:"xlsx_sheet"`
 	Fields           []models.Field
 	Endpoints        struct{ V1, V2 *string }
 	ArchivedAt       *string `json:"archived_at"`
@@ -162,7 +165,7 @@ func TestAPIInterfaces(t *testing.T) {
 	require.Equal(t, h.URL+"/api/v1/interfaces/"+in.ID+"/batch", *in.Endpoints.V1)
 	require.Equal(t, h.URL+"/api/v2/interfaces/"+in.ID+"/batch", *in.Endpoints.V2)
 
-	// PATCH to XML: v2 goes away, the record element is required.
+	// PATCH to XML: the record element is required; v2 takes XML too.
 	res = post(http.MethodPatch, "/api/v1/interfaces/"+in.ID, `{"format":"xml"}`)
 	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 	require.Contains(t, problemErrors(t, res.Body)["record_element"], "Enter the name of the element")
@@ -171,7 +174,7 @@ func TestAPIInterfaces(t *testing.T) {
 	x := decode[interfaceJSON](t, res.Body)
 	require.Equal(t, "contact", x.RecordElement)
 	require.Nil(t, x.FlowID, "null clears the default flow")
-	require.Nil(t, x.Endpoints.V2)
+	require.Equal(t, h.URL+"/api/v2/interfaces/"+in.ID+"/batch", *x.Endpoints.V2)
 	require.Len(t, x.Fields, 2, "absent fields keep the list")
 
 	// CSV with its options.
@@ -181,10 +184,27 @@ func TestAPIInterfaces(t *testing.T) {
 	c := decode[interfaceJSON](t, res.Body)
 	require.Equal(t, ";", c.CSVDelimiter)
 	require.False(t, c.CSVHeader)
+	require.Equal(t, "auto", c.Encoding, "the encoding defaults to auto")
+	require.Equal(t, `"`, c.CSVQuote)
+
+	// XLSX with a sheet; a CSV interface that leaves the delimiter out sniffs it.
+	res = post(http.MethodPost, "/api/v1/interfaces", `{"name":"Contacts XLSX","format":"xlsx","xlsx_sheet":"Contacts",
+		"fields":[{"name":"external_id","source":"id","type":"string"}]}`)
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
+	require.Equal(t, "Contacts", decode[interfaceJSON](t, res.Body).XLSXSheet)
+	res = post(http.MethodPost, "/api/v1/interfaces", `{"name":"Sniffed","format":"csv","encoding":"windows-1252","csv_quote":"'",
+		"fields":[{"name":"external_id","source":"id","type":"string"}]}`)
+	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
+	sniffed := decode[interfaceJSON](t, res.Body)
+	require.Equal(t, "auto", sniffed.CSVDelimiter)
+	require.Equal(t, "windows-1252", sniffed.Encoding)
+	require.Equal(t, "'", sniffed.CSVQuote)
+	res = post(http.MethodPatch, "/api/v1/interfaces/"+sniffed.ID, `{"encoding":"latin-9","xlsx_sheet":"x"}`)
+	require.Equal(t, "Choose auto, utf-8, windows-1252, iso-8859-1 or utf-16.", problemErrors(t, res.Body)["encoding"])
 	require.Equal(t, []string{"batch"}, c.Scopes, "scopes default to batch")
 
 	res = h.API(t, key, http.MethodGet, "/api/v1/interfaces", nil, nil)
-	require.Len(t, decode[struct{ Data []interfaceJSON }](t, res.Body).Data, 2)
+	require.Len(t, decode[struct{ Data []interfaceJSON }](t, res.Body).Data, 4)
 	res = h.API(t, key, http.MethodGet, "/api/v1/interfaces/"+c.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	require.Equal(t, "Contacts CSV", decode[interfaceJSON](t, res.Body).Name)
@@ -193,7 +213,7 @@ func TestAPIInterfaces(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	require.NotNil(t, decode[interfaceJSON](t, res.Body).ArchivedAt)
 	res = h.API(t, key, http.MethodGet, "/api/v1/interfaces", nil, nil)
-	require.Len(t, decode[struct{ Data []interfaceJSON }](t, res.Body).Data, 1)
+	require.Len(t, decode[struct{ Data []interfaceJSON }](t, res.Body).Data, 3)
 }
 
 func TestAPIMalformedBodies(t *testing.T) {

@@ -18,6 +18,9 @@ type interfaceDoc struct {
 	CSVDelimiter  string        `json:"csv_delimiter"`
 	CSVHeader     bool          `json:"csv_header"`
 	RecordElement string        `json:"record_element"`
+	Encoding      string        `json:"encoding"`
+	CSVQuote      string        `json:"csv_quote"`
+	XLSXSheet     string        `json:"xlsx_sheet"`
 	Fields        models.Fields `json:"fields"`
 	Endpoints     endpointsDoc  `json:"endpoints"`
 	ArchivedAt    *time.Time    `json:"archived_at"`
@@ -26,8 +29,8 @@ type interfaceDoc struct {
 }
 
 type endpointsDoc struct {
-	V1 string  `json:"v1"`
-	V2 *string `json:"v2"` // null when v2 does not take the interface's format
+	V1 string `json:"v1"`
+	V2 string `json:"v2"`
 }
 
 func (s *Server) newInterfaceDoc(in *models.Interface) interfaceDoc {
@@ -35,7 +38,8 @@ func (s *Server) newInterfaceDoc(in *models.Interface) interfaceDoc {
 	d := interfaceDoc{
 		ID: in.ID.String(), Name: in.Name, Description: in.Description, Format: in.Format, Scopes: in.Scopes,
 		RecordsPath: in.RecordsPath, CSVDelimiter: in.CSVDelimiter, CSVHeader: in.CSVHeader, RecordElement: in.RecordElement,
-		Fields: in.Fields, Endpoints: endpointsDoc{V1: e.V1URL}, ArchivedAt: in.ArchivedAt, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt,
+		Encoding: in.Encoding, CSVQuote: in.CSVQuote, XLSXSheet: in.XLSXSheet,
+		Fields: in.Fields, Endpoints: endpointsDoc{V1: e.V1URL, V2: e.V2URL}, ArchivedAt: in.ArchivedAt, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt,
 	}
 	if d.Scopes == nil {
 		d.Scopes = models.Scopes{}
@@ -46,9 +50,6 @@ func (s *Server) newInterfaceDoc(in *models.Interface) interfaceDoc {
 	if in.FlowID != nil {
 		id := in.FlowID.String()
 		d.FlowID = &id
-	}
-	if e.V2URL != "" {
-		d.Endpoints.V2 = &e.V2URL
 	}
 	return d
 }
@@ -65,6 +66,9 @@ type interfaceInput struct {
 	CSVDelimiter  *string         `json:"csv_delimiter"`
 	CSVHeader     *bool           `json:"csv_header"`
 	RecordElement *string         `json:"record_element"`
+	Encoding      *string         `json:"encoding"`
+	CSVQuote      *string         `json:"csv_quote"`
+	XLSXSheet     *string         `json:"xlsx_sheet"`
 	Fields        *[]models.Field `json:"fields"`
 }
 
@@ -91,6 +95,9 @@ func (in *interfaceInput) apply(i *models.Interface) {
 		i.CSVHeader = *in.CSVHeader
 	}
 	set(&i.RecordElement, in.RecordElement)
+	set(&i.Encoding, in.Encoding)
+	set(&i.CSVQuote, in.CSVQuote)
+	set(&i.XLSXSheet, in.XLSXSheet)
 	if in.Fields != nil {
 		i.Fields = models.Fields(*in.Fields)
 	}

@@ -38,24 +38,28 @@ var batchDocRef = ref("Batch")
 var batchAPIOperations = []apiOperation{
 	{
 		Method: "POST", Path: "/api/v1/interfaces/{id}/batch", Tag: "Batches",
-		Summary: "Send a batch (v1: raw body, JSON, XML or CSV)",
+		Summary: "Send a batch (v1: raw body, JSON, XML, CSV or XLSX)",
 		Description: "The raw body in the interface's format becomes the input of a new batch. " +
-			"Content-Type must fit the format (application/json, application/xml or text/csv), otherwise 415. " +
+			"Content-Type must fit the format (application/json, application/xml, text/csv or, for XLSX, " +
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/octet-stream), otherwise 415. " +
+			"A body whose content is another format (JSON sent to a CSV interface) gets 422 saying so. " +
 			"Up to 64 MiB by default (FLOWBATCH_V1_MAX_BYTES); larger bodies get 413.",
 		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "X-Batch-Mapping", "Idempotency-Key"},
 		Body: map[string]any{"required": true, "content": map[string]any{
 			"application/json": map[string]any{"schema": map[string]any{}, "examples": jsonPayloadExamples},
 			"application/xml":  map[string]any{"schema": map[string]any{"type": "string"}},
 			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}, "examples": csvPayloadExamples},
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}},
 		}},
 		Responses: merge(created(), problems("400", "401", "403", "404", "409", "413", "415", "422", "429", "507")),
 	},
 	{
 		Method: "POST", Path: "/api/v2/interfaces/{id}/batch", Tag: "Batches",
-		Summary: "Send a batch (v2: multipart file or raw body, JSON and CSV, streamed)",
+		Summary: "Send a batch (v2: multipart file or raw body, every format, streamed)",
 		Description: "multipart/form-data with the payload in the part `file` (optional parts name, description, " +
 			"input_name, output_name, flow_id, designer; other parts are ignored), or a raw body with the format's Content-Type. " +
-			"JSON and CSV interfaces only: XML interfaces get 415 and take v1. Up to 1 GiB by default (FLOWBATCH_V2_MAX_BYTES), " +
+			"Interfaces of every format (JSON, XML, CSV, XLSX); XML gets the same refusals as v1 (no DTD, no external entities). " +
+			"A payload whose content is another format gets 422 saying so. Up to 1 GiB by default (FLOWBATCH_V2_MAX_BYTES), " +
 			"streamed to storage; `Content-Encoding: gzip` is accepted, the limit applying to the decompressed bytes.",
 		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "X-Batch-Mapping", "Content-Encoding", "Idempotency-Key"},
 		Body: map[string]any{"required": true, "content": map[string]any{
@@ -64,7 +68,7 @@ var batchAPIOperations = []apiOperation{
 					"type":     "object",
 					"required": []string{"file"},
 					"properties": map[string]any{
-						"file":        map[string]any{"type": "string", "contentMediaType": "application/octet-stream", "description": "The payload (JSON or CSV)."},
+						"file":        map[string]any{"type": "string", "contentMediaType": "application/octet-stream", "description": "The payload (JSON, XML, CSV or XLSX)."},
 						"name":        map[string]any{"type": "string", "maxLength": 120, "description": "Batch name; overrides X-Batch-Name."},
 						"description": map[string]any{"type": "string", "maxLength": 2000},
 						"input_name":  map[string]any{"type": "string", "maxLength": 120, "description": "Name of the input file (default: the uploaded file's name, else input.<format>)."},
@@ -76,7 +80,9 @@ var batchAPIOperations = []apiOperation{
 				},
 			},
 			"application/json": map[string]any{"schema": map[string]any{}, "examples": jsonPayloadExamples},
+			"application/xml":  map[string]any{"schema": map[string]any{"type": "string"}},
 			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}, "examples": csvPayloadExamples},
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}},
 		}},
 		Responses: merge(created(), problems("400", "401", "403", "404", "409", "413", "415", "422", "429", "507")),
 	},
@@ -274,8 +280,8 @@ var problemText = map[string]string{
 	"411": "A chunked body sent to an operation that reads its body whole: send it with Content-Length.",
 	"413": "The body is larger than the operation's limit, named in detail (4 MiB for JSON documents). With Expect: 100-continue it comes before the body is sent. Also an upload larger than the space left in the account's storage quota.",
 	"416": "The range starts beyond the end of the file; Content-Range gives the file's size.",
-	"415": "The Content-Type does not fit the interface's format, or v2 was asked for an XML interface.",
-	"422": "Invalid input (see errors), an empty or whitespace-only payload (no records; `[]` and a CSV with only its header row are accepted and end FINISHED with 0 records), a batch that cannot run yet, or an Idempotency-Key sent before with another request.",
+	"415": "The Content-Type does not fit the interface's format.",
+	"422": "Invalid input (see errors), an empty or whitespace-only payload (no records; `[]` and a CSV with only its header row are accepted and end FINISHED with 0 records), a payload whose content is of another format than the interface's, a batch that cannot run yet, or an Idempotency-Key sent before with another request.",
 	"429": "Too many requests for this API key; see Retry-After.",
 	"431": "The request line and headers are larger than 16 KiB.",
 	"507": "The account's files fill its storage quota (FLOWBATCH_ACCOUNT_QUOTA); delete files or batches to make room.",

@@ -1,5 +1,7 @@
 package app
 
+import "github.com/flowbatch/flowbatch/models"
+
 // catalogAPIOperations describe the flow and interface routes in the OpenAPI
 // document and on the API page.
 var catalogAPIOperations = []apiOperation{
@@ -38,7 +40,7 @@ var catalogAPIOperations = []apiOperation{
 	},
 	{
 		Method: "POST", Path: "/api/v1/interfaces", Tag: "Interfaces", Summary: "Create an interface",
-		Description: "Format json, xml or csv; the scope batch lets it receive batches.",
+		Description: "Format json, xml, csv or xlsx; the scope batch lets it receive batches.",
 		Body:        jsonBody(ref("InterfaceInput")),
 		Responses:   merge(map[string]any{"201": withHeaders(jsonResponse("The new interface; Location is its URL.", ref("Interface")), true, "Location")}, problems("400", "401", "422", "429")),
 	},
@@ -88,24 +90,28 @@ var catalogSchemas = map[string]any{
 	}},
 	"Interface": map[string]any{"type": "object", "properties": map[string]any{
 		"id": map[string]any{"type": "string", "format": "uuid"}, "name": str, "description": str,
-		"format":       map[string]any{"type": "string", "enum": []string{"json", "xml", "csv"}},
+		"format":       map[string]any{"type": "string", "enum": []string{"json", "xml", "csv", "xlsx"}},
 		"scopes":       map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": []string{"batch", "api", "designer"}}},
 		"flow_id":      map[string]any{"type": []string{"string", "null"}, "format": "uuid"},
 		"records_path": str, "csv_delimiter": str, "csv_header": map[string]any{"type": "boolean"}, "record_element": str,
+		"encoding":  map[string]any{"type": "string", "enum": models.Encodings},
+		"csv_quote": map[string]any{"type": "string", "enum": models.Quotes}, "xlsx_sheet": str,
 		"fields": map[string]any{"type": "array", "items": fieldSchema},
 		"endpoints": map[string]any{"type": "object", "properties": map[string]any{
 			"v1": map[string]any{"type": "string", "format": "uri"},
-			"v2": map[string]any{"type": []string{"string", "null"}, "format": "uri"},
+			"v2": map[string]any{"type": "string", "format": "uri"},
 		}},
 		"archived_at": nullableTime, "created_at": map[string]any{"type": "string", "format": "date-time"},
 		"updated_at": map[string]any{"type": "string", "format": "date-time"},
 	}},
 	"InterfaceInput": map[string]any{"type": "object", "additionalProperties": false, "properties": map[string]any{
 		"name": str, "description": str,
-		"format":       map[string]any{"type": "string", "enum": []string{"json", "xml", "csv"}},
+		"format":       map[string]any{"type": "string", "enum": []string{"json", "xml", "csv", "xlsx"}},
 		"scopes":       map[string]any{"type": "array", "items": str},
 		"flow_id":      map[string]any{"type": []string{"string", "null"}, "format": "uuid"},
 		"records_path": str, "csv_delimiter": str, "csv_header": map[string]any{"type": "boolean"}, "record_element": str,
+		"encoding":  map[string]any{"type": "string", "enum": models.Encodings},
+		"csv_quote": map[string]any{"type": "string", "enum": models.Quotes}, "xlsx_sheet": str,
 		"fields": map[string]any{"type": "array", "items": fieldSchema},
 	}},
 }

@@ -67,7 +67,7 @@ func TestAPIDocsPageShowsTheAccountsBatchURLs(t *testing.T) {
 	require.Equal(t, http.StatusOK, page.StatusCode)
 	require.Contains(t, page.Body, b.h.Config.BaseURL+"/api/v1/interfaces/"+b.jsonID.String()+"/batch")
 	require.Contains(t, page.Body, b.h.Config.BaseURL+"/api/v2/interfaces/"+b.csvID.String()+"/batch")
-	require.NotContains(t, page.Body, "/api/v2/interfaces/"+b.xmlID.String(), "XML goes to v1")
+	require.Contains(t, page.Body, "/api/v2/interfaces/"+b.xmlID.String(), "v2 takes XML")
 	for _, s := range []string{"X-Batch-Status: READY", "X-Batch-Designer", "curl -X POST", "/api/v1/batches/{id}/files/{kind}", "Retry-After"} {
 		require.Contains(t, page.Body, s)
 	}

@@ -53,7 +53,7 @@ func (s *Server) matchBatch(ctx context.Context, b *models.Batch) (*batchMatchin
 		return nil, fmt.Errorf("loading input of batch %s: %w", b.ID, err)
 	default:
 		m.input = &input
-		if err := m.detect(ctx, s, b.Format, input.StorageKey); err != nil {
+		if err := m.detect(ctx, s, b, input.StorageKey); err != nil {
 			return nil, err
 		}
 	}
@@ -93,14 +93,15 @@ func (s *Server) liveInterface(ctx context.Context, b *models.Batch, m *batchMat
 	return nil
 }
 
-// detect reads the input's columns with the interface's reader options.
-func (m *batchMatching) detect(ctx context.Context, s *Server, f models.Format, key string) error {
+// detect reads the input's columns with the batch's reader options (its
+// interface's under its own read settings).
+func (m *batchMatching) detect(ctx context.Context, s *Server, b *models.Batch, key string) error {
 	r, err := s.store.Open(ctx, key)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	cols, err := jobs.DetectColumns(r, readerOptions(m.iface, f))
+	cols, err := jobs.DetectColumns(r, batchReaderOptions(m.iface, b))
 	if errors.As(err, &m.payloadErr) {
 		err = nil
 	}

@@ -24,15 +24,6 @@ const previewRecords = 5
 // of a large input; past it the count is shown as "more than N".
 const countBudget = 2 * time.Second
 
-// readerOptions are the ingest options of an interface, or the format's
-// defaults when the batch has no interface yet.
-func readerOptions(in *models.Interface, f models.Format) ingest.Options {
-	if in != nil {
-		return jobs.IngestOptions(in, f)
-	}
-	return ingest.Options{Format: ingest.Format(f), CSVHeader: true, RecordElement: "record"}
-}
-
 // batchInterface loads the batch's interface, or nil when it has none.
 func (s *Server) batchInterface(ctx context.Context, b *models.Batch) (*models.Interface, error) {
 	if b.InterfaceID == nil {
@@ -45,13 +36,28 @@ func (s *Server) batchInterface(ctx context.Context, b *models.Batch) (*models.I
 	return in, err
 }
 
-// checkPayload reads every record of r as the batch's format and returns the
-// first payload error, if any.
-func checkPayload(r io.Reader, opts ingest.Options) (*ingest.PayloadError, error) {
+// checkPayload reads every record of the payload open returns, as the
+// batch's format, and returns the first payload error, if any. Like the
+// engine, it reads an auto payload that is not UTF-8 again as the fallback.
+func checkPayload(open func() (io.Reader, error), opts ingest.Options) (*ingest.PayloadError, error) {
+	pe, err := firstPayloadError(open, opts)
+	if errors.Is(err, ingest.ErrNotUTF8) {
+		opts.Encoding = ingest.AutoFallback
+		pe, err = firstPayloadError(open, opts)
+	}
+	return pe, err
+}
+
+func firstPayloadError(open func() (io.Reader, error), opts ingest.Options) (*ingest.PayloadError, error) {
+	r, err := open()
+	if err != nil {
+		return nil, err
+	}
 	rd, err := ingest.NewReader(r, opts)
 	if err != nil {
 		return nil, err
 	}
+	defer rd.Close()
 	for {
 		_, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -126,16 +132,33 @@ func (s *Server) summarize(c *fiber.Ctx, b *models.Batch) (*pages.WizardSummary,
 }
 
 // preview streams the input: the first records are mapped, the rest only
-// counted, within countBudget.
+// counted, within countBudget. An auto input that proves not to be UTF-8 is
+// shown again from the start in the fallback encoding.
 func (s *Server) preview(ctx context.Context, b *models.Batch, in *models.Interface, input *models.File, m *batchMatching, sum *pages.WizardSummary) error {
+	opts := batchReaderOptions(in, b)
+	err := s.previewAs(ctx, b, input, opts, m, sum)
+	if errors.Is(err, ingest.ErrNotUTF8) {
+		*sum = pages.WizardSummary{Batch: sum.Batch, InputName: sum.InputName, OutputName: sum.OutputName, Missing: sum.Missing,
+			Columns: sum.Columns, CheckAll: sum.CheckAll}
+		opts.Encoding = ingest.AutoFallback
+		err = s.previewAs(ctx, b, input, opts, m, sum)
+	}
+	return err
+}
+
+func (s *Server) previewAs(ctx context.Context, b *models.Batch, input *models.File, opts ingest.Options, m *batchMatching, sum *pages.WizardSummary) error {
 	r, err := s.store.Open(ctx, input.StorageKey)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	rd, err := ingest.NewReader(r, readerOptions(in, b.Format))
+	rd, err := ingest.NewReader(r, opts)
 	if err != nil {
 		return err
+	}
+	defer rd.Close()
+	if b.Format.Text() {
+		sum.ReadAs = rd.Encoding().Label()
 	}
 	mapper := previewMapper(m)
 	deadline := time.Now().Add(countBudget)
@@ -166,6 +189,9 @@ func (s *Server) preview(ctx context.Context, b *models.Batch, in *models.Interf
 		}
 		if n%1024 == 0 && time.Now().After(deadline) {
 			sum.RecordsCapped = true
+			if opts.Encoding == ingest.EncodingAuto {
+				sum.ReadAs += " (so far)"
+			}
 			return nil
 		}
 	}

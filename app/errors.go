@@ -103,6 +103,10 @@ func classify(err error) *HTTPError {
 		return &HTTPError{Status: fiber.StatusBadRequest, Title: "Bad Request",
 			Detail: "Text must be UTF-8 without NUL characters. Correct it and send again.", Err: err}
 	}
+	var mismatch *models.FormatMismatchError
+	if errors.As(err, &mismatch) {
+		return &HTTPError{Status: fiber.StatusUnprocessableEntity, Title: "Wrong format", Detail: mismatch.Error(), Err: err}
+	}
 	if errors.Is(err, models.ErrNotFound) {
 		return NewHTTPError(fiber.StatusNotFound, "There is nothing here, or it belongs to another account.")
 	}

@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/flowbatch/flowbatch/jobs/ingest"
 	"github.com/flowbatch/flowbatch/models"
 	"github.com/flowbatch/flowbatch/views/filepreview"
 	"github.com/flowbatch/flowbatch/views/layouts"
@@ -44,6 +46,12 @@ func (s *Server) fileView(c *fiber.Ctx, f *models.File) (*pages.FileView, error)
 	if err != nil {
 		return nil, err
 	}
+	preview := filepreview.Build(f.Name, f.ContentType, f.Size, head)
+	if filepreview.IsWorkbook(f.Name, f.ContentType) {
+		if preview, err = s.workbookPreview(ctx, f); err != nil {
+			return nil, err
+		}
+	}
 	id := f.ID.String()
 	v := &pages.FileView{
 		Layout:      s.layout(c, identity(c), layouts.SectionFiles, f.Name),
@@ -58,7 +66,7 @@ func (s *Server) fileView(c *fiber.Ctx, f *models.File) (*pages.FileView, error)
 		DownloadURL: "/files/" + id + "/download",
 		Rename:      pages.RenameForm{FileID: id, Name: f.Name, CSRF: csrfToken(c)},
 		Move:        pages.MoveForm{FileID: id, Folder: f.Folder, CSRF: csrfToken(c)},
-		Preview:     filepreview.Build(f.Name, f.ContentType, f.Size, head),
+		Preview:     preview,
 	}
 	if f.BatchID != nil {
 		v.BatchHref = "/batches/" + f.BatchID.String()
@@ -86,4 +94,32 @@ func (s *Server) readHead(ctx context.Context, f *models.File, n int64) ([]byte,
 		return nil, fmt.Errorf("reading %s: %w", f.StorageKey, err)
 	}
 	return head, nil
+}
+
+// maxWorkbookPreview is the largest workbook the file manager previews: the
+// whole file is read to find its first rows.
+const maxWorkbookPreview = 64 << 20
+
+// workbookPreview shows the first rows of a workbook's first sheet.
+func (s *Server) workbookPreview(ctx context.Context, f *models.File) (filepreview.Preview, error) {
+	if f.Size == 0 {
+		return filepreview.Preview{Kind: filepreview.KindEmpty}, nil
+	}
+	if f.Size > maxWorkbookPreview {
+		return filepreview.Preview{Kind: filepreview.KindBinary, Note: "Workbooks over 64 MiB are not previewed."}, nil
+	}
+	r, err := s.store.Open(ctx, f.StorageKey)
+	if err != nil {
+		return filepreview.Preview{}, err
+	}
+	defer r.Close()
+	sheet, rows, more, err := ingest.XLSXPreview(r, ingest.Options{Format: ingest.FormatXLSX}, filepreview.MaxCSVRows+1)
+	var pe *ingest.PayloadError
+	if errors.As(err, &pe) {
+		return filepreview.Preview{Kind: filepreview.KindBinary, Note: "This workbook cannot be previewed: " + pe.Msg + "."}, nil
+	}
+	if err != nil {
+		return filepreview.Preview{}, err
+	}
+	return filepreview.Sheet(sheet, rows, more), nil
 }

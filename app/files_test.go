@@ -14,9 +14,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/flowbatch/flowbatch/app/apptest"
 	"github.com/flowbatch/flowbatch/models"
@@ -140,6 +142,10 @@ func TestFilePreviewPerType(t *testing.T) {
 		{"doc.xml", "application/xml", `<a><script>alert(1)</script></a>`,
 			[]string{"&lt;script&gt;alert(1)&lt;/script&gt;"}, []string{"<script>alert(1)"}},
 		{"image.png", "image/png", "\x89PNG\x00\x00\x01", []string{"No preview for this type of file (image/png, 7 B)"}, nil},
+		{"people.xlsx", "application/octet-stream", previewWorkbook(t),
+			[]string{">name</th>", ">born</th>", ">Zoë</td>", ">07-14-90</td>", "Sheet “People”, with values as a spreadsheet shows them."}, nil},
+		{"broken.xlsx", "application/octet-stream", "PK\x03\x04 not a zip",
+			[]string{"This workbook cannot be previewed: the file is not an XLSX workbook (not a zip archive)."}, nil},
 	}
 	for _, c := range cases {
 		f := putFile(t, h, a, "", c.name, c.ctype, c.content)
@@ -452,4 +458,16 @@ func TestFolderFormsWorkWithoutHTMX(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, br.Get("/files?folder=samples").StatusCode)
 	root := br.PostForm("/folders/delete", url.Values{"folder": {""}, "confirm_files": {"99"}})
 	require.Equal(t, http.StatusUnprocessableEntity, root.StatusCode)
+}
+
+// previewWorkbook is a small workbook with a date in it.
+func previewWorkbook(t *testing.T) string {
+	t.Helper()
+	f := excelize.NewFile()
+	require.NoError(t, f.SetSheetName("Sheet1", "People"))
+	require.NoError(t, f.SetSheetRow("People", "A1", &[]any{"name", "born"}))
+	require.NoError(t, f.SetSheetRow("People", "A2", &[]any{"Zoë", time.Date(1990, 7, 14, 0, 0, 0, 0, time.UTC)}))
+	buf, err := f.WriteToBuffer()
+	require.NoError(t, err)
+	return buf.String()
 }

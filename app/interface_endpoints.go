@@ -11,8 +11,8 @@ const apiKeyPlaceholder = "YOUR_API_KEY"
 // examples that call them.
 type interfaceEndpoints struct {
 	V1URL       string
-	V2URL       string // "" when v2 does not take the interface's format
-	SampleName  string // contacts.json, contacts.csv or contacts.xml
+	V2URL       string
+	SampleName  string // contacts.json, contacts.csv, contacts.xml or contacts.xlsx
 	ContentType string
 	CurlV1      string
 	CurlV1Ready string
@@ -24,10 +24,8 @@ var contentTypes = map[models.Format]string{
 	models.FormatJSON: "application/json",
 	models.FormatCSV:  "text/csv",
 	models.FormatXML:  "application/xml",
+	models.FormatXLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-// v2Accepts reports whether the v2 endpoint takes payloads of format f.
-func v2Accepts(f models.Format) bool { return f == models.FormatJSON || f == models.FormatCSV }
 
 func (s *Server) endpoints(in *models.Interface) interfaceEndpoints {
 	e := interfaceEndpoints{
@@ -40,10 +38,8 @@ func (s *Server) endpoints(in *models.Interface) interfaceEndpoints {
 		" \\\n  -H 'Content-Type: " + e.ContentType + "'" +
 		" \\\n  --data-binary @" + e.SampleName
 	e.CurlV1Ready = e.CurlV1 + " \\\n  -H 'X-Batch-Status: READY'"
-	if v2Accepts(in.Format) {
-		e.V2URL = s.cfg.BaseURL + "/api/v2/interfaces/" + in.ID.String() + "/batch"
-		e.CurlV2 = "curl -X POST '" + e.V2URL + "'" + auth + " \\\n  -F file=@" + e.SampleName
-		e.CurlV2Ready = e.CurlV2 + " \\\n  -H 'X-Batch-Status: READY'"
-	}
+	e.V2URL = s.cfg.BaseURL + "/api/v2/interfaces/" + in.ID.String() + "/batch"
+	e.CurlV2 = "curl -X POST '" + e.V2URL + "'" + auth + " \\\n  -F file=@" + e.SampleName
+	e.CurlV2Ready = e.CurlV2 + " \\\n  -H 'X-Batch-Status: READY'"
 	return e
 }

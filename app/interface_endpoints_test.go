@@ -127,10 +127,6 @@ func TestInterfacePostmanCollection(t *testing.T) {
 		}
 		v1 := "{{base_url}}/api/v1/interfaces/" + in.ID.String() + "/batch"
 		v2 := "{{base_url}}/api/v2/interfaces/" + in.ID.String() + "/batch"
-		if in.Format == models.FormatXML {
-			require.Equal(t, []string{v1}, raws, "v2 does not take XML")
-			continue
-		}
 		require.Equal(t, []string{v1, v2}, raws, "both endpoints are named")
 		require.Equal(t, "file", col.Item[0].Request.Body.Mode)
 		require.Equal(t, "formdata", col.Item[1].Request.Body.Mode)

@@ -22,8 +22,11 @@ type interfaceForm struct {
 	FlowID        string
 	RecordsPath   string
 	CSVDelimiter  string
+	CSVQuote      string
 	CSVHeader     bool
 	RecordElement string
+	Encoding      string
+	XLSXSheet     string
 	Fields        []pages.FieldRow
 }
 
@@ -34,6 +37,7 @@ func parseInterfaceForm(c *fiber.Ctx) *interfaceForm {
 		Name: c.FormValue("name"), Description: c.FormValue("description"), Format: c.FormValue("format"),
 		FlowID: c.FormValue("flow_id"), RecordsPath: c.FormValue("records_path"), CSVDelimiter: c.FormValue("csv_delimiter"),
 		CSVHeader: c.FormValue("csv_header") != "", RecordElement: c.FormValue("record_element"),
+		CSVQuote: c.FormValue("csv_quote"), Encoding: c.FormValue("encoding"), XLSXSheet: c.FormValue("xlsx_sheet"),
 		Fields: parseFieldRows(c),
 	}
 	for _, s := range c.Request().PostArgs().PeekMulti("scopes") {
@@ -103,7 +107,7 @@ func (f *interfaceForm) Interface(accountID, id uuid.UUID) (*models.Interface, m
 	in := &models.Interface{
 		ID: id, AccountID: accountID, Name: f.Name, Description: f.Description, Format: models.Format(f.Format),
 		Scopes: models.Scopes(f.Scopes), RecordsPath: f.RecordsPath, CSVDelimiter: f.CSVDelimiter,
-		CSVHeader: f.CSVHeader, RecordElement: f.RecordElement,
+		CSVHeader: f.CSVHeader, RecordElement: f.RecordElement, CSVQuote: f.CSVQuote, Encoding: f.Encoding, XLSXSheet: f.XLSXSheet,
 	}
 	if f.FlowID != "" {
 		flowID, err := uuid.Parse(f.FlowID)
@@ -132,6 +136,7 @@ func (s *Server) interfaceFormView(c *fiber.Ctx, in *models.Interface, errs map[
 	v := pages.InterfaceFormView{
 		Name: in.Name, Description: in.Description, Format: string(in.Format), Scopes: in.Scopes,
 		RecordsPath: in.RecordsPath, CSVDelimiter: in.CSVDelimiter, CSVHeader: in.CSVHeader, RecordElement: in.RecordElement,
+		CSVQuote: in.CSVQuote, Encoding: in.Encoding, XLSXSheet: in.XLSXSheet,
 		Errors: errs, Flows: []components.Option{{Value: "", Label: "No default flow"}},
 	}
 	if v.CSVDelimiter == "\t" {

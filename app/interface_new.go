@@ -13,7 +13,7 @@ import (
 func (s *Server) interfaceNewPage(c *fiber.Ctx) error {
 	id := identity(c)
 	in := &models.Interface{AccountID: id.AccountID, Format: models.FormatJSON, Scopes: models.Scopes{models.ScopeBatch, models.ScopeAPI},
-		CSVDelimiter: ",", CSVHeader: true}
+		CSVDelimiter: models.DelimiterAuto, CSVQuote: `"`, CSVHeader: true, Encoding: models.EncodingAuto}
 	v, err := s.interfaceFormView(c, in, nil)
 	if err != nil {
 		return err

@@ -69,7 +69,7 @@ type postmanURL struct {
 }
 
 // interfacePostman downloads a Postman collection (v2.1) with the
-// interface's batch endpoints: v1 always, v2 when it takes the format.
+// interface's batch endpoints, v1 and v2.
 func (s *Server) interfacePostman(c *fiber.Ctx) error {
 	in, err := s.interfaceParam(c)
 	if err != nil {
@@ -92,20 +92,18 @@ func (s *Server) interfacePostman(c *fiber.Ctx) error {
 			Method: fiber.MethodPost, URL: postmanEndpoint("v1", in),
 			Header:      []postmanKeyValue{{Key: fiber.HeaderContentType, Value: e.ContentType}, readyHeader},
 			Body:        postmanBody{Mode: "file", File: &postmanFile{Src: e.SampleName}},
-			Description: "v1 takes the payload as the raw request body (JSON, XML or CSV), up to 64 MiB by default.",
+			Description: "v1 takes the payload as the raw request body (JSON, XML, CSV or XLSX), up to 64 MiB by default.",
 		},
 	})
-	if e.V2URL != "" {
-		col.Item = append(col.Item, postmanItem{
-			Name: "Send a batch (v2, file upload)",
-			Request: postmanRequest{
-				Method: fiber.MethodPost, URL: postmanEndpoint("v2", in),
-				Header:      []postmanKeyValue{readyHeader},
-				Body:        postmanBody{Mode: "formdata", FormData: []postmanKeyValue{{Key: "file", Type: "file", Src: e.SampleName}}},
-				Description: "v2 takes the payload as the multipart part file (JSON or CSV), up to 1 GiB by default.",
-			},
-		})
-	}
+	col.Item = append(col.Item, postmanItem{
+		Name: "Send a batch (v2, file upload)",
+		Request: postmanRequest{
+			Method: fiber.MethodPost, URL: postmanEndpoint("v2", in),
+			Header:      []postmanKeyValue{readyHeader},
+			Body:        postmanBody{Mode: "formdata", FormData: []postmanKeyValue{{Key: "file", Type: "file", Src: e.SampleName}}},
+			Description: "v2 takes the payload as the multipart part file (JSON, XML, CSV or XLSX), up to 1 GiB by default.",
+		},
+	})
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+postmanFileName(in.Name)+`.postman_collection.json"`)
 	return c.JSON(col)
 }

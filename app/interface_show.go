@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/flowbatch/flowbatch/models"
+	"github.com/flowbatch/flowbatch/views/components"
 	"github.com/flowbatch/flowbatch/views/layouts"
 	"github.com/flowbatch/flowbatch/views/pages"
 )
@@ -39,16 +40,41 @@ func (s *Server) interfaceShow(c *fiber.Ctx) error {
 		v.Options = append(v.Options, [2]string{"Records path", path})
 	case models.FormatCSV:
 		delim := in.CSVDelimiter
-		if delim == "\t" {
+		switch delim {
+		case "\t":
 			delim = `\t (tab)`
+		case models.DelimiterAuto:
+			delim = "auto (found in the first lines)"
 		}
-		header := "yes"
-		if !in.CSVHeader {
-			header = "no (sources are column numbers)"
-		}
-		v.Options = append(v.Options, [2]string{"Delimiter", delim}, [2]string{"Header row", header})
+		v.Options = append(v.Options, [2]string{"Delimiter", delim}, [2]string{"Quote", in.CSVQuote}, [2]string{"Header row", headerText(in)})
 	case models.FormatXML:
 		v.Options = append(v.Options, [2]string{"Record element", in.RecordElement})
+	case models.FormatXLSX:
+		sheet := in.XLSXSheet
+		if sheet == "" {
+			sheet = "(the first)"
+		}
+		v.Options = append(v.Options, [2]string{"Sheet", sheet}, [2]string{"Header row", headerText(in)})
+	}
+	if in.Format.Text() {
+		v.Options = append(v.Options, [2]string{"Encoding", optionLabel(pages.EncodingOptions, in.Encoding)})
 	}
 	return renderComponent(c, pages.Interface(v))
+}
+
+func headerText(in *models.Interface) string {
+	if in.CSVHeader {
+		return "yes"
+	}
+	return "no (sources are column numbers)"
+}
+
+// optionLabel returns the label of the option of value v, or v.
+func optionLabel(opts []components.Option, v string) string {
+	for _, o := range opts {
+		if o.Value == v {
+			return o.Label
+		}
+	}
+	return v
 }

@@ -93,7 +93,7 @@ func TestInterfacePagesCreateEditArchive(t *testing.T) {
 	require.Contains(t, b.Get("/interfaces/"+in.ID.String()).Body, "This interface is archived")
 }
 
-func TestInterfaceDetailsForXMLPointsToV1(t *testing.T) {
+func TestInterfaceDetailsOfferV2ForEveryFormat(t *testing.T) {
 	t.Parallel()
 	h := apptest.New(t)
 	a := h.CreateAccount(t, "xml@example.com", true)
@@ -103,12 +103,10 @@ func TestInterfaceDetailsForXMLPointsToV1(t *testing.T) {
 	for _, in := range list {
 		page := b.Get("/interfaces/" + in.ID.String())
 		require.Equal(t, http.StatusOK, page.StatusCode)
+		require.Contains(t, page.Body, "/api/v2/interfaces/"+in.ID.String()+"/batch", "v2 takes every format")
 		if in.Format == models.FormatXML {
-			require.NotContains(t, page.Body, "/api/v2/")
-			require.Contains(t, page.Body, "v2 takes JSON and CSV payloads; XML goes to v1.")
 			require.Contains(t, page.Body, "Content-Type: application/xml")
-		} else {
-			require.Contains(t, page.Body, "/api/v2/interfaces/"+in.ID.String()+"/batch")
+			require.Contains(t, page.Body, "-F file=@contacts.xml")
 		}
 	}
 }
@@ -148,7 +146,7 @@ func TestInterfaceFormValidation(t *testing.T) {
 	}{
 		{"empty name", "name", "Enter a name.", map[string]string{"name": ""}},
 		{"taken name", "name", "Another interface of your account already has this name.", map[string]string{"name": "contacts json"}},
-		{"unknown format", "format", "Choose JSON, XML or CSV.", map[string]string{"format": "yaml"}},
+		{"unknown format", "format", "Choose JSON, XML, CSV or XLSX.", map[string]string{"format": "yaml"}},
 		{"unknown scope", "scopes", "Scopes are batch, api and designer.", map[string]string{"scopes": "admin"}},
 		{"flow not an id", "flow_id", "Choose one of your flows.", map[string]string{"flow_id": "nope"}},
 		{"flow of another account", "flow_id", "Choose one of your flows.", map[string]string{"flow_id": otherFlows[0].ID.String()}},
@@ -207,6 +205,8 @@ func TestInterfaceFormValidation(t *testing.T) {
 		{"format": "xml", "record_element": "order", "fields[0].source": "@id", "fields[1].source": "amount.@total", "name": "xml"},
 		{"records_path": "", "name": "top level"},
 		{"flow_id": contacts, "fields[0].name": "external_id", "name": "keyed"},
+		{"format": "csv", "csv_delimiter": "auto", "csv_quote": "'", "encoding": "windows-1252", "csv_header": "1", "name": "sniffed"},
+		{"format": "xlsx", "xlsx_sheet": "Orders 2024", "csv_header": "1", "name": "workbook"},
 	}
 	for _, changes := range ok {
 		res := b.PostForm("/interfaces", base(changes))
@@ -215,10 +215,22 @@ func TestInterfaceFormValidation(t *testing.T) {
 	tabbed, err := models.ListInterfaces(ctx, h.DB, a.ID, false)
 	require.NoError(t, err)
 	for _, in := range tabbed {
-		if in.Name == "New one" {
+		switch in.Name {
+		case "New one":
 			require.Equal(t, "\t", in.CSVDelimiter)
+		case "sniffed":
+			require.Equal(t, []string{"auto", "'", "windows-1252"}, []string{in.CSVDelimiter, in.CSVQuote, in.Encoding})
+		case "workbook":
+			require.Equal(t, models.FormatXLSX, in.Format)
+			require.Equal(t, "Orders 2024", in.XLSXSheet)
+			page := b.Get("/interfaces/" + in.ID.String())
+			require.Contains(t, page.Body, "Orders 2024")
+			require.Contains(t, page.Body, "-F file=@contacts.xlsx")
 		}
 	}
+	bad := b.PostForm("/interfaces", base(map[string]string{"format": "csv", "csv_quote": "`", "encoding": "latin-9"}))
+	require.Contains(t, bad.Body, htmlText(`Use " or ' as the quote character.`))
+	require.Contains(t, bad.Body, "Choose auto, utf-8, windows-1252, iso-8859-1 or utf-16.")
 }
 
 var entity = strings.NewReplacer(`"`, "&#34;", "'", "&#39;")

@@ -74,6 +74,7 @@ func (s *Server) routes() {
 	app.Post("/batches/:id/mapping", s.batchMapping)
 	app.Get("/batches/:id/check", s.batchCheck)
 	app.Get("/events/batches/:id/check", s.batchCheckEvents)
+	app.Post("/batches/:id/read-options", s.batchReadOptions)
 	app.Post("/batches/:id/run", s.batchRun)
 	app.Post("/batches/:id/cancel", s.batchCancel)
 	app.Post("/batches/:id/clone", s.batchClone)

@@ -9,9 +9,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/flowbatch/flowbatch/app/apptest"
 	"github.com/flowbatch/flowbatch/app/config"
@@ -153,7 +155,7 @@ func TestWizardShowsMessagesNextToFields(t *testing.T) {
 	base := "/batches/" + id.String() + "/wizard/"
 	res = u.b.PostForm(base+"format", url.Values{"format": {"yaml"}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
-	require.Contains(t, res.Body, "Choose JSON, XML or CSV.")
+	require.Contains(t, res.Body, "Choose JSON, XML, CSV or XLSX.")
 
 	res = u.b.PostForm(base+"interface", url.Values{"interface_id": {u.interfaceID(t, "Contacts CSV")}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
@@ -262,4 +264,131 @@ func TestWizardReadsCSVAndXMLWithTheInterfaceOptions(t *testing.T) {
 		require.Contains(t, ov.Body, `data-summary="Records">2<`, tc.format)
 		require.Contains(t, ov.Body, `data-summary="Input file">input.`+tc.format, tc.format)
 	}
+}
+
+// wizardTo makes a draft of format through the interface named iface, up to the upload step.
+func (u *uiBundle) wizardTo(t *testing.T, format, iface string) (uuid.UUID, string) {
+	t.Helper()
+	id := u.newDraft(t, "Read "+format)
+	base := "/batches/" + id.String() + "/wizard/"
+	require.Equal(t, http.StatusSeeOther, u.b.PostForm(base+"format", url.Values{"format": {format}}).StatusCode)
+	require.Equal(t, http.StatusSeeOther, u.b.PostForm(base+"interface", url.Values{"interface_id": {iface}}).StatusCode)
+	return id, base
+}
+
+// uploadInput posts a file to the batch's input as the wizard's drop zone does.
+func (u *uiBundle) uploadInput(t *testing.T, id uuid.UUID, name string, content []byte) *apptest.Response {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", name)
+	require.NoError(t, err)
+	_, _ = fw.Write(content)
+	require.NoError(t, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, u.h.URL+"/batches/"+id.String()+"/input", &body)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", u.b.CSRF)
+	req.Header.Set("HX-Request", "true")
+	return u.b.Do(req)
+}
+
+// A JSON file is refused by a CSV batch, whichever way it comes in.
+func TestWizardRefusesAnInputOfAnotherFormat(t *testing.T) {
+	t.Parallel()
+	u := setupUI(t, noWorkers)
+	id, base := u.wizardTo(t, "csv", u.interfaceID(t, "Contacts CSV"))
+	const sentence = "The file is JSON, but the batch reads CSV: send a CSV file, or use an interface that reads JSON."
+
+	res := u.b.PostForm(base+"upload", url.Values{"mode": {"paste"}, "payload": {twoContacts}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+	require.Contains(t, res.Body, htmlText(sentence))
+
+	res = u.uploadInput(t, id, "contacts.csv", []byte(twoContacts))
+	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+	require.Contains(t, res.Body, htmlText(sentence))
+
+	file := &models.File{AccountID: u.acct.ID, Folder: "samples", Name: "not really.csv"}
+	obj, err := u.h.Store.Put(context.Background(), strings.NewReader(twoContacts), "text/csv")
+	require.NoError(t, err)
+	file.Size, file.SHA256, file.StorageKey = obj.Size, obj.SHA256, obj.Key
+	require.NoError(t, models.CreateFile(context.Background(), u.h.DB, file))
+	res = u.b.PostForm(base+"upload", url.Values{"mode": {"file"}, "file_id": {file.ID.String()}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+	require.Contains(t, res.Body, htmlText(sentence))
+
+	files, err := models.BatchFiles(context.Background(), u.h.DB, u.acct.ID, id)
+	require.NoError(t, err)
+	require.Empty(t, files, "nothing was attached")
+}
+
+// The upload step shows what it found in a Latin-1 file with semicolons and
+// lets the person change it; the overview previews the records decoded.
+func TestWizardShowsAndChangesHowTheInputIsRead(t *testing.T) {
+	t.Parallel()
+	u := setupUI(t, noWorkers)
+	id, base := u.wizardTo(t, "csv", u.interfaceID(t, "Contacts CSV"))
+	latin1 := []byte("external_id;first_name;age\nC-1;J\xfcrgen;36\nC-2;Fran\xe7oise;41\n")
+	require.Equal(t, http.StatusNoContent, u.uploadInput(t, id, "people.csv", latin1).StatusCode)
+
+	page := u.b.Get(base + "upload")
+	require.Contains(t, page.Body, `data-detected="Encoding">Windows-1252 (found at the start; the whole file decides)<`)
+	require.Contains(t, page.Body, `data-detected="Delimiter">; (semicolon) (found)<`)
+	require.Contains(t, page.Body, `<span class="font-mono" id="read-columns">external_id, first_name, age</span>`)
+	ov := u.b.Get(base + "overview")
+	require.Contains(t, ov.Body, `data-summary="Encoding">Windows-1252<`)
+	require.Contains(t, ov.Body, "Jürgen")
+	require.Contains(t, ov.Body, "Françoise")
+
+	// Read as commas, the file has one column: the records lose their fields.
+	res := u.b.PostForm("/batches/"+id.String()+"/read-options", url.Values{"delimiter": {","}, "encoding": {"iso-8859-1"}, "header": {"yes"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.Body)
+	b, err := models.BatchByID(context.Background(), u.h.DB, u.acct.ID, id)
+	require.NoError(t, err)
+	require.Equal(t, ",", b.ReadOptions.Delimiter)
+	require.Equal(t, "iso-8859-1", b.ReadOptions.Encoding)
+	require.True(t, *b.ReadOptions.Header)
+	page = u.b.Get(base + "upload")
+	require.Contains(t, page.Body, `data-detected="Encoding">ISO-8859-1 (Latin-1)<`)
+	require.Contains(t, page.Body, `<option value="," selected>`)
+
+	bad := u.b.PostForm("/batches/"+id.String()+"/read-options", url.Values{"encoding": {"ebcdic"}})
+	require.Equal(t, http.StatusUnprocessableEntity, bad.StatusCode)
+	require.Contains(t, bad.Body, "Choose auto, utf-8, windows-1252, iso-8859-1 or utf-16.")
+}
+
+func TestWizardReadsAWorkbook(t *testing.T) {
+	t.Parallel()
+	u := setupUI(t, noWorkers)
+	ctx := context.Background()
+	iface := &models.Interface{AccountID: u.acct.ID, Name: "Contacts XLSX", Format: models.FormatXLSX, CSVHeader: true,
+		Scopes: models.Scopes{models.ScopeBatch}, Fields: models.Fields{
+			{Name: "external_id", Source: "external_id", Type: models.TypeString, Required: true},
+			{Name: "born", Source: "born", Type: models.TypeDate},
+		}}
+	require.NoError(t, models.SaveInterface(ctx, u.h.DB, iface))
+	f := excelize.NewFile()
+	require.NoError(t, f.SetSheetRow("Sheet1", "A1", &[]any{"notes"}))
+	_, err := f.NewSheet("Contacts")
+	require.NoError(t, err)
+	require.NoError(t, f.SetSheetRow("Contacts", "A1", &[]any{"external_id", "born"}))
+	require.NoError(t, f.SetSheetRow("Contacts", "A2", &[]any{"W-1", time.Date(1990, 7, 14, 0, 0, 0, 0, time.UTC)}))
+	book, err := f.WriteToBuffer()
+	require.NoError(t, err)
+
+	id, base := u.wizardTo(t, "xlsx", iface.ID.String())
+	page := u.b.Get(base + "upload")
+	require.Contains(t, page.Body, `accept=".xlsx"`)
+	require.Contains(t, page.Body, `aria-labelledby="paste-title" hidden`, "a workbook cannot be pasted")
+	require.Equal(t, http.StatusNoContent, u.uploadInput(t, id, "contacts.xlsx", book.Bytes()).StatusCode)
+	page = u.b.Get(base + "upload")
+	require.Contains(t, page.Body, `data-detected="Sheets">Sheet1, Contacts<`)
+	require.Contains(t, page.Body, `data-detected="Sheet read">Sheet1<`)
+
+	res := u.b.PostForm("/batches/"+id.String()+"/read-options", url.Values{"sheet": {"Contacts"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, res.Body)
+	ov := u.b.Get(base + "overview")
+	require.Contains(t, ov.Body, `data-summary="Records">1<`)
+	require.Contains(t, ov.Body, "1990-07-14")
+	require.NotContains(t, ov.Body, `data-summary="Encoding"`)
 }

@@ -1,11 +1,14 @@
 package app
 
 import (
+	"errors"
+	"io"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/flowbatch/flowbatch/app/batches"
 	"github.com/flowbatch/flowbatch/app/upload"
 	"github.com/flowbatch/flowbatch/models"
 	"github.com/flowbatch/flowbatch/views/components"
@@ -51,13 +54,21 @@ func (s *Server) saveWizardUpload(c *fiber.Ctx, b *models.Batch) (map[string]str
 			return nil, err
 		}
 		_, err = s.batches.SetInputFromFile(ctx, acct, b.ID, src.ID)
+		var mismatch *models.FormatMismatchError
+		if errors.As(err, &mismatch) {
+			return map[string]string{"file_id": mismatch.Error()}, nil
+		}
 		return nil, err
+	}
+	if err := batches.CheckFormat([]byte(f.Payload), b.Format); err != nil {
+		return map[string]string{"payload": err.Error()}, nil
 	}
 	in, err := s.batchInterface(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	pe, err := checkPayload(strings.NewReader(f.Payload), readerOptions(in, b.Format))
+	opts := batchReaderOptions(in, b)
+	pe, err := checkPayload(func() (io.Reader, error) { return strings.NewReader(f.Payload), nil }, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +98,11 @@ func (s *Server) loadUploadChoices(c *fiber.Ctx, b *models.Batch, v *pages.Wizar
 	}
 	if input.ID != uuid.Nil {
 		v.Input = &pages.InputInfo{Name: input.Name, Size: humanSize(input.Size)}
+		read, err := s.readSettings(c, b)
+		if err != nil {
+			return err
+		}
+		v.Read = read
 	}
 	files, err := models.ListFilesOfFormat(ctx, s.db, b.AccountID, b.Format)
 	if err != nil {

@@ -42,7 +42,7 @@ func (r *batchRun) snapshot(ctx context.Context, flow *models.Flow) (*models.Bat
 	if err != nil {
 		return nil, fmt.Errorf("opening input of batch %s: %w", b.ID, err)
 	}
-	cols, err := DetectColumns(in, IngestOptions(&snap.Interface, b.Format))
+	cols, err := DetectColumns(in, BatchIngestOptions(&snap.Interface, b))
 	_ = in.Close()
 	var perr *ingest.PayloadError
 	switch {

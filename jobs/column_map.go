@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,19 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // format within those records gives a *ingest.PayloadError, with the
 // columns seen before the fault; unusable options give ErrReaderOptions.
 func DetectColumns(r io.Reader, opts ingest.Options) ([]colmatch.Column, error) {
+	// An auto input whose start proves not to be UTF-8 is read again in the
+	// fallback encoding, as the validation pass reads it: from the bytes
+	// already read, then the rest.
+	var head bytes.Buffer
+	cols, err := detectColumns(io.TeeReader(r, &head), opts)
+	if errors.Is(err, ingest.ErrNotUTF8) && opts.Encoding == ingest.EncodingAuto {
+		opts.Encoding = ingest.AutoFallback
+		return detectColumns(io.MultiReader(&head, r), opts)
+	}
+	return cols, err
+}
+
+func detectColumns(r io.Reader, opts ingest.Options) ([]colmatch.Column, error) {
 	cr := &countingReader{r: r}
 	rd, err := ingest.NewReader(cr, opts)
 	if err != nil {

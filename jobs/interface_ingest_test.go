@@ -38,6 +38,10 @@ func TestInterfaceCheckAgreesWithTheEngine(t *testing.T) {
 			"id;age\nC-1;41\n", `{"external_id":"C-1","age":41}`},
 		{"csv tab, no header", models.Interface{Format: models.FormatCSV, CSVDelimiter: `\t`, CSVHeader: false, Fields: fields("2", "1")},
 			"41\tC-1\n", `{"external_id":"C-1","age":41}`},
+		{"csv auto delimiter, single quote, column names without header", models.Interface{Format: models.FormatCSV, CSVDelimiter: "auto", CSVQuote: "'", CSVHeader: false, Fields: fields("column_2", "column_1")},
+			"41|'C-1'\n", `{"external_id":"C-1","age":41}`},
+		{"csv latin-1", models.Interface{Format: models.FormatCSV, CSVDelimiter: ",", CSVHeader: true, Encoding: "iso-8859-1", Fields: fields("id", "age", "city")},
+			"id,age,city\nC-1,41,K\xF6ln\n", `{"external_id":"C-1","age":41,"city":"Köln"}`},
 		{"xml attributes and paths", models.Interface{Format: models.FormatXML, RecordElement: "contact", Fields: fields("@id", "age", "address.city", "address.@kind")},
 			`<r><contact id="C-1"><age>41</age><address kind="home"><city>Lyon</city></address></contact></r>`,
 			`{"external_id":"C-1","age":41,"city":"Lyon","kind":"home"}`},
@@ -61,4 +65,20 @@ func TestInterfaceCheckAgreesWithTheEngine(t *testing.T) {
 		_, err = r.Next()
 		require.True(t, errors.Is(err, io.EOF), tc.name)
 	}
+}
+
+func TestBatchIngestOptions(t *testing.T) {
+	t.Parallel()
+	in := &models.Interface{Format: models.FormatCSV, CSVDelimiter: "auto", CSVQuote: `"`, CSVHeader: true, Encoding: "auto"}
+	b := &models.Batch{Format: models.FormatCSV}
+	require.Equal(t, ingest.Options{Format: ingest.FormatCSV, CSVDelimiter: ingest.DelimiterAuto, CSVQuote: '"', CSVHeader: true, Encoding: ingest.EncodingAuto},
+		jobs.BatchIngestOptions(in, b))
+
+	no := false
+	b.ReadOptions = models.ReadOptions{Encoding: "utf-16", Delimiter: "\t", Quote: "'", Header: &no, Sheet: "S"}
+	require.Equal(t, ingest.Options{Format: ingest.FormatCSV, CSVDelimiter: '\t', CSVQuote: '\'', Encoding: ingest.EncodingUTF16, XLSXSheet: "S"},
+		jobs.BatchIngestOptions(in, b))
+
+	b.ReadEncoding = "utf-16be"
+	require.Equal(t, ingest.EncodingUTF16BE, jobs.BatchIngestOptions(in, b).Encoding, "the engine's decision beats the settings")
 }

@@ -331,13 +331,21 @@ func (r *batchRun) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading input of batch %s: %w", b.ID, err)
 	}
+	var readOptions []byte
+	err = r.Pool.QueryRow(ctx, "SELECT read_options, read_encoding FROM batches WHERE id = $1", b.ID).Scan(&readOptions, &b.ReadEncoding)
+	if err != nil {
+		return fmt.Errorf("loading read options of batch %s: %w", b.ID, err)
+	}
+	if err := b.ReadOptions.Scan(readOptions); err != nil {
+		return permanent("the batch's read options cannot be used: %v", err)
+	}
 	snap, err := r.snapshot(ctx, r.flow)
 	if err != nil {
 		return err
 	}
 	r.iface, r.columnMap = &snap.Interface, snap.ColumnMap
 	r.flow.KeyField = snap.KeyField
-	r.opts = IngestOptions(r.iface, b.Format)
+	r.opts = BatchIngestOptions(r.iface, b)
 	return nil
 }
 
@@ -350,7 +358,8 @@ func (r *batchRun) mapper() (*ingest.Mapper, error) {
 	return m, nil
 }
 
-// openInput opens the batch's payload as a record reader.
+// openInput opens the batch's payload as a record reader; the Closer
+// closes both.
 func (r *batchRun) openInput(ctx context.Context) (ingest.Reader, io.Closer, error) {
 	in, err := r.Store.Open(ctx, r.inputKey)
 	if err != nil {
@@ -361,8 +370,16 @@ func (r *batchRun) openInput(ctx context.Context) (ingest.Reader, io.Closer, err
 		_ = in.Close()
 		return nil, nil, permanent("the interface's format options cannot be used: %v", err)
 	}
-	return rd, in, nil
+	return rd, inputCloser{rd, in}, nil
 }
+
+// inputCloser closes a reader (an XLSX reader's temporary files) and its input.
+type inputCloser struct {
+	rd ingest.Reader
+	in io.Closer
+}
+
+func (c inputCloser) Close() error { return errors.Join(c.rd.Close(), c.in.Close()) }
 
 // limit is how many records the batch processes.
 func (r *batchRun) limit(total int64) int64 {
@@ -381,12 +398,34 @@ const cancelCheckInterval = 500 * time.Millisecond
 // validate reads the whole payload once, without mapping, so that a payload
 // invalid for its format inserts nothing and the total is known before the
 // first chunk. It returns the number of records, or the payload's fault.
+// It also settles the encoding: under auto, a payload that proves not to be
+// UTF-8 is read again as Windows-1252, and the encoding read in becomes
+// r.opts.Encoding (saved with the total for later slices).
 func (r *batchRun) validate(ctx context.Context) (int64, *ingest.PayloadError, error) {
+	n, perr, enc, err := r.validatePass(ctx)
+	if errors.Is(err, ingest.ErrNotUTF8) && r.opts.Encoding == ingest.EncodingAuto {
+		r.opts.Encoding = ingest.AutoFallback
+		n, perr, enc, err = r.validatePass(ctx)
+	}
+	if err == nil {
+		r.opts.Encoding = enc
+	}
+	return n, perr, err
+}
+
+func (r *batchRun) validatePass(ctx context.Context) (int64, *ingest.PayloadError, ingest.Encoding, error) {
 	rd, in, err := r.openInput(ctx)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, "", err
 	}
 	defer in.Close()
+	n, perr, err := r.countRecords(ctx, rd)
+	return n, perr, rd.Encoding(), err
+}
+
+// countRecords reads every record of rd, looking for a cancel request now
+// and then.
+func (r *batchRun) countRecords(ctx context.Context, rd ingest.Reader) (int64, *ingest.PayloadError, error) {
 	var n int64
 	lastCheck := time.Now()
 	for {
@@ -422,16 +461,16 @@ func (r *batchRun) validate(ctx context.Context) (int64, *ingest.PayloadError, e
 // saveTotal records the number of records the batch will process.
 func (r *batchRun) saveTotal(ctx context.Context, total int64) error {
 	total = r.limit(total)
-	err := r.Pool.QueryRow(ctx, `UPDATE batches SET total_count = $2,
+	err := r.Pool.QueryRow(ctx, `UPDATE batches SET total_count = $2, read_encoding = $4,
 		cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now()
 		WHERE id = $1 AND status = 'PROCESSING' AND owner = $3 RETURNING cancel_requested_at`,
-		r.batch.ID, total, r.owner).Scan(&r.batch.CancelRequestedAt)
+		r.batch.ID, total, r.owner, string(r.opts.Encoding)).Scan(&r.batch.CancelRequestedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errNotOwner
 	}
 	if err != nil {
 		return fmt.Errorf("saving total of batch %s: %w", r.batch.ID, err)
 	}
-	r.batch.TotalCount = total
+	r.batch.TotalCount, r.batch.ReadEncoding = total, string(r.opts.Encoding)
 	return nil
 }

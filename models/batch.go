@@ -108,6 +108,11 @@ type Batch struct {
 	ParentBatchID *uuid.UUID `gorm:"type:uuid"`
 	// ColumnMap is the batch's own column per field, nil when never chosen.
 	ColumnMap ColumnMap `gorm:"type:jsonb"`
+	// ReadOptions override the interface's reading settings for this batch.
+	ReadOptions ReadOptions `gorm:"type:jsonb"`
+	// ReadEncoding is the encoding the engine decided to read the input in,
+	// over the whole input, before inserting anything ("" until then).
+	ReadEncoding string
 }
 
 // ShortID is the first eight hex digits of the batch's ID, used in its folder name.

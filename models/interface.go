@@ -16,10 +16,11 @@ const (
 	FormatJSON Format = "json"
 	FormatXML  Format = "xml"
 	FormatCSV  Format = "csv"
+	FormatXLSX Format = "xlsx"
 )
 
 // Formats lists every payload format, in the order pickers show them.
-var Formats = []Format{FormatJSON, FormatXML, FormatCSV}
+var Formats = []Format{FormatJSON, FormatXML, FormatCSV, FormatXLSX}
 
 // Interface says how a payload is read (format and options) and mapped (fields).
 type Interface struct {
@@ -34,10 +35,16 @@ type Interface struct {
 	CSVDelimiter  string `gorm:"column:csv_delimiter"`
 	CSVHeader     bool   `gorm:"column:csv_header"`
 	RecordElement string
-	Fields        Fields `gorm:"type:jsonb"`
-	ArchivedAt    *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Encoding is the character encoding setting of text payloads (Encodings).
+	Encoding string
+	// CSVQuote is the CSV quote character (Quotes).
+	CSVQuote string `gorm:"column:csv_quote"`
+	// XLSXSheet names the sheet read from an XLSX payload; "" is the first.
+	XLSXSheet  string `gorm:"column:xlsx_sheet"`
+	Fields     Fields `gorm:"type:jsonb"`
+	ArchivedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // InterfaceByID loads an interface of an account, archived or not.

@@ -26,8 +26,16 @@ var recordsPathSegment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // Valid reports whether f is a known format.
 func (f Format) Valid() bool {
-	return f == FormatJSON || f == FormatXML || f == FormatCSV
+	return f == FormatJSON || f == FormatXML || f == FormatCSV || f == FormatXLSX
 }
+
+// Text reports whether payloads of the format are text in some encoding
+// (XLSX is a zip archive of UTF-8 XML).
+func (f Format) Text() bool { return f != FormatXLSX }
+
+// Tabular reports whether the format's records are rows of columns (CSV,
+// XLSX), whose sources are column names or numbers.
+func (f Format) Tabular() bool { return f == FormatCSV || f == FormatXLSX }
 
 // Normalize trims the interface's text, drops duplicate scopes and resets
 // the options of the formats it does not use to their defaults, so that a
@@ -38,9 +46,9 @@ func (i *Interface) Normalize() {
 	i.Format = Format(strings.ToLower(strings.TrimSpace(string(i.Format))))
 	i.RecordsPath = strings.TrimSpace(i.RecordsPath)
 	i.RecordElement = strings.TrimSpace(i.RecordElement)
-	if i.CSVDelimiter == `\t` || strings.EqualFold(i.CSVDelimiter, "tab") {
-		i.CSVDelimiter = "\t"
-	}
+	i.CSVDelimiter = normalizeDelimiter(i.CSVDelimiter)
+	i.Encoding = strings.ToLower(strings.TrimSpace(i.Encoding))
+	i.XLSXSheet = strings.TrimSpace(i.XLSXSheet)
 	var scopes Scopes
 	for _, s := range i.Scopes {
 		s = strings.TrimSpace(s)
@@ -64,8 +72,20 @@ func (i *Interface) Normalize() {
 	if i.Format != FormatJSON {
 		i.RecordsPath = ""
 	}
-	if i.Format != FormatCSV {
-		i.CSVDelimiter, i.CSVHeader = ",", true
+	if i.Format != FormatCSV || i.CSVQuote == "" {
+		if i.Format != FormatCSV {
+			i.CSVDelimiter = DelimiterAuto
+		}
+		i.CSVQuote = `"`
+	}
+	if !i.Format.Tabular() {
+		i.CSVHeader = true
+	}
+	if !i.Format.Text() || i.Encoding == "" {
+		i.Encoding = EncodingAuto
+	}
+	if i.Format != FormatXLSX {
+		i.XLSXSheet = ""
 	}
 	if i.Format != FormatXML {
 		i.RecordElement = ""
@@ -84,7 +104,7 @@ func (i *Interface) Check() map[string]string {
 		errs["description"] = msg
 	}
 	if !i.Format.Valid() {
-		errs["format"] = "Choose JSON, XML or CSV."
+		errs["format"] = "Choose JSON, XML, CSV or XLSX."
 	}
 	for _, s := range i.Scopes {
 		if !slices.Contains(AllScopes, s) {
@@ -100,12 +120,22 @@ func (i *Interface) Check() map[string]string {
 		if msg := checkDelimiter(i.CSVDelimiter); msg != "" {
 			errs["csv_delimiter"] = msg
 		}
+		if msg := checkQuote(i.CSVQuote); msg != "" {
+			errs["csv_quote"] = msg
+		}
+	case FormatXLSX:
+		if msg := checkSheet(i.XLSXSheet); msg != "" {
+			errs["xlsx_sheet"] = msg
+		}
 	case FormatXML:
 		if i.RecordElement == "" {
 			errs["record_element"] = "Enter the name of the element that holds one record, such as contact."
 		} else if !isNCName(i.RecordElement) {
 			errs["record_element"] = "Enter an XML element name without a prefix, such as contact."
 		}
+	}
+	if msg := checkEncoding(i.Encoding); msg != "" {
+		errs["encoding"] = msg
 	}
 	checkFields(i, errs)
 	if len(errs) == 0 {
@@ -216,11 +246,14 @@ func checkRecordsPath(p string) string {
 }
 
 func checkDelimiter(d string) string {
+	if d == DelimiterAuto {
+		return ""
+	}
 	if utf8.RuneCountInString(d) != 1 {
-		return `Enter exactly one character, such as , or ; (\t for a tab).`
+		return `Enter auto, or exactly one character, such as , or ; (\t for a tab).`
 	}
 	r, _ := utf8.DecodeRuneInString(d)
-	if r == '"' || r == '\r' || r == '\n' || r == utf8.RuneError {
+	if r == '"' || r == '\'' || r == '\r' || r == '\n' || r == utf8.RuneError {
 		return "A quote or a line break cannot separate columns."
 	}
 	return ""
@@ -272,10 +305,11 @@ func checkSource(i *Interface, src string) string {
 				return "Give a member name or a dotted path such as address.city."
 			}
 		}
-	case FormatCSV:
+	case FormatCSV, FormatXLSX:
 		if !i.CSVHeader {
-			if n, err := strconv.Atoi(src); err != nil || n < 1 || strconv.Itoa(n) != src {
-				return "Without a header row, give the column number: 1, 2, 3…"
+			num := strings.TrimPrefix(src, "column_")
+			if n, err := strconv.Atoi(num); err != nil || n < 1 || strconv.Itoa(n) != num {
+				return "Without a header row, give the column number (1, 2, 3…) or column_1, column_2…"
 			}
 		}
 	case FormatXML:
@@ -340,6 +374,7 @@ func updateInterface(ctx context.Context, db *gorm.DB, i *Interface) error {
 			"name": i.Name, "description": i.Description, "format": i.Format, "scopes": i.Scopes,
 			"flow_id": i.FlowID, "records_path": i.RecordsPath, "csv_delimiter": i.CSVDelimiter,
 			"csv_header": i.CSVHeader, "record_element": i.RecordElement, "fields": i.Fields,
+			"encoding": i.Encoding, "csv_quote": i.CSVQuote, "xlsx_sheet": i.XLSXSheet,
 		})
 	if res.Error != nil {
 		return notFound("updating interface", res.Error)

@@ -175,7 +175,7 @@ func seedStarter(ctx context.Context, tx *gorm.DB, accountID uuid.UUID, samples 
 	}
 	interfaces := []models.Interface{
 		{Name: "Contacts JSON", Format: models.FormatJSON},
-		{Name: "Contacts CSV", Format: models.FormatCSV, CSVDelimiter: ",", CSVHeader: true},
+		{Name: "Contacts CSV", Format: models.FormatCSV, CSVDelimiter: models.DelimiterAuto, CSVHeader: true},
 		{Name: "Contacts XML", Format: models.FormatXML, RecordElement: "contact"},
 	}
 	for i := range interfaces {
@@ -185,9 +185,7 @@ func seedStarter(ctx context.Context, tx *gorm.DB, accountID uuid.UUID, samples 
 		in.Scopes = models.Scopes{models.ScopeBatch, models.ScopeAPI}
 		in.FlowID = &flow.ID
 		in.Fields = starterFields
-		if in.CSVDelimiter == "" {
-			in.CSVDelimiter = ","
-		}
+		in.Normalize()
 		if err := models.CreateInterface(ctx, tx, in); err != nil {
 			return err
 		}

@@ -67,10 +67,8 @@ func (d *Draft) Validate() map[string]string {
 	if msg := models.CheckDescription(d.Description); msg != "" {
 		errs["description"] = msg
 	}
-	switch d.Format {
-	case models.FormatJSON, models.FormatXML, models.FormatCSV:
-	default:
-		errs["format"] = "Choose JSON, XML or CSV."
+	if !d.Format.Valid() {
+		errs["format"] = "Choose JSON, XML, CSV or XLSX."
 	}
 	for field, name := range map[string]string{"input_name": d.InputName, "output_name": d.OutputName} {
 		if name != "" {
@@ -250,10 +248,12 @@ var contentTypes = map[models.Format]string{
 	models.FormatJSON: "application/json",
 	models.FormatXML:  "application/xml",
 	models.FormatCSV:  "text/csv",
+	models.FormatXLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 // SetInput streams r into storage as the DRAFT batch's input, replacing any
-// previous input. On any failure nothing new is left behind.
+// previous input. An input of another format than the batch's is refused
+// (*models.FormatMismatchError). On any failure nothing new is left behind.
 func (s *Service) SetInput(ctx context.Context, accountID, batchID uuid.UUID, r io.Reader) (*models.File, error) {
 	b, err := models.BatchByID(ctx, s.DB, accountID, batchID)
 	if err != nil {
@@ -262,8 +262,13 @@ func (s *Service) SetInput(ctx context.Context, accountID, batchID uuid.UUID, r 
 	if !b.Status.Allows(models.ActionEdit) {
 		return nil, &models.NotAllowedError{Action: models.ActionEdit, Status: b.Status}
 	}
-	obj, err := s.Store.Put(ctx, r, contentTypes[b.Format])
+	rec := &HeadRecorder{R: r}
+	obj, err := s.Store.Put(ctx, rec, contentTypes[b.Format])
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckFormat(rec.Head(), b.Format); err != nil {
+		s.deleteObjects(ctx, obj.Key)
 		return nil, err
 	}
 	return s.attachInput(ctx, accountID, batchID, obj)
@@ -281,6 +286,9 @@ func (s *Service) SetInputFromFile(ctx context.Context, accountID, batchID, file
 	}
 	src, err := models.FileByID(ctx, s.DB, accountID, fileID)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkStoredFormat(ctx, src.StorageKey, b.Format); err != nil {
 		return nil, err
 	}
 	key, err := s.Store.Copy(ctx, src.StorageKey)
@@ -398,6 +406,7 @@ func (s *Service) Clone(ctx context.Context, accountID, batchID uuid.UUID) (*mod
 		AccountID: accountID, Name: name, Description: src.Description, Format: src.Format,
 		InterfaceID: src.InterfaceID, FlowID: src.FlowID, Status: models.StatusDraft, Source: src.Source,
 		Designer: src.Designer, InputName: src.InputName, OutputName: src.OutputName, ColumnMap: src.ColumnMap,
+		ReadOptions: src.ReadOptions,
 	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The source must still exist when its clone is stored: one deleted

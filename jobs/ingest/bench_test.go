@@ -39,7 +39,10 @@ func benchPayloads(b *testing.B) map[string][]byte {
 }
 
 func benchReadMap(b *testing.B, payload string, opts ingest.Options) {
-	input := benchPayloads(b)[payload]
+	benchReadMapBytes(b, benchPayloads(b)[payload], opts)
+}
+
+func benchReadMapBytes(b *testing.B, input []byte, opts ingest.Options) {
 	m, err := ingest.NewMapper(ingesttest.Fields(), ingesttest.KeyField)
 	if err != nil {
 		b.Fatal(err)
@@ -66,6 +69,9 @@ func benchReadMap(b *testing.B, payload string, opts ingest.Options) {
 				b.Fatal(err)
 			}
 			n++
+		}
+		if err := r.Close(); err != nil {
+			b.Fatal(err)
 		}
 		if n != benchRecords {
 			b.Fatalf("read %d records, want %d", n, benchRecords)

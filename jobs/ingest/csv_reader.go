@@ -31,15 +31,17 @@ type csvReader struct {
 	rec      Record
 	err      error
 	max      int
+	quote    byte // the quote character when it is not '"' (values are swapped back)
 }
 
 func newCSVReader(src io.Reader, opts Options) (*csvReader, error) {
+	quote := csvQuote(opts)
+	if quote != '"' && quote != '\'' {
+		return nil, fmt.Errorf("invalid CSV quote %q", quote)
+	}
 	delim := opts.CSVDelimiter
 	if delim == 0 {
 		delim = ','
-	}
-	if delim == '"' || delim == '\r' || delim == '\n' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
-		return nil, fmt.Errorf("invalid CSV delimiter %q", delim)
 	}
 	br := bufio.NewReaderSize(src, 64<<10)
 	var bom int64
@@ -47,13 +49,30 @@ func newCSVReader(src io.Reader, opts Options) (*csvReader, error) {
 		_, _ = br.Discard(3)
 		bom = 3
 	}
+	head, _ := br.Peek(SniffSize)
+	if delim == DelimiterAuto {
+		delim = SniffDelimiter(head, quote)
+	}
+	if delim == '"' || delim == '\'' || delim == '\r' || delim == '\n' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
+		return nil, fmt.Errorf("invalid CSV delimiter %q", delim)
+	}
+	var text io.Reader = br
+	if crOnly(head) {
+		text = &crToLF{r: br}
+	}
+	if quote != '"' {
+		text = &quoteSwap{r: text, q: byte(quote)}
+	}
 	max := opts.maxRecordSize()
-	lim := &limitedReader{r: br, limit: int64(max)}
+	lim := &limitedReader{r: text, limit: int64(max)}
 	cr := csv.NewReader(lim)
 	cr.Comma = delim
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	r := &csvReader{cr: cr, lim: lim, bom: bom, header: opts.CSVHeader, max: max}
+	if quote != '"' {
+		r.quote = byte(quote)
+	}
 	r.rec.format = FormatCSV
 	r.rec.csvHead = &r.head
 	return r, nil
@@ -79,6 +98,11 @@ func (r *csvReader) next() (*Record, error) {
 		cols, err := r.cr.Read()
 		if err != nil {
 			return nil, r.readErr(err, offset)
+		}
+		if r.quote != 0 {
+			for i, c := range cols {
+				cols[i] = swapQuotes(c, r.quote)
+			}
 		}
 		line, _ := r.cr.FieldPos(0)
 		r.lastLine, _ = r.cr.FieldPos(len(cols) - 1)
@@ -126,6 +150,9 @@ func (r *csvReader) readErr(err error, offset int64) error {
 			msg = fmt.Sprintf("extraneous or missing \" in quoted field (column %d)", pe.Column)
 		case errors.Is(pe.Err, csv.ErrBareQuote):
 			msg = fmt.Sprintf("bare \" in unquoted field (column %d); quote the field and double its quotes", pe.Column)
+		}
+		if r.quote != 0 {
+			msg = strings.ReplaceAll(msg, `"`, string(r.quote))
 		}
 		return &PayloadError{Format: FormatCSV, Line: pe.StartLine, Offset: offset + r.bom, Index: r.index, Msg: msg}
 	}

@@ -17,6 +17,7 @@ const (
 	FormatJSON Format = "json"
 	FormatXML  Format = "xml"
 	FormatCSV  Format = "csv"
+	FormatXLSX Format = "xlsx"
 )
 
 // DefaultMaxRecordSize is the record size limit used when Options.MaxRecordSize is zero.
@@ -33,11 +34,24 @@ type Options struct {
 	// not start with '['; otherwise a dotted path ("data.items") to an array nested in
 	// top-level objects.
 	RecordsPath string
-	// CSVDelimiter is the CSV column delimiter; zero means ','.
+	// CSVDelimiter is the CSV column delimiter; zero means ',', DelimiterAuto
+	// one of , ; tab | sniffed from the first lines (SniffDelimiter).
 	CSVDelimiter rune
-	// CSVHeader tells that the first CSV row names the columns. Sources are then column
-	// names; without a header they are 1-based column numbers ("1", "2", ...).
+	// CSVQuote is the CSV quote character, '"' or '\''; zero means '"'.
+	CSVQuote rune
+	// CSVHeader tells that the first CSV (or XLSX) row names the columns. Sources are
+	// then column names; without a header they are 1-based column numbers ("1", "2",
+	// ...) or the names "column_1", "column_2", ...
 	CSVHeader bool
+	// Encoding is the character encoding setting of a text payload; a byte
+	// order mark overrides it. "" reads UTF-8 as it comes: invalid bytes fail
+	// the records holding them when mapped, as with EncodingUTF8.
+	Encoding Encoding
+	// XLSXSheet names the sheet an XLSX payload is read from; "" is the first.
+	XLSXSheet string
+	// MaxUnzipSize bounds the unpacked size of an XLSX workbook; zero means
+	// DefaultMaxUnzipSize.
+	MaxUnzipSize int64
 	// RecordElement (XML) is the local name of the element holding one record.
 	RecordElement string
 	// MaxRecordSize bounds the bytes of one record; zero means DefaultMaxRecordSize.
@@ -51,27 +65,65 @@ func (o Options) maxRecordSize() int {
 	return DefaultMaxRecordSize
 }
 
+// DelimiterAuto as Options.CSVDelimiter sniffs the delimiter from the first lines.
+const DelimiterAuto rune = -1
+
 // Reader streams raw records out of a payload.
 type Reader interface {
 	// Next returns the next record, or io.EOF after the last one. It returns a
 	// *PayloadError when the payload is not valid for its format, including a payload
 	// without any record. The returned Record is reused by the next call.
 	Next() (*Record, error)
+	// Encoding is the encoding the payload is read in (UTF-8 for XLSX).
+	Encoding() Encoding
+	// Close releases what the reader holds besides memory (an XLSX reader's
+	// temporary files). It does not close the io.Reader it was given.
+	Close() error
 }
 
+// recordReader is what each format's reader implements.
+type recordReader interface {
+	Next() (*Record, error)
+}
+
+// payloadReader is the Reader of a text payload: a format's reader over the
+// decoded text.
+type payloadReader struct {
+	recordReader
+	enc Encoding
+}
+
+func (r *payloadReader) Encoding() Encoding { return r.enc }
+
+func (r *payloadReader) Close() error { return nil }
+
 // NewReader returns a Reader of the records in r. It returns an error (not a
-// *PayloadError) when the options themselves are invalid.
+// *PayloadError) when the options themselves are invalid. Text payloads are
+// decoded under Options.Encoding (see decode); under EncodingAuto, Next may
+// fail with ErrNotUTF8.
 func NewReader(r io.Reader, opts Options) (Reader, error) {
+	if opts.Format == FormatXLSX {
+		return newXLSXReader(r, opts), nil
+	}
+	text, enc, err := decode(r, opts.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	var rd recordReader
 	switch opts.Format {
 	case FormatJSON:
-		return newJSONReader(r, opts)
+		rd, err = newJSONReader(text, opts)
 	case FormatCSV:
-		return newCSVReader(r, opts)
+		rd, err = newCSVReader(text, opts)
 	case FormatXML:
-		return newXMLReader(r, opts)
+		rd, err = newXMLReader(text, opts)
 	default:
 		return nil, fmt.Errorf("unknown format %q", opts.Format)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return &payloadReader{recordReader: rd, enc: enc}, nil
 }
 
 // Record is one raw record of a payload. Its values are read through a Mapper.
@@ -93,6 +145,9 @@ type Record struct {
 	cols     []string
 	csvHead  *csvHeader
 	wantCols int
+
+	// XLSX (cols and csvHead as CSV): the workbook counts dates from 1904.
+	xlsx1904 bool
 
 	// XML: leaf values and elements of the record, paths and texts in arenas.
 	xvals []xmlValue
@@ -142,11 +197,22 @@ type PayloadError struct {
 	Msg string
 }
 
-// Error returns a message such as "invalid JSON at byte 1234 (line 7): unexpected end of input".
+// Error returns a message such as "invalid JSON at byte 1234 (line 7): unexpected end of input",
+// or for a workbook "invalid XLSX (row 7): row cannot be read".
 func (e *PayloadError) Error() string {
 	var b strings.Builder
 	b.WriteString("invalid ")
 	b.WriteString(strings.ToUpper(string(e.Format)))
+	if e.Format == FormatXLSX {
+		if e.Line > 0 {
+			b.WriteString(" (row ")
+			b.WriteString(strconv.Itoa(e.Line))
+			b.WriteString(")")
+		}
+		b.WriteString(": ")
+		b.WriteString(e.Msg)
+		return b.String()
+	}
 	b.WriteString(" at byte ")
 	b.WriteString(strconv.FormatInt(e.Offset, 10))
 	if e.Line > 0 {

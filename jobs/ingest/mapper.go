@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/flowbatch/flowbatch/models/fieldtype"
 )
@@ -89,7 +92,7 @@ func NewMapper(fields []Field, keyField string) (*Mapper, error) {
 		mf := mappedField{Field: f, segs: strings.Split(f.Source, "."), col: -1}
 		mf.keyJSON = appendJSONString(nil, []byte(f.Name))
 		mf.keyJSON = append(mf.keyJSON, ':')
-		if n, err := strconv.Atoi(f.Source); err == nil && n >= 1 {
+		if n, err := strconv.Atoi(strings.TrimPrefix(f.Source, "column_")); err == nil && n >= 1 {
 			mf.col = n - 1
 		}
 		if f.Name == keyField {
@@ -158,6 +161,10 @@ func (m *Mapper) Map(dst []byte, rec *Record) (out []byte, key string, err error
 		if m.csvHead != rec.csvHead {
 			m.resolveColumns(rec.csvHead)
 		}
+	case FormatXLSX:
+		if m.csvHead != rec.csvHead {
+			m.resolveColumns(rec.csvHead)
+		}
 	}
 	start := len(dst)
 	dst = append(dst, '{')
@@ -173,6 +180,9 @@ func (m *Mapper) Map(dst []byte, rec *Record) (out []byte, key string, err error
 		vs := len(dst)
 		var present bool
 		var ferr *FieldError
+		if rec.format == FormatXLSX && (f.Type == TypeDate || f.Type == TypeDatetime) {
+			v = m.excelDate(v, f.Type, rec.xlsx1904)
+		}
 		dst, present, ferr = m.appendValue(dst, f, v)
 		if ferr != nil {
 			ferr.Field = f.Name
@@ -234,7 +244,7 @@ func (m *Mapper) lookup(rec *Record, i int) value {
 	switch rec.format {
 	case FormatJSON:
 		return m.lookupJSON(rec, f)
-	case FormatCSV:
+	case FormatCSV, FormatXLSX:
 		idx := m.csvIdx[i]
 		if idx < 0 {
 			if rec.csvHead != nil && rec.csvHead.names != nil {
@@ -424,3 +434,32 @@ func trimSpace(b []byte) []byte {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// excelDate turns a number in an XLSX cell bound for a date or datetime
+// field into that date: workbooks store dates as serial numbers (days since
+// 1900, or 1904, with the time as the fraction). Other values are left to
+// the usual parsing.
+func (m *Mapper) excelDate(v value, t FieldType, date1904 bool) value {
+	b := trimSpace(v.b)
+	if v.kind != valText || len(b) == 0 || !(b[0] >= '0' && b[0] <= '9') {
+		return v
+	}
+	serial, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || serial < 1 || serial >= maxExcelSerial {
+		return v
+	}
+	tm, err := excelize.ExcelDateToTime(serial, date1904)
+	if err != nil {
+		return v
+	}
+	layout := time.RFC3339Nano
+	if t == TypeDate {
+		layout = time.DateOnly
+	}
+	m.text = tm.UTC().AppendFormat(m.text[:0], layout)
+	return value{kind: valText, b: m.text}
+}
+
+// maxExcelSerial is the serial number of 10000-01-01, past the last date a
+// field may hold.
+const maxExcelSerial = 2958466

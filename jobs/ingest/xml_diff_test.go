@@ -214,7 +214,7 @@ type xmlRunValue struct {
 }
 
 // runXML reads every record of r.
-func runXML(t *testing.T, r Reader) xmlRun {
+func runXML(t *testing.T, r recordReader) xmlRun {
 	t.Helper()
 	var run xmlRun
 	for {

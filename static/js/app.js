@@ -21,13 +21,15 @@
   });
 
   // Interface form: show only the options of the chosen format
-  // (<select data-format-select> and blocks marked data-format-options="json").
+  // (<select data-format-select> and blocks marked data-format-options="csv xlsx",
+  // the formats they apply to). The blocks carry no display class of their own:
+  // one (a grid) would beat the hidden attribute.
   function showFormatOptions(root) {
     (root || document).querySelectorAll("select[data-format-select]").forEach(function (sel) {
       var form = sel.closest("form");
       if (!form) return;
       form.querySelectorAll("[data-format-options]").forEach(function (el) {
-        el.hidden = el.dataset.formatOptions !== sel.value;
+        el.hidden = el.dataset.formatOptions.split(" ").indexOf(sel.value) < 0;
       });
     });
   }

@@ -51,6 +51,7 @@ const (
 	KindCSV    Kind = "csv"
 	KindXML    Kind = "xml"
 	KindText   Kind = "text"
+	KindSheet  Kind = "sheet"
 	KindBinary Kind = "binary"
 	KindEmpty  Kind = "empty"
 )
@@ -96,6 +97,30 @@ func Build(name, contentType string, size int64, head []byte) Preview {
 		p = Preview{Kind: KindText, Text: string(trimPartialRune(head))}
 	}
 	p.Partial = p.Partial || partial
+	return p
+}
+
+// IsWorkbook reports whether a file is an XLSX workbook, by its name or
+// content type. Its preview needs the whole file (Sheet).
+func IsWorkbook(name, contentType string) bool {
+	mediaType, _, _ := mime.ParseMediaType(contentType)
+	return strings.EqualFold(path.Ext(name), ".xlsx") || mediaType == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+}
+
+// Sheet is the preview of a workbook's first sheet: its first rows as a
+// table under the first row, more telling that rows follow.
+func Sheet(sheet string, rows [][]string, more bool) Preview {
+	p := Preview{Kind: KindSheet, Partial: more, Note: "Sheet “" + sheet + "”, with values as a spreadsheet shows them."}
+	if len(rows) == 0 {
+		return Preview{Kind: KindEmpty}
+	}
+	p.Columns, p.Rows = rows[0], rows[1:]
+	for i, row := range p.Rows {
+		for len(row) < len(p.Columns) {
+			row = append(row, "")
+		}
+		p.Rows[i] = row
+	}
 	return p
 }
 

@@ -606,7 +606,7 @@ func previewBody(p filepreview.Preview, size, typ string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-		case filepreview.KindCSV, filepreview.KindLog:
+		case filepreview.KindCSV, filepreview.KindLog, filepreview.KindSheet:
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "<div class=\"max-h-[70vh] overflow-auto\"><table class=\"table-base\"><thead class=\"bg-gray-50\"><tr>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
