@@ -466,7 +466,8 @@ func BenchmarkManySmallBatches(b *testing.B) {
 		return id
 	}
 	var one, many []time.Duration
-	var latencies []time.Duration
+	var latencies, waits, runs []time.Duration
+	var cpu float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
@@ -474,6 +475,7 @@ func BenchmarkManySmallBatches(b *testing.B) {
 		one = append(one, s.waitFinished(b, []string{id}).Sub(start))
 
 		start = time.Now()
+		cpuBefore := s.cpuSeconds(b)
 		ids := make(chan string, batches)
 		var wg sync.WaitGroup
 		for c := 0; c < clients; c++ {
@@ -501,6 +503,22 @@ func BenchmarkManySmallBatches(b *testing.B) {
 			all = append(all, id)
 		}
 		many = append(many, s.waitFinished(b, all).Sub(start))
+		cpu += s.cpuSeconds(b) - cpuBefore
+		rows, err := s.pool.Query(context.Background(),
+			"SELECT started_at - ready_at, finished_at - started_at FROM batches WHERE id = ANY($1::uuid[])", all)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rows.Next() {
+			var wait, run time.Duration
+			if err := rows.Scan(&wait, &run); err != nil {
+				b.Fatal(err)
+			}
+			waits, runs = append(waits, wait), append(runs, run)
+		}
+		if rows.Err() != nil {
+			b.Fatal(rows.Err())
+		}
 
 		for n := 0; n < 20; n++ {
 			id := post(small)
@@ -517,6 +535,9 @@ func BenchmarkManySmallBatches(b *testing.B) {
 	b.ReportMetric(median(one), "one-20k-ms")
 	b.ReportMetric(median(many), "200x100-ms")
 	b.ReportMetric(median(many)/median(one), "ratio")
+	b.ReportMetric(percentile(waits, 50), "200x100-queue-p50-ms")
+	b.ReportMetric(percentile(runs, 50), "200x100-processing-p50-ms")
+	b.ReportMetric(cpu*1000/float64(b.N*batches), "server-CPU-ms/small-batch")
 	b.ReportMetric(percentile(latencies, 50), "small-p50-ms")
 	b.ReportMetric(percentile(latencies, 95), "small-p95-ms")
 }
