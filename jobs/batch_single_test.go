@@ -69,3 +69,31 @@ func TestOneChunkBatchEndsInOneTransaction(t *testing.T) {
 		})
 	}
 }
+
+// TestOneChunkBatchCancelledAtItsCommitInsertsNothing checks that a cancel
+// request seen by the transaction of a one-chunk batch rolls it back and
+// ends the batch cancelled with nothing processed. A trigger makes the
+// request inside that transaction, between the insert and the commit.
+func TestOneChunkBatchCancelledAtItsCommitInsertsNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	_, err := tb.db.Pool.Exec(ctx, `CREATE FUNCTION cancel_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			INSERT INTO batch_cancel_requests (batch_id, requested_at) VALUES (NEW.batch_id, now()) ON CONFLICT DO NOTHING;
+			RETURN NULL;
+		END $$;
+		CREATE TRIGGER cancel_on_insert AFTER INSERT ON records FOR EACH ROW EXECUTE FUNCTION cancel_on_insert()`)
+	require.NoError(t, err)
+	tb.startWorkers(t, 1000)
+	b := tb.run(t, tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, 50, ingesttest.Options{})))
+
+	require.Equal(t, models.StatusError, b.Status)
+	require.Equal(t, jobs.CancelledMessage, b.ErrorMessage)
+	require.Zero(t, b.ProcessedCount)
+	require.Zero(t, tb.count(t, "SELECT count(*) FROM records"))
+	require.Empty(t, tb.results(t, b))
+	_, content, ok := tb.file(t, b, models.KindError)
+	require.True(t, ok)
+	require.Equal(t, []errorLine{{Index: 0, Message: jobs.CancelledMessage}}, ndjson[errorLine](t, content))
+}
