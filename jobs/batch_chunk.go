@@ -125,8 +125,7 @@ func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, canc
 	}
 	if r.flow.KeyField != "" {
 		// The staging table lives as long as the connection and is emptied by every commit.
-		if _, err := conns[0].Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS records_staging
-			(id uuid, batch_index bigint, key text, data jsonb) ON COMMIT DELETE ROWS`); err != nil {
+		if _, err := conns[0].Exec(ctx, stagingTableSQL); err != nil {
 			return false, false, fmt.Errorf("creating staging table: %w", err)
 		}
 	}
@@ -283,15 +282,7 @@ func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, be
 	if err != nil {
 		return false, err
 	}
-	var inserted, updated int64
-	for i := range c.n {
-		switch c.status[i] {
-		case statusInserted:
-			inserted++
-		case statusUpdated:
-			updated++
-		}
-	}
+	inserted, updated := c.counts()
 	if err := r.saveFailures(ctx, tx, c); err != nil {
 		return false, err
 	}
@@ -338,6 +329,19 @@ func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, be
 	r.batch.ProcessedCount = c.start + int64(c.n)
 	r.Metrics.chunkCommitted(inserted, updated, int64(len(c.failures)), time.Since(began))
 	return cancelled, nil
+}
+
+// counts returns how many of the chunk's records were inserted and updated.
+func (c *chunk) counts() (inserted, updated int64) {
+	for i := range c.n {
+		switch c.status[i] {
+		case statusInserted:
+			inserted++
+		case statusUpdated:
+			updated++
+		}
+	}
+	return inserted, updated
 }
 
 func resize[T any](s []T, n int) []T {

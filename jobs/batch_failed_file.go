@@ -275,11 +275,11 @@ var failedContentTypes = map[models.Format]string{
 // nothing but the record and the interface, so the records that fail now
 // are those that failed, with the same errors. On failure the files
 // written so far are aborted.
-func (r *batchRun) addFailedRecords(ctx context.Context, files []*resultFile) (_ []*resultFile, err error) {
+func (r *batchRun) addFailedRecords(ctx context.Context, files []*resultFile, key func(models.FileKind) string) (_ []*resultFile, err error) {
 	if r.batch.FailedCount == 0 || failedContentTypes[r.batch.Format] == "" {
 		return files, nil // no writer for the format: the batch ends without the file, not in ERROR
 	}
-	f, err := r.writeFailedRecords(ctx)
+	f, err := r.writeFailedRecords(ctx, key(models.KindFailed))
 	if err != nil {
 		for _, f := range files {
 			f.w.Abort()
@@ -289,7 +289,7 @@ func (r *batchRun) addFailedRecords(ctx context.Context, files []*resultFile) (_
 	return append(files, f), nil
 }
 
-func (r *batchRun) writeFailedRecords(ctx context.Context) (_ *resultFile, err error) {
+func (r *batchRun) writeFailedRecords(ctx context.Context, key string) (_ *resultFile, err error) {
 	m, err := r.mapper()
 	if err != nil {
 		return nil, err
@@ -305,7 +305,7 @@ func (r *batchRun) writeFailedRecords(ctx context.Context) (_ *resultFile, err e
 	if err != nil {
 		return nil, permanent("the interface's format options cannot be used: %v", err)
 	}
-	f, err := r.createResult(ctx, models.KindFailed, failedContentTypes[r.batch.Format])
+	f, err := r.createResult(ctx, key, models.KindFailed, failedContentTypes[r.batch.Format])
 	if err != nil {
 		return nil, err
 	}

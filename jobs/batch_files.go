@@ -119,14 +119,20 @@ func briefError(e *ingest.FieldError) string {
 	return "field " + e.Field + ": " + e.Msg
 }
 
+// segmentParts are the parts of the chunk's segment, in order: its header
+// line, then its output.json, process.log and error.log parts.
+func (c *chunk) segmentParts() [][]byte {
+	head := fmt.Sprintf("%d %d %d %d\n", c.n, len(c.out), len(c.proc), len(c.errs))
+	return [][]byte{[]byte(head), c.out, c.proc, c.errs}
+}
+
 // storeSegment writes the chunk's segment under key.
 func (r *batchRun) storeSegment(ctx context.Context, key string, c *chunk) error {
 	w, err := r.Store.Create(ctx, key, "application/octet-stream")
 	if err != nil {
 		return err
 	}
-	head := fmt.Sprintf("%d %d %d %d\n", c.n, len(c.out), len(c.proc), len(c.errs))
-	for _, part := range [][]byte{[]byte(head), c.out, c.proc, c.errs} {
+	for _, part := range c.segmentParts() {
 		if _, err := w.Write(part); err != nil {
 			w.Abort()
 			return fmt.Errorf("writing results of chunk at %d: %w", c.start, err)
@@ -169,8 +175,8 @@ type resultFile struct {
 	obj         storage.Object
 }
 
-func (r *batchRun) createResult(ctx context.Context, kind models.FileKind, contentType string) (*resultFile, error) {
-	w, err := r.Store.Create(ctx, resultKey(r.batch.ID, kind), contentType)
+func (r *batchRun) createResult(ctx context.Context, key string, kind models.FileKind, contentType string) (*resultFile, error) {
+	w, err := r.Store.Create(ctx, key, contentType)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +229,7 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 	if err != nil {
 		return err
 	}
-	if files, err = r.addFailedRecords(ctx, files); err != nil {
+	if files, err = r.addFailedRecords(ctx, files, func(kind models.FileKind) string { return resultKey(r.batch.ID, kind) }); err != nil {
 		return err
 	}
 
@@ -356,7 +362,7 @@ func (r *batchRun) endWithError(ctx context.Context, msg, guard string, guardArg
 
 // writeErrorOnly writes error.log with the one line of a batch-level fault.
 func (r *batchRun) writeErrorOnly(ctx context.Context, line *errorLine) ([]*resultFile, error) {
-	f, err := r.createResult(ctx, models.KindError, "application/x-ndjson")
+	f, err := r.createResult(ctx, resultKey(r.batch.ID, models.KindError), models.KindError, "application/x-ndjson")
 	if err != nil {
 		return nil, err
 	}
@@ -375,6 +381,9 @@ type segmentRef struct {
 	start   int64
 	records int64
 	key     string
+	// data, when set, is the segment itself, held in memory (a batch
+	// written in one transaction, see batch_single.go); key is then empty.
+	data []byte
 }
 
 // segments lists the registered segments of the processed records, in order,
@@ -467,12 +476,18 @@ func (e *errorLog) copyLines(r *bufio.Reader, n int64) error {
 // assemble concatenates the segments of the processed records into
 // output.json, process.log and (when a record or the batch failed) error.log,
 // ending error.log with the count of errors beyond its bounds and batchLine.
-func (r *batchRun) assemble(ctx context.Context, batchLine *errorLine) (files []*resultFile, err error) {
-	b := r.batch
+func (r *batchRun) assemble(ctx context.Context, batchLine *errorLine) ([]*resultFile, error) {
 	segs, err := r.segments(ctx)
 	if err != nil {
 		return nil, err
 	}
+	return r.writeResults(ctx, segs, batchLine, func(kind models.FileKind) string { return resultKey(r.batch.ID, kind) })
+}
+
+// writeResults writes the result files of the batch from segs, which cover
+// its processed records in order, under the keys key gives.
+func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLine *errorLine, key func(models.FileKind) string) (files []*resultFile, err error) {
+	b := r.batch
 	kinds := []struct {
 		kind models.FileKind
 		ct   string
@@ -484,7 +499,7 @@ func (r *batchRun) assemble(ctx context.Context, batchLine *errorLine) (files []
 		}{models.KindError, "application/x-ndjson"})
 	}
 	for _, k := range kinds {
-		f, err := r.createResult(ctx, k.kind, k.ct)
+		f, err := r.createResult(ctx, key(k.kind), k.kind, k.ct)
 		if err != nil {
 			for _, f := range files {
 				f.w.Abort()
@@ -510,7 +525,9 @@ func (r *batchRun) assemble(ctx context.Context, batchLine *errorLine) (files []
 		if err := r.copySegment(ctx, s, out, proc, errs); err != nil {
 			return nil, err
 		}
-		r.assembled = append(r.assembled, s.key)
+		if s.key != "" {
+			r.assembled = append(r.assembled, s.key)
+		}
 	}
 	out.WriteString("]\n")
 	// The failed records without a line: beyond the bounds, or beyond the
@@ -537,9 +554,12 @@ func (r *batchRun) assemble(ctx context.Context, batchLine *errorLine) (files []
 
 // copySegment appends a segment to the result files.
 func (r *batchRun) copySegment(ctx context.Context, s segmentRef, out, proc io.Writer, errs *errorLog) error {
-	rd, err := r.Store.Open(ctx, s.key)
-	if err != nil {
-		return fmt.Errorf("reading results of chunk at %d: %w", s.start, err)
+	var rd io.ReadCloser = io.NopCloser(bytes.NewReader(s.data))
+	if s.data == nil {
+		var err error
+		if rd, err = r.Store.Open(ctx, s.key); err != nil {
+			return fmt.Errorf("reading results of chunk at %d: %w", s.start, err)
+		}
 	}
 	defer rd.Close()
 	br := bufio.NewReaderSize(rd, 64<<10)

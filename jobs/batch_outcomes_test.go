@@ -70,16 +70,16 @@ func TestEveryErrorBatchHasAnErrorFile(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	// Queued first, then spoiled, then worked.
-	noFields := tb.newInterface(t, models.FormatCSV)
-	fieldsUnusable := queue(noFields)
-	exec("UPDATE interfaces SET fields = '[]' WHERE id = $1", noFields.ID)
-
-	badDelimiter := tb.newInterface(t, models.FormatCSV)
-	formatOptions := queue(badDelimiter)
-	exec(`UPDATE interfaces SET csv_delimiter = '"' WHERE id = $1`, badDelimiter.ID)
-
+	// Queued first, then spoiled, then worked. A batch runs from the
+	// snapshot of its interface taken at Run (editing the interface no
+	// longer reaches it), so the snapshot is what gets spoiled.
 	iface := tb.newInterface(t, models.FormatCSV)
+	fieldsUnusable := queue(iface)
+	exec(`UPDATE batches SET run_snapshot = jsonb_set(run_snapshot, '{interface,Fields}', '[]') WHERE id = $1`, fieldsUnusable.ID)
+
+	formatOptions := queue(iface)
+	exec(`UPDATE batches SET run_snapshot = jsonb_set(run_snapshot, '{interface,CSVDelimiter}', '"\""') WHERE id = $1`, formatOptions.ID)
+
 	inputGone := queue(iface)
 	exec("DELETE FROM files WHERE batch_id = $1 AND kind = 'input'", inputGone.ID)
 

@@ -113,6 +113,14 @@ type Client = river.Client[pgx.Tx]
 // worker dead. It must exceed every worker's Timeout.
 const rescueStuckJobsAfter = 70 * time.Second
 
+// How often a producer may fetch jobs (at most once per fetchCooldown, on an
+// insert NOTIFY or a freed worker slot) and how often it looks without
+// being told (fetchPollInterval).
+const (
+	fetchCooldown     = 5 * time.Millisecond
+	fetchPollInterval = 250 * time.Millisecond
+)
+
 // retryPolicy retries quickly and boundedly: about 1 s after the first error,
 // then doubling up to 15 s. The delay depends on the number of errors, not of
 // attempts, so the snoozes between slices of a long batch do not lengthen it.
@@ -145,6 +153,13 @@ func NewClient(d Deps, workers int) (*Client, error) {
 		JobTimeout:           processTimeout,
 		RescueStuckJobsAfter: rescueStuckJobsAfter,
 		RetryPolicy:          retryPolicy{},
+		// A job is fetched within milliseconds of its insert instead of
+		// River's 100 ms cooldown, which also limited a queue to ten fetches
+		// a second and suppressed the insert NOTIFY of a job queued within
+		// the cooldown of another, leaving it to the 1 s poll.
+		// docs/engine.md ("River settings") has the figures.
+		FetchCooldown:     fetchCooldown,
+		FetchPollInterval: fetchPollInterval,
 	}
 	if workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}}

@@ -192,6 +192,9 @@ func (r *batchRun) work(ctx context.Context) error {
 		if perr != nil && !perr.NoRecords() {
 			return r.finish(ctx, outcome{payload: perr})
 		}
+		if r.fitsOneChunk(total) {
+			return r.insertAndFinish(ctx, total)
+		}
 		if err := r.saveTotal(ctx, total); err != nil {
 			return err
 		}

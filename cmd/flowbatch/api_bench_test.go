@@ -410,3 +410,134 @@ func BenchmarkAPIV1EndToEnd192k(b *testing.B) {
 			http.Header{"X-Batch-Status": {"READY"}})
 	})
 }
+
+// waitFinished polls the database until every batch in ids is FINISHED and
+// returns when it saw that; an ERROR batch or a minute without the end fails.
+func (s *benchServer) waitFinished(b *testing.B, ids []string) time.Time {
+	b.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var finished, failed int
+		err := s.pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE status = 'FINISHED'),
+			count(*) FILTER (WHERE status = 'ERROR') FROM batches WHERE id = ANY($1::uuid[])`, ids).Scan(&finished, &failed)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if failed > 0 {
+			b.Fatalf("%d batches ended ERROR", failed)
+		}
+		if finished == len(ids) {
+			return time.Now()
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d batches FINISHED after a minute", finished, len(ids))
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// percentile returns the p-th percentile (0–100) of ds in milliseconds.
+func percentile(ds []time.Duration, p int) float64 {
+	sorted := append([]time.Duration(nil), ds...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	return float64(sorted[(len(sorted)-1)*p/100].Microseconds()) / 1000
+}
+
+// BenchmarkManySmallBatches measures, in one run against `flowbatch serve`
+// with its default 4 workers: (a) one v2 batch of 20,000 records, POST with
+// X-Batch-Status: READY until FINISHED; (b) the same 20,000 records as 200
+// batches of 100, sent by 8 concurrent clients, until all are FINISHED; the
+// ratio b/a; and (c) created_at → finished_at of 100-record batches sent one
+// after the other (p50, p95). The flow has no key field, so every batch inserts.
+func BenchmarkManySmallBatches(b *testing.B) {
+	s := startServer(b, 4)
+	if _, err := s.pool.Exec(context.Background(), "UPDATE flows SET key_field = ''"); err != nil {
+		b.Fatal(err)
+	}
+	const clients, batches, size = 8, 200, 100
+	big, small := contactsJSON(batches*size), contactsJSON(size)
+	ready := http.Header{"X-Batch-Status": {"READY"}}
+	post := func(payload []byte) string {
+		doc, err := s.postV2(bytes.NewReader(payload), ready)
+		if err != nil {
+			b.Fatal(err)
+		}
+		id, _ := doc["id"].(string)
+		return id
+	}
+	var one, many []time.Duration
+	var latencies, waits, runs []time.Duration
+	var cpu float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		id := post(big)
+		one = append(one, s.waitFinished(b, []string{id}).Sub(start))
+
+		start = time.Now()
+		cpuBefore := s.cpuSeconds(b)
+		ids := make(chan string, batches)
+		var wg sync.WaitGroup
+		for c := 0; c < clients; c++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := c; n < batches; n += clients {
+					doc, err := s.postV2(bytes.NewReader(small), ready)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					id, _ := doc["id"].(string)
+					ids <- id
+				}
+			}()
+		}
+		wg.Wait()
+		close(ids)
+		if b.Failed() {
+			b.FailNow()
+		}
+		var all []string
+		for id := range ids {
+			all = append(all, id)
+		}
+		many = append(many, s.waitFinished(b, all).Sub(start))
+		cpu += s.cpuSeconds(b) - cpuBefore
+		rows, err := s.pool.Query(context.Background(),
+			"SELECT started_at - ready_at, finished_at - started_at FROM batches WHERE id = ANY($1::uuid[])", all)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rows.Next() {
+			var wait, run time.Duration
+			if err := rows.Scan(&wait, &run); err != nil {
+				b.Fatal(err)
+			}
+			waits, runs = append(waits, wait), append(runs, run)
+		}
+		if rows.Err() != nil {
+			b.Fatal(rows.Err())
+		}
+
+		for n := 0; n < 20; n++ {
+			id := post(small)
+			s.waitFinished(b, []string{id})
+			var d time.Duration
+			err := s.pool.QueryRow(context.Background(),
+				"SELECT finished_at - created_at FROM batches WHERE id = $1", id).Scan(&d)
+			if err != nil {
+				b.Fatal(err)
+			}
+			latencies = append(latencies, d)
+		}
+	}
+	b.ReportMetric(median(one), "one-20k-ms")
+	b.ReportMetric(median(many), "200x100-ms")
+	b.ReportMetric(median(many)/median(one), "ratio")
+	b.ReportMetric(percentile(waits, 50), "200x100-queue-p50-ms")
+	b.ReportMetric(percentile(runs, 50), "200x100-processing-p50-ms")
+	b.ReportMetric(cpu*1000/float64(b.N*batches), "server-CPU-ms/small-batch")
+	b.ReportMetric(percentile(latencies, 50), "small-p50-ms")
+	b.ReportMetric(percentile(latencies, 95), "small-p95-ms")
+}

@@ -1,0 +1,156 @@
+package jobs
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/flowbatch/flowbatch/models"
+)
+
+// A batch whose records fit in one chunk is processed in one transaction:
+// its records, its counts and total, its result files' rows, its final
+// status and its job's completion commit together, and its result files are
+// written straight from memory, without a segment. Compared with the general
+// path (save the total, commit the chunk with its segment, list and read the
+// segment back, finish, delete the segment), this saves three transactions,
+// five storage operations and the segment's registration per batch.
+// docs/engine.md ("One-chunk batches") explains why the crash guarantees hold.
+
+// fitsOneChunk reports whether a batch whose validation pass counted total
+// records is processed in one transaction.
+func (r *batchRun) fitsOneChunk(total int64) bool {
+	n := r.limit(total)
+	return n > 0 && n <= int64(cmp.Or(r.ChunkSize, DefaultChunkSize)) && r.batch.ProcessedCount == 0
+}
+
+// ownResultKey is the storage key of a result file written by a one-chunk
+// batch's slice: generated from the batch, the kind and the slice's token, so
+// that a slice that lost the batch (it stalled and another attempt took over)
+// can never write over the files of the attempt that ended it.
+func ownResultKey(batchID, owner uuid.UUID, kind models.FileKind) string {
+	return "f/" + uuid.NewSHA1(batchID, []byte(string(kind)+"/"+owner.String())).String()
+}
+
+// stagingTableSQL creates the connection's staging table of keyed records.
+const stagingTableSQL = `CREATE TEMP TABLE IF NOT EXISTS records_staging
+	(id uuid, batch_index bigint, key text, data jsonb) ON COMMIT DELETE ROWS`
+
+// insertAndFinish processes a batch of total records that fits one chunk,
+// in one transaction that also ends it. A cancel request seen at its commit
+// rolls it back and ends the batch cancelled with no record processed.
+func (r *batchRun) insertAndFinish(ctx context.Context, total int64) (err error) {
+	began := time.Now()
+	r.batch.TotalCount = r.limit(total)
+	m, err := r.mapper()
+	if err != nil {
+		return err
+	}
+	rd, in, err := r.openInput(ctx)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	free, full := make(chan *chunk, 1), make(chan *chunk, 1)
+	free <- new(chunk)
+	if err := r.readChunks(ctx, rd, m, free, full); err != nil {
+		return err
+	}
+	c := <-full
+	c.ids = resize(c.ids, c.n)
+	c.status = resize(c.status, c.n)
+	for _, f := range c.failures {
+		c.ids[f.pos], c.status[f.pos] = uuid.Nil, statusFailed
+	}
+
+	tx, err := beginTx(ctx, r.Pool)
+	if err != nil {
+		return fmt.Errorf("beginning batch %s: %w", r.batch.ID, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+	if r.flow.KeyField == "" {
+		err = r.copyRecords(ctx, tx, c)
+	} else if _, err = tx.Exec(ctx, stagingTableSQL); err == nil {
+		err = r.upsertRecords(ctx, tx, c)
+	}
+	if err != nil {
+		return err
+	}
+	inserted, updated := c.counts()
+	if err := r.saveFailures(ctx, tx, c); err != nil {
+		return err
+	}
+	c.buildSegment()
+	b, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET total_count = $2, processed_count = $3,
+		inserted_count = $4, updated_count = $5, failed_count = $6, status = 'FINISHED', finished_at = now(),
+		cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now()
+		WHERE id = $1 AND status = 'PROCESSING' AND owner = $7 AND processed_count = 0
+		RETURNING `+batchColumns,
+		r.batch.ID, r.batch.TotalCount, c.n, inserted, updated, len(c.failures), r.owner))
+	if errors.Is(err, models.ErrNotFound) {
+		return errNotOwner
+	}
+	if err != nil {
+		return fmt.Errorf("saving batch %s: %w", r.batch.ID, err)
+	}
+	if b.CancelRequestedAt != nil {
+		if err := tx.Rollback(ctx); err != nil {
+			return fmt.Errorf("rolling back batch %s: %w", r.batch.ID, err)
+		}
+		return r.finish(ctx, outcome{cancelled: true})
+	}
+
+	// The files are written after the ownership check, under keys of the
+	// slice's own, and registered by this transaction; when it does not
+	// commit they are removed (a crash leaves them unreferenced).
+	r.Log.Debug("inserted batch records", "processed", c.n, "duration", time.Since(began), "one_transaction", true)
+	r.batch = b
+	filesStart := time.Now()
+	segs := []segmentRef{{start: 0, records: int64(c.n), data: bytes.Join(c.segmentParts(), nil)}}
+	ownKey := func(kind models.FileKind) string { return ownResultKey(b.ID, r.owner, kind) }
+	files, err := r.writeResults(ctx, segs, nil, ownKey)
+	if err != nil {
+		return err
+	}
+	if files, err = r.addFailedRecords(ctx, files, ownKey); err != nil {
+		return err
+	}
+	r.Log.Debug("wrote batch files", "duration", time.Since(filesStart))
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		for _, f := range files {
+			if derr := r.Store.Delete(context.WithoutCancel(ctx), f.obj.Key); derr != nil {
+				r.Log.Warn("deleting result file of a rolled back batch", "error", derr)
+			}
+		}
+	}()
+	if err := registerFilesTx(ctx, tx, b, files); err != nil {
+		return err
+	}
+	if err := notifyTx(ctx, tx, b); err != nil {
+		return err
+	}
+	if err := enqueueBatchWebhooksTx(ctx, tx, b); err != nil {
+		return err
+	}
+	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, r.job); err != nil {
+		return fmt.Errorf("completing job of batch %s: %w", b.ID, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("finishing batch %s: %w", b.ID, err)
+	}
+	committed = true
+	r.Metrics.chunkCommitted(inserted, updated, int64(len(c.failures)), time.Since(began))
+	r.Metrics.batchEnded(b)
+	return nil
+}

@@ -1,0 +1,99 @@
+package jobs_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowbatch/flowbatch/jobs"
+	"github.com/flowbatch/flowbatch/jobs/ingest/ingesttest"
+	"github.com/flowbatch/flowbatch/models"
+)
+
+// TestOneChunkBatchEndsInOneTransaction checks that a batch that fits one
+// chunk, keyed or not, ends with exact records and result files written by
+// its own slice, under keys of that slice, without segments; the same
+// payload one record over the chunk takes the general path.
+func TestOneChunkBatchEndsInOneTransaction(t *testing.T) {
+	t.Parallel()
+	const chunk = 400
+	opts := ingesttest.Options{Seed: 9, BadEvery: 7}
+	for _, tc := range []struct {
+		name    string
+		key     string
+		records int
+		one     bool
+	}{
+		{"keyed", "external_id", chunk, true},
+		{"plain", "", chunk, true},
+		{"keyed, one over", "external_id", chunk + 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			tb := setup(t)
+			require.NoError(t, tb.gdb.Model(tb.flow).Update("key_field", tc.key).Error)
+			tb.startWorkers(t, chunk)
+			b := tb.run(t, tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, tc.records, opts)))
+
+			bad := 0
+			for i := range tc.records {
+				if ingesttest.IsBad(i, opts) {
+					bad++
+				}
+			}
+			require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
+			require.EqualValues(t, tc.records, b.TotalCount)
+			require.EqualValues(t, tc.records, b.ProcessedCount)
+			require.EqualValues(t, bad, b.FailedCount)
+			require.EqualValues(t, tc.records-bad, b.InsertedCount)
+			require.Equal(t, tc.records-bad, tb.count(t, "SELECT count(*) FROM records WHERE batch_id = $1", b.ID))
+			ids := tb.results(t, b)
+			for i, id := range ids {
+				require.Equal(t, ingesttest.IsBad(i, opts), id == nil, "index %d", i)
+			}
+			_, content, ok := tb.file(t, b, models.KindError)
+			require.True(t, ok)
+			require.Len(t, ndjson[errorLine](t, content), bad)
+			require.Zero(t, tb.count(t, "SELECT count(*) FROM batch_segments WHERE batch_id = $1", b.ID))
+
+			var owner uuid.UUID
+			require.NoError(t, tb.db.Pool.QueryRow(ctx, "SELECT owner FROM batches WHERE id = $1", b.ID).Scan(&owner))
+			for _, kind := range []models.FileKind{models.KindOutput, models.KindProcess, models.KindError} {
+				f, _, ok := tb.file(t, b, kind)
+				require.True(t, ok)
+				require.Equal(t, tc.one, f.StorageKey == jobs.OwnResultKey(b.ID, owner, kind), "%s file under the slice's own key", kind)
+			}
+		})
+	}
+}
+
+// TestOneChunkBatchCancelledAtItsCommitInsertsNothing checks that a cancel
+// request seen by the transaction of a one-chunk batch rolls it back and
+// ends the batch cancelled with nothing processed. A trigger makes the
+// request inside that transaction, between the insert and the commit.
+func TestOneChunkBatchCancelledAtItsCommitInsertsNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	_, err := tb.db.Pool.Exec(ctx, `CREATE FUNCTION cancel_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			INSERT INTO batch_cancel_requests (batch_id, requested_at) VALUES (NEW.batch_id, now()) ON CONFLICT DO NOTHING;
+			RETURN NULL;
+		END $$;
+		CREATE TRIGGER cancel_on_insert AFTER INSERT ON records FOR EACH ROW EXECUTE FUNCTION cancel_on_insert()`)
+	require.NoError(t, err)
+	tb.startWorkers(t, 1000)
+	b := tb.run(t, tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, 50, ingesttest.Options{})))
+
+	require.Equal(t, models.StatusError, b.Status)
+	require.Equal(t, jobs.CancelledMessage, b.ErrorMessage)
+	require.Zero(t, b.ProcessedCount)
+	require.Zero(t, tb.count(t, "SELECT count(*) FROM records"))
+	require.Empty(t, tb.results(t, b))
+	_, content, ok := tb.file(t, b, models.KindError)
+	require.True(t, ok)
+	require.Equal(t, []errorLine{{Index: 0, Message: jobs.CancelledMessage}}, ndjson[errorLine](t, content))
+}
