@@ -14,6 +14,7 @@ func (s *Server) routes() {
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 	a.Get("/static/*", s.staticFile)
+	a.Get("/favicon.ico", s.favicon)
 	a.Use(s.limitBody)
 
 	// Machine API: API-key authentication, a rate limit per key,

@@ -2,6 +2,46 @@
 (function () {
   "use strict";
 
+  // Main navigation on a phone: a disclosure button (aria-expanded,
+  // aria-controls) shows and hides the panel; Escape inside it closes it and
+  // gives the focus back to the button.
+  function setNav(button, open) {
+    var panel = document.getElementById(button.getAttribute("aria-controls"));
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) panel.setAttribute("data-open", ""); else panel.removeAttribute("data-open");
+  }
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-nav-toggle]");
+    if (button) setNav(button, button.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape" || !e.target.closest) return;
+    var panel = e.target.closest("#nav-panel[data-open]");
+    if (!panel) return;
+    var button = document.querySelector("[data-nav-toggle][aria-controls='" + panel.id + "']");
+    if (!button || getComputedStyle(button).display === "none") return;
+    setNav(button, false);
+    button.focus();
+  });
+
+  // Theme toggle: the choice is kept in localStorage ("theme"), which
+  // theme.js reads in <head> before the next page is painted.
+  function showThemeToggles() {
+    var dark = document.documentElement.classList.contains("dark");
+    document.querySelectorAll("[data-theme-toggle]").forEach(function (b) {
+      b.hidden = false;
+      b.setAttribute("aria-pressed", dark ? "true" : "false");
+    });
+  }
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest("[data-theme-toggle]")) return;
+    var dark = !document.documentElement.classList.contains("dark");
+    document.documentElement.classList.toggle("dark", dark);
+    try { localStorage.setItem("theme", dark ? "dark" : "light"); } catch (err) { /* kept for this page only */ }
+    showThemeToggles();
+  });
+  document.addEventListener("DOMContentLoaded", showThemeToggles);
+
   // Copy buttons: <button data-copy="text"> or data-copy-target="#id".
   document.addEventListener("click", function (e) {
     var btn = e.target.closest("[data-copy],[data-copy-target]");
@@ -142,10 +182,38 @@
     var menu = root.querySelector("[role=menu]");
     return { button: button, menu: menu, items: Array.prototype.slice.call(menu.querySelectorAll("[role=menuitem]")) };
   }
+  // An open menu is placed beside its button in the viewport (position
+  // fixed), so a table that scrolls sideways cannot clip it; it opens to the
+  // left of the button's right edge, clamped inside the screen, and upwards
+  // when there is no room below.
+  function placeMenu(root) {
+    var p = menuParts(root);
+    var b = p.button.getBoundingClientRect();
+    var m = p.menu;
+    var edge = 8, gap = 4;
+    var vw = document.documentElement.clientWidth, vh = document.documentElement.clientHeight;
+    m.style.position = "fixed";
+    m.style.right = "auto";
+    m.style.margin = "0";
+    var w = m.offsetWidth, h = m.offsetHeight;
+    var left = Math.max(edge, Math.min(b.right - w, vw - w - edge));
+    var top = b.bottom + gap;
+    if (top + h > vh - edge && b.top - gap - h >= edge) top = b.top - gap - h;
+    m.style.left = left + "px";
+    m.style.top = top + "px";
+  }
+  function placeOpenMenus() {
+    document.querySelectorAll("[data-menu]").forEach(function (root) {
+      if (!menuParts(root).menu.hidden) placeMenu(root);
+    });
+  }
+  window.addEventListener("resize", placeOpenMenus);
+  document.addEventListener("scroll", placeOpenMenus, true);
   function openMenu(root, focusIndex) {
     closeAllMenus(root);
     var p = menuParts(root);
     p.menu.hidden = false;
+    placeMenu(root);
     p.button.setAttribute("aria-expanded", "true");
     if (p.items.length) {
       var i = focusIndex < 0 ? p.items.length - 1 : focusIndex;
