@@ -16,5 +16,6 @@ func (s *Server) batchRun(c *fiber.Ctx) error {
 	if _, err := jobs.RunBatch(c.UserContext(), s.pool, s.jobs, acct, id); err != nil {
 		return err
 	}
+	toast(c, toastSuccess, "Batch queued to run.")
 	return s.afterAction(c, acct, id)
 }

@@ -197,14 +197,34 @@ func TestCloneAndDeleteFromTheMenu(t *testing.T) {
 	tb.do(chromedp.Click(chromedp.CSS(`#menu-` + finished.String() + ` [hx-post$="/clone"]`)))
 	tb.waitFor(`location.pathname.endsWith("/wizard/information") && document.getElementById("batch-name") !== null`, 10*time.Second)
 	require.Equal(t, "Copy of Old import", eval[string](tb, `document.getElementById("batch-name").value`))
+	// The toast of the answer that redirected shows on the page it led to.
+	tb.waitFor(`document.getElementById("toasts").textContent.includes("Copy created")`, 5*time.Second)
 
+	// Delete asks in the page's own dialog, naming the batch and its files;
+	// Escape (or Cancel) keeps the batch.
 	tb.open("/")
+	const dialog = `document.getElementById("confirm-dialog")`
 	tb.do(chromedp.Click(chromedp.CSS("#menu-button-" + finished.String())))
 	tb.do(chromedp.Click(chromedp.CSS(`#menu-` + finished.String() + ` [hx-delete]`)))
-	msg := tb.nextDialog()
+	tb.waitFor(dialog+`.open`, 5*time.Second)
+	msg := tb.text("#confirm-dialog-text")
 	require.Contains(t, msg, "“Old import”")
 	require.Contains(t, msg, "files")
+	require.Equal(t, "Delete", tb.text("[data-confirm-ok]"))
+	require.Equal(t, "Cancel", eval[string](tb, `document.activeElement.textContent.trim()`), "the safe choice has the focus")
+	tb.shot("confirm-dialog")
+	tb.do(chromedp.KeyEvent(kb.Escape))
+	tb.waitFor("!"+dialog+`.open`, 5*time.Second)
+	require.Equal(t, "menu-button-"+finished.String(), eval[string](tb, `document.activeElement.id`), "focus returns to the menu")
+	require.False(t, eval[bool](tb, `document.getElementById("batch-row-`+finished.String()+`").hidden`))
+
+	tb.do(chromedp.Click(chromedp.CSS("#menu-button-" + finished.String())))
+	tb.do(chromedp.Click(chromedp.CSS(`#menu-` + finished.String() + ` [hx-delete]`)))
+	tb.waitFor(dialog+`.open`, 5*time.Second)
+	tb.do(chromedp.Click(chromedp.CSS("[data-confirm-ok]")))
 	tb.waitFor(`document.getElementById("batch-row-`+finished.String()+`").hidden === true`, 10*time.Second)
+	tb.waitFor(`document.getElementById("toasts").textContent.includes("Batch deleted")`, 5*time.Second)
+	require.Empty(t, tb.dialogs, "no browser dialog")
 	_, err := models.BatchByID(context.Background(), h.DB, a.ID, finished)
 	require.ErrorIs(t, err, models.ErrNotFound)
 }

@@ -42,6 +42,78 @@
   });
   document.addEventListener("DOMContentLoaded", showThemeToggles);
 
+  // Confirmations (hx-confirm) in a styled <dialog> instead of the browser's
+  // confirm(): the question is the text; the confirming button is named by
+  // the question's first word (Delete, Archive, Revoke, Cancel).
+  function askConfirm(question, onConfirm) {
+    var dialog = document.getElementById("confirm-dialog");
+    if (!dialog || !dialog.showModal) return false;
+    var verb = (question.match(/^[A-Z][a-z]+/) || ["Confirm"])[0];
+    var ok = dialog.querySelector("[data-confirm-ok]");
+    var cancel = dialog.querySelector("[data-confirm-cancel]");
+    ok.textContent = verb === "Cancel" ? "Cancel batch" : verb;
+    cancel.textContent = verb === "Cancel" ? "Keep running" : "Cancel";
+    document.getElementById("confirm-dialog-title").textContent = verb === "Confirm" ? "Are you sure?" : verb + "?";
+    document.getElementById("confirm-dialog-text").textContent = question;
+    var opener = document.activeElement;
+    dialog.returnValue = "";
+    dialog.addEventListener("close", function () {
+      if (dialog.returnValue === "ok") onConfirm();
+      // The opener (a menu item) may be hidden now: give the focus to its menu's button.
+      var menu = opener && opener.closest && opener.closest("[data-menu]");
+      var back = menu ? menu.querySelector("[data-menu-button]") : opener;
+      if (back && back.isConnected && back.focus) back.focus();
+    }, { once: true });
+    dialog.showModal();
+    cancel.focus();
+    return true;
+  }
+  document.addEventListener("htmx:confirm", function (e) {
+    if (!e.detail.question) return;
+    if (askConfirm(e.detail.question, function () { e.detail.issueRequest(true); })) e.preventDefault();
+  });
+
+  // Toasts: a response header HX-Trigger {"toast":{"message","kind"}} (set
+  // by app/toast.go) shows a message in the polite live region #toasts for
+  // six seconds. An answer that redirects passes it on to the next page
+  // through sessionStorage.
+  function showToast(message, kind) {
+    var region = document.getElementById("toasts");
+    var tpl = document.getElementById("toast-template");
+    if (!region || !tpl || !message) return;
+    var el = tpl.content.firstElementChild.cloneNode(true);
+    el.querySelector(kind === "success" ? ".toast-icon-info" : ".toast-icon-success").remove();
+    el.querySelector(".toast-message").textContent = message;
+    region.appendChild(el);
+    setTimeout(function () { el.remove(); }, 6000);
+  }
+  var redirecting = false;
+  document.addEventListener("htmx:beforeOnLoad", function (e) {
+    var xhr = e.detail.xhr;
+    redirecting = !!(xhr && xhr.getResponseHeader("HX-Redirect"));
+    if (!redirecting) return;
+    try {
+      var t = JSON.parse(xhr.getResponseHeader("HX-Trigger") || "{}").toast;
+      if (t) sessionStorage.setItem("toast", JSON.stringify(t));
+    } catch (err) { /* no toast to pass on */ }
+  });
+  document.addEventListener("toast", function (e) {
+    if (!redirecting) showToast(e.detail.message, e.detail.kind);
+  });
+  document.addEventListener("click", function (e) {
+    var close = e.target.closest("[data-toast-close]");
+    if (close) close.closest(".toast").remove();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var t = null;
+    try {
+      t = JSON.parse(sessionStorage.getItem("toast") || "null");
+      sessionStorage.removeItem("toast");
+    } catch (err) { /* none */ }
+    // Let the live region exist empty first, so the message is announced.
+    if (t) setTimeout(function () { showToast(t.message, t.kind); }, 100);
+  });
+
   // Copy buttons: <button data-copy="text"> or data-copy-target="#id".
   document.addEventListener("click", function (e) {
     var btn = e.target.closest("[data-copy],[data-copy-target]");
@@ -121,6 +193,11 @@
       if (button) button.disabled = false;
       var to = xhr.getResponseHeader("HX-Redirect");
       if (xhr.status >= 200 && xhr.status < 300) {
+        var trigger = xhr.getResponseHeader("HX-Trigger");
+        try {
+          var t = trigger && JSON.parse(trigger).toast;
+          if (t) sessionStorage.setItem("toast", JSON.stringify(t));
+        } catch (err) { /* no toast */ }
         window.location.assign(to || window.location.href);
         return;
       }
