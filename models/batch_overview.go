@@ -96,18 +96,11 @@ func batchListQuery(db *gorm.DB, accountID uuid.UUID) *gorm.DB {
 func ListOverview(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q OverviewQuery) (*Overview, error) {
 	q.Normalize()
 	db = db.WithContext(ctx)
-	var rows []struct {
-		Status Status
-		N      int64
+	counts, all, err := OverviewCounts(ctx, db, accountID, q)
+	if err != nil {
+		return nil, err
 	}
-	if err := OverviewCountsQuery(db, accountID, q).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("counting batches: %w", err)
-	}
-	ov := &Overview{Counts: make(map[Status]int64, len(Statuses))}
-	for _, r := range rows {
-		ov.Counts[r.Status] = r.N
-		ov.All += r.N
-	}
+	ov := &Overview{Counts: counts, All: all}
 	ov.Matching = ov.All
 	if q.Status != "" {
 		ov.Matching = ov.Counts[q.Status]
@@ -117,6 +110,26 @@ func ListOverview(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q Overv
 		return nil, fmt.Errorf("listing batches: %w", err)
 	}
 	return ov, nil
+}
+
+// OverviewCounts counts the account's batches matching q's search, per
+// status and in all, in one GROUP BY.
+func OverviewCounts(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q OverviewQuery) (map[Status]int64, int64, error) {
+	q.Normalize()
+	var rows []struct {
+		Status Status
+		N      int64
+	}
+	if err := OverviewCountsQuery(db.WithContext(ctx), accountID, q).Scan(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("counting batches: %w", err)
+	}
+	counts := make(map[Status]int64, len(Statuses))
+	var all int64
+	for _, r := range rows {
+		counts[r.Status] = r.N
+		all += r.N
+	}
+	return counts, all, nil
 }
 
 // OverviewCountsQuery counts the batches matching q's search per status, in

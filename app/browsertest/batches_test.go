@@ -299,7 +299,7 @@ func TestOverviewShowsBatchesFromElsewhereLive(t *testing.T) {
 	tb.signIn(a)
 	require.Contains(t, tb.text(".overview-empty"), "No batches yet")
 	tb.do(chromedp.Evaluate[chromedp.Void](`window.sameDocument = true`))
-	tb.waitFor(`document.querySelector("#batch-rows[sse-connect]") !== null`, 5*time.Second)
+	tb.waitFor(`document.querySelector("#overview-live[sse-connect]") !== null`, 5*time.Second)
 
 	// A batch arriving through the API: created, then queued, then processing.
 	id := seedBatch(t, h, a, "From the API", models.StatusDraft)
@@ -315,11 +315,15 @@ func TestOverviewShowsBatchesFromElsewhereLive(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	require.False(t, eval[bool](tb, `getComputedStyle(document.querySelector(".overview-empty")).display !== "none"`), "the empty state goes")
+	tb.waitFor(`document.querySelector('#batch-tabs [data-count="All"]').textContent === "1"`, 5*time.Second)
+	require.Equal(t, "1", tb.text(`#batch-tabs [data-count="DRAFT"]`), "the tabs count the new batch")
 
 	_, err := h.Pool.Exec(context.Background(), `UPDATE batches SET status = 'PROCESSING', total_count = 10, processed_count = 3 WHERE id = $1`, id)
 	require.NoError(t, err)
 	announce(models.StatusProcessing)
 	tb.waitFor(`document.getElementById("batch-row-`+id.String()+`").dataset.status === "PROCESSING"`, 10*time.Second)
+	tb.waitFor(`document.querySelector('#batch-tabs [data-count="PROCESSING"]').textContent === "1"`, 5*time.Second)
+	require.Equal(t, "0", tb.text(`#batch-tabs [data-count="DRAFT"]`))
 	require.Equal(t, 3.0, eval[float64](tb, `document.querySelector("#batch-row-`+id.String()+` progress").value`))
 	require.Equal(t, 1, eval[int](tb, `document.querySelectorAll("#batch-rows tr").length`), "one row, not a second copy")
 	require.True(t, eval[bool](tb, `window.sameDocument === true`), "the page was reloaded")
