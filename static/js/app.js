@@ -149,7 +149,12 @@
   document.addEventListener("DOMContentLoaded", function () { showFormatOptions(); });
   document.addEventListener("htmx:load", function (e) { showFormatOptions(e.target); });
 
-  // Relative times: <time datetime="..." data-relative>.
+  // Times: the server writes every <time datetime> in UTC, which stays as
+  // it is without scripts. Here it is shown in the reader's time zone and
+  // locale, with the full moment and zone in the title; <time data-relative>
+  // reads "5 minutes ago" instead. Swapped-in content (htmx, SSE) too.
+  var dateTimeFormat = { dateStyle: "medium", timeStyle: "medium" };
+  var titleFormat = { dateStyle: "full", timeStyle: "long" };
   function relative(el) {
     var t = Date.parse(el.getAttribute("datetime"));
     if (isNaN(t)) return;
@@ -164,12 +169,29 @@
     else out = Math.round(s / 86400) + " days ago";
     el.textContent = out;
   }
-  function relativeAll(root) {
-    (root || document).querySelectorAll("time[data-relative]").forEach(relative);
+  function localTime(el) {
+    var t = Date.parse(el.getAttribute("datetime"));
+    if (isNaN(t)) return;
+    if (el.hasAttribute("data-relative")) {
+      relative(el);
+    } else if (!el.hasAttribute("data-local")) {
+      // Times written without seconds keep without them.
+      var opts = /\d:\d\d:\d\d/.test(el.textContent) ? dateTimeFormat : { dateStyle: "medium", timeStyle: "short" };
+      el.textContent = new Intl.DateTimeFormat(undefined, opts).format(new Date(t));
+    }
+    if (!el.hasAttribute("data-local")) {
+      el.title = new Intl.DateTimeFormat(undefined, titleFormat).format(new Date(t));
+      el.setAttribute("data-local", "");
+    }
   }
-  document.addEventListener("DOMContentLoaded", function () { relativeAll(); });
-  document.addEventListener("htmx:load", function (e) { relativeAll(e.target); });
-  setInterval(relativeAll, 30000);
+  function localTimes(root) {
+    (root && root.querySelectorAll ? root : document).querySelectorAll("time[datetime]").forEach(localTime);
+  }
+  document.addEventListener("DOMContentLoaded", function () { localTimes(); });
+  document.addEventListener("htmx:load", function (e) { localTimes(e.target.parentNode || e.target); });
+  document.addEventListener("htmx:afterSwap", function () { localTimes(); });
+  document.addEventListener("htmx:sseMessage", function () { localTimes(); });
+  setInterval(function () { document.querySelectorAll("time[datetime][data-relative]").forEach(relative); }, 30000);
 
   // Uploads: <form data-upload data-csrf="…"> with a file input, a <progress>
   // and a status area. Files chosen or dropped on the form are sent in one
