@@ -92,6 +92,7 @@
     var xhr = e.detail.xhr;
     redirecting = !!(xhr && xhr.getResponseHeader("HX-Redirect"));
     if (!redirecting) return;
+    try { sessionStorage.setItem("focusHeading", "1"); } catch (err) { /* the focus stays at the top */ }
     try {
       var t = JSON.parse(xhr.getResponseHeader("HX-Trigger") || "{}").toast;
       if (t) sessionStorage.setItem("toast", JSON.stringify(t));
@@ -104,6 +105,17 @@
     var close = e.target.closest("[data-toast-close]");
     if (close) close.closest(".toast").remove();
   });
+  // A page reached through an htmx redirect (a wizard step that created the
+  // batch) is a continuation too: its heading takes the focus.
+  document.addEventListener("DOMContentLoaded", function () {
+    var go = null;
+    try {
+      go = sessionStorage.getItem("focusHeading");
+      sessionStorage.removeItem("focusHeading");
+    } catch (err) { /* none */ }
+    var heading = go && document.querySelector("[data-autofocus-heading]");
+    if (heading) heading.focus();
+  });
   document.addEventListener("DOMContentLoaded", function () {
     var t = null;
     try {
@@ -112,6 +124,51 @@
     } catch (err) { /* none */ }
     // Let the live region exist empty first, so the message is announced.
     if (t) setTimeout(function () { showToast(t.message, t.kind); }, 100);
+  });
+
+  // After htmx swaps in a new step (the wizard), the focus would stay on a
+  // button that is gone, i.e. on <body>: it moves to the step's heading
+  // ([data-autofocus-heading], tabindex=-1), or to the first invalid field
+  // when the step came back with messages.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var root = e.detail.target;
+    // An outerHTML swap leaves the old target detached: take its successor.
+    if (root && !root.isConnected) root = root.id ? document.getElementById(root.id) : null;
+    if (!root) return;
+    var invalid = root.querySelector("[aria-invalid=true]");
+    var target = invalid || root.querySelector("[data-autofocus-heading]");
+    if (target) target.focus();
+  });
+
+  // The report's progress panel, pushed by the stream, is announced in a
+  // polite live region: a status change at once, progress at most every
+  // 15 seconds, so a screen reader is not talked over. (htmx:load, not
+  // htmx:sseMessage: the extension fires that on the replaced, detached
+  // element, from where it never reaches the document.)
+  var announced = null;
+  function progressText(panel) {
+    var badge = panel.querySelector("[data-status]");
+    if (!badge) return null;
+    var text = "Status " + badge.getAttribute("data-status");
+    var bar = panel.querySelector("progress");
+    if (bar && bar.max > 0) text += ", " + Math.floor((bar.value / bar.max) * 100) + "% processed";
+    return { status: badge.getAttribute("data-status"), text: text + "." };
+  }
+  document.addEventListener("htmx:load", function (e) {
+    var panel = e.target;
+    if (!panel.matches || !panel.matches("section[sse-swap=progress]")) {
+      panel = panel.querySelector && panel.querySelector("section[sse-swap=progress]");
+      // The page itself: what it shows needs no announcing.
+      if (panel && !announced) announced = Object.assign({ at: 0 }, progressText(panel));
+      return;
+    }
+    var region = document.getElementById("announcer");
+    var now = progressText(panel);
+    if (!region || !now) return;
+    if (announced && (now.text === announced.text ||
+        (now.status === announced.status && Date.now() - announced.at < 15000))) return;
+    region.textContent = now.text;
+    announced = Object.assign({ at: Date.now() }, now);
   });
 
   // Copy buttons: <button data-copy="text"> or data-copy-target="#id".
