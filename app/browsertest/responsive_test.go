@@ -181,3 +181,36 @@ func TestRowMenuStaysOnAPhoneScreen(t *testing.T) {
 	tb.shot("row-menu-390")
 	tb.fitsWidth()
 }
+
+func TestThemeToggleIsKeptAcrossPages(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, noWorkers)
+	a := h.CreateAccount(t, "theme@example.com", true)
+	tb := newTab(t, h)
+	tb.colorScheme("light")
+	tb.signIn(a)
+
+	const dark = `document.documentElement.classList.contains("dark")`
+	const toggle = `document.querySelector("[data-theme-toggle]")`
+	require.False(t, eval[bool](tb, dark))
+	require.False(t, eval[bool](tb, toggle+`.hidden`), "shown when scripts run")
+	require.Equal(t, "false", eval[string](tb, toggle+`.getAttribute("aria-pressed")`))
+
+	// The system turning dark is followed while nothing is chosen.
+	tb.colorScheme("dark")
+	tb.waitFor(dark, 5*time.Second)
+	tb.colorScheme("light")
+	tb.waitFor("!"+dark, 5*time.Second)
+
+	tb.do(chromedp.Click(chromedp.CSS("[data-theme-toggle]")))
+	require.True(t, eval[bool](tb, dark))
+	require.Equal(t, "true", eval[string](tb, toggle+`.getAttribute("aria-pressed")`))
+	// The next page applies the stored choice (theme.js, in <head>).
+	tb.open("/flows")
+	require.True(t, eval[bool](tb, dark), "the choice outlives the page, against a light system")
+	require.Equal(t, "rgb(15, 20, 30)", eval[string](tb, `getComputedStyle(document.documentElement).backgroundColor`))
+
+	tb.do(chromedp.Click(chromedp.CSS("[data-theme-toggle]")))
+	tb.open("/")
+	require.False(t, eval[bool](tb, dark))
+}

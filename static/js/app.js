@@ -41,6 +41,16 @@
     showThemeToggles();
   });
   document.addEventListener("DOMContentLoaded", showThemeToggles);
+  // Without a stored choice the page follows the system as it changes.
+  if (window.matchMedia) {
+    window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", function (e) {
+      var chosen = null;
+      try { chosen = localStorage.getItem("theme"); } catch (err) { /* follow the system */ }
+      if (chosen) return;
+      document.documentElement.classList.toggle("dark", e.matches);
+      showThemeToggles();
+    });
+  }
 
   // Confirmations (hx-confirm) in a styled <dialog> instead of the browser's
   // confirm(): the question is the text; the confirming button is named by
