@@ -26,7 +26,6 @@ const icons = {
   "finished": "20/solid/check-circle.svg",
   "error": "20/solid/exclamation-circle.svg",
   "info": "20/solid/information-circle.svg",
-  "trash": "20/solid/trash.svg",
   "ellipsis": "20/solid/ellipsis-vertical.svg",
 };
 
