@@ -26,7 +26,8 @@ check-generated: generate
 	@git diff --exit-code --stat -- views static || (echo "Generated files are stale: run 'make generate' and commit."; exit 1)
 	@test -z "$$(git ls-files --others --exclude-standard -- views static)" || (echo "Untracked generated files:"; git ls-files --others --exclude-standard -- views static; exit 1)
 
-generate: node_modules/.package-lock.json ## templ components, Tailwind CSS, vendored htmx
+generate: node_modules/.package-lock.json ## icons, templ components, Tailwind CSS, vendored htmx
+	node scripts/icons.js && gofmt -w views/components/icons_gen.go
 	$(TEMPL) generate
 	npx --no-install tailwindcss -c tailwind.config.js -i static/src/app.css -o static/css/app.css --minify 2>/dev/null
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js

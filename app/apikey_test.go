@@ -47,7 +47,7 @@ func TestAPIKeysPage(t *testing.T) {
 	require.Contains(t, page.Body, "never")
 
 	require.Equal(t, http.StatusOK, h.API(t, key, http.MethodGet, "/api/v1/flows", nil, nil).StatusCode)
-	require.Contains(t, b.Get("/api-keys").Body, "UTC</td>", "last use is shown")
+	require.Contains(t, b.Get("/api-keys").Body, "UTC</time></td>", "last use is shown")
 
 	res = b.HTMX(http.MethodPost, "/api-keys/"+keys[0].ID.String()+"/revoke", nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)

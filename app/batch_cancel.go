@@ -16,5 +16,6 @@ func (s *Server) batchCancel(c *fiber.Ctx) error {
 	if _, err := jobs.CancelBatch(c.UserContext(), s.pool, acct, id); err != nil {
 		return err
 	}
+	toast(c, toastInfo, "Batch cancelled. Records inserted so far stay.")
 	return s.afterAction(c, acct, id)
 }

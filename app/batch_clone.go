@@ -18,5 +18,6 @@ func (s *Server) batchClone(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	toast(c, toastSuccess, "Copy created: change what you need, then run it.")
 	return redirect(c, components.WizardURL(b.ID.String(), components.StepInformation))
 }

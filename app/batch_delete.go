@@ -16,6 +16,7 @@ func (s *Server) batchDelete(c *fiber.Ctx) error {
 	if err := s.batches.Delete(c.UserContext(), acct, id); err != nil {
 		return err
 	}
+	toast(c, toastSuccess, "Batch deleted, with its files.")
 	if fromRow(c, id) {
 		return renderComponent(c, components.RemovedRow(id.String()))
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/flowbatch/flowbatch/app/live"
 	"github.com/flowbatch/flowbatch/models"
 	"github.com/flowbatch/flowbatch/views/components"
+	"github.com/flowbatch/flowbatch/views/pages"
 )
 
 // Live stream timing: a comment line keeps proxies and the browser from
@@ -110,7 +111,22 @@ func (s *Server) batchEvents(c *fiber.Ctx) error {
 		}
 		return evs
 	}
-	return s.stream(c, sub, send, resync, missed)
+	// The tabs count the page's search, so they are counted per stream: one
+	// GROUP BY after each burst of changes, which the pause after every write
+	// bounds to five a second.
+	tabs := models.OverviewQuery{Status: models.Status(c.Query("status")), Search: c.Query("q"), Errors: c.Query("errors") == "1"}
+	tabs.Normalize()
+	afterBurst := func(w *bufio.Writer) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		tally, err := models.OverviewCounts(ctx, s.db, acct, tabs)
+		if err != nil {
+			s.log.Warn("counting a live overview's tabs", "account_id", acct, "error", err)
+			return
+		}
+		writeEvent(w, "tabs", renderString(pages.BatchTabs(pages.BatchTabsView{Query: tabs, Counts: tally.Counts, All: tally.All, WithErrors: tally.WithErrors})))
+	}
+	return s.stream(c, sub, send, afterBurst, resync, missed)
 }
 
 // changedSince names the account's batches changed after t (the newest page
@@ -161,15 +177,16 @@ func (s *Server) batchEventsOne(c *fiber.Ctx) error {
 	current := func(time.Time) []*live.Event {
 		return []*live.Event{{BatchEvent: models.BatchEvent{AccountID: acct, BatchID: id}}}
 	}
-	return s.stream(c, sub, send, current, current(time.Time{}))
+	return s.stream(c, sub, send, nil, current, current(time.Time{}))
 }
 
 // stream runs an SSE response for sub until the client goes, the
 // subscription is dropped or the server shuts down.
 // Events in first are sent as soon as the stream opens; resync names what to
 // send when the hub may have missed events since a time (live.TakeResync).
+// afterBurst, when not nil, writes after every group of events sent.
 func (s *Server) stream(c *fiber.Ctx, sub *live.Subscription, send func(*bufio.Writer, *live.Event, rendered),
-	resync func(since time.Time) []*live.Event, first []*live.Event) error {
+	afterBurst func(*bufio.Writer), resync func(since time.Time) []*live.Event, first []*live.Event) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
@@ -183,6 +200,9 @@ func (s *Server) stream(c *fiber.Ctx, sub *live.Subscription, send func(*bufio.W
 			if r, err := s.renderEvent(ev); err == nil {
 				send(w, ev, r)
 			}
+		}
+		if len(first) > 0 && afterBurst != nil {
+			afterBurst(w)
 		}
 		// Every write, the first included, is followed by a pause: the page
 		// gets at most one update per element per sseCoalesce.
@@ -213,6 +233,9 @@ func (s *Server) stream(c *fiber.Ctx, sub *live.Subscription, send func(*bufio.W
 						continue // gone meanwhile, or a transient failure: the next event retries
 					}
 					send(w, ev, r)
+				}
+				if len(evs) > 0 && afterBurst != nil {
+					afterBurst(w)
 				}
 			}
 		}

@@ -29,5 +29,6 @@ func (s *Server) batchRun(c *fiber.Ctx) error {
 	if _, err := s.runBatch(c.UserContext(), acct, id); err != nil {
 		return err
 	}
+	toast(c, toastSuccess, "Batch queued to run.")
 	return s.afterAction(c, acct, id)
 }

@@ -21,7 +21,16 @@ func (s *Server) fileUpload(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	toast(c, toastSuccess, uploadedMessage(len(files)))
 	return redirect(c, folderHref(files[0].Folder))
+}
+
+// uploadedMessage is the toast after an upload of n files.
+func uploadedMessage(n int) string {
+	if n == 1 {
+		return "1 file uploaded."
+	}
+	return fmt.Sprintf("%d files uploaded.", n)
 }
 
 // storeUploads streams every file of a multipart request into storage and

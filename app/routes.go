@@ -6,6 +6,7 @@ func (s *Server) routes() {
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 	a.Get("/static/*", s.staticFile)
+	a.Get("/favicon.ico", s.favicon)
 	a.Use(s.limitBody)
 	a.Use(s.checkTextInput)
 

@@ -314,7 +314,14 @@ func (r *batchRun) writeFailedRecords(ctx context.Context, key string) (_ *resul
 			f.w.Abort()
 		}
 	}()
-	fw, err := newFailedRecordWriter(f.buf, r.opts, ndjson)
+	// The file is written in the input's dialect: a sniffed delimiter is
+	// the one the reader found.
+	opts := r.opts
+	if opts.Format == ingest.FormatCSV {
+		head, _ := br.Peek(ingest.SniffSize)
+		opts.CSVDelimiter = ingest.CSVDelimiter(head, opts)
+	}
+	fw, err := newFailedRecordWriter(f.buf, opts, ndjson)
 	if err != nil {
 		return nil, permanent("%v", err)
 	}
@@ -380,13 +387,16 @@ func WriteRerunInput(w io.Writer, failed io.Reader, format models.Format, delimi
 		}
 		return nil
 	}
-	cr := csv.NewReader(failed)
+	// The file was written in the input's dialect; an auto delimiter is
+	// found in it again as the reader found it in the input.
+	br := bufio.NewReaderSize(failed, 64<<10)
+	head, _ := br.Peek(ingest.SniffSize)
+	delimiter = ingest.CSVDelimiter(head, ingest.Options{CSVDelimiter: delimiter})
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cw := csv.NewWriter(w)
-	if delimiter != 0 {
-		cr.Comma, cw.Comma = delimiter, delimiter
-	}
+	cr.Comma, cw.Comma = delimiter, delimiter
 	for {
 		row, err := cr.Read()
 		if errors.Is(err, io.EOF) {

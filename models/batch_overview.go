@@ -100,21 +100,11 @@ func batchListQuery(db *gorm.DB, accountID uuid.UUID) *gorm.DB {
 func ListOverview(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q OverviewQuery) (*Overview, error) {
 	q.Normalize()
 	db = db.WithContext(ctx)
-	var rows []struct {
-		Status Status
-		N      int64
+	t, err := OverviewCounts(ctx, db, accountID, q)
+	if err != nil {
+		return nil, err
 	}
-	if err := OverviewCountsQuery(db, accountID, q).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("counting batches: %w", err)
-	}
-	ov := &Overview{Counts: make(map[Status]int64, len(Statuses))}
-	for _, r := range rows {
-		ov.Counts[r.Status] = r.N
-		ov.All += r.N
-	}
-	if err := OverviewWithErrorsQuery(db, accountID, q).Scan(&ov.WithErrors).Error; err != nil {
-		return nil, fmt.Errorf("counting batches with errors: %w", err)
-	}
+	ov := &Overview{Counts: t.Counts, All: t.All, WithErrors: t.WithErrors}
 	switch {
 	case q.Errors:
 		ov.Matching = ov.WithErrors
@@ -128,6 +118,38 @@ func ListOverview(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q Overv
 		return nil, fmt.Errorf("listing batches: %w", err)
 	}
 	return ov, nil
+}
+
+// OverviewTally is what the overview's tabs count, with q's search: the
+// batches per status, all of them, and those that ended with errors.
+type OverviewTally struct {
+	Counts     map[Status]int64
+	All        int64
+	WithErrors int64
+}
+
+// OverviewCounts counts the account's batches matching q's search, per
+// status and in all in one GROUP BY, and those with errors in an index-only
+// count of their own.
+func OverviewCounts(ctx context.Context, db *gorm.DB, accountID uuid.UUID, q OverviewQuery) (*OverviewTally, error) {
+	q.Normalize()
+	db = db.WithContext(ctx)
+	var rows []struct {
+		Status Status
+		N      int64
+	}
+	if err := OverviewCountsQuery(db, accountID, q).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("counting batches: %w", err)
+	}
+	t := &OverviewTally{Counts: make(map[Status]int64, len(Statuses))}
+	for _, r := range rows {
+		t.Counts[r.Status] = r.N
+		t.All += r.N
+	}
+	if err := OverviewWithErrorsQuery(db, accountID, q).Scan(&t.WithErrors).Error; err != nil {
+		return nil, fmt.Errorf("counting batches with errors: %w", err)
+	}
+	return t, nil
 }
 
 // OverviewCountsQuery counts the batches matching q's search per status, in

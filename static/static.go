@@ -10,7 +10,7 @@ import (
 	"io/fs"
 )
 
-//go:embed css vendor js
+//go:embed css vendor js img
 var files embed.FS
 
 // FS is the tree served under /static/.

@@ -197,14 +197,34 @@ func TestCloneAndDeleteFromTheMenu(t *testing.T) {
 	tb.do(chromedp.Click(chromedp.CSS(`#menu-` + finished.String() + ` [hx-post$="/clone"]`)))
 	tb.waitFor(`location.pathname.endsWith("/wizard/information") && document.getElementById("batch-name") !== null`, 10*time.Second)
 	require.Equal(t, "Copy of Old import", eval[string](tb, `document.getElementById("batch-name").value`))
+	// The toast of the answer that redirected shows on the page it led to.
+	tb.waitFor(`document.getElementById("toasts").textContent.includes("Copy created")`, 5*time.Second)
 
+	// Delete asks in the page's own dialog, naming the batch and its files;
+	// Escape (or Cancel) keeps the batch.
 	tb.open("/")
+	const dialog = `document.getElementById("confirm-dialog")`
 	tb.do(chromedp.Click(chromedp.CSS("#menu-button-" + finished.String())))
 	tb.do(chromedp.Click(chromedp.CSS(`#menu-` + finished.String() + ` [hx-delete]`)))
-	msg := tb.nextDialog()
+	tb.waitFor(dialog+`.open`, 5*time.Second)
+	msg := tb.text("#confirm-dialog-text")
 	require.Contains(t, msg, "“Old import”")
 	require.Contains(t, msg, "files")
+	require.Equal(t, "Delete", tb.text("[data-confirm-ok]"))
+	require.Equal(t, "Cancel", eval[string](tb, `document.activeElement.textContent.trim()`), "the safe choice has the focus")
+	tb.shot("confirm-dialog")
+	tb.do(chromedp.KeyEvent(kb.Escape))
+	tb.waitFor("!"+dialog+`.open`, 5*time.Second)
+	require.Equal(t, "menu-button-"+finished.String(), eval[string](tb, `document.activeElement.id`), "focus returns to the menu")
+	require.False(t, eval[bool](tb, `document.getElementById("batch-row-`+finished.String()+`").hidden`))
+
+	tb.do(chromedp.Click(chromedp.CSS("#menu-button-" + finished.String())))
+	tb.do(chromedp.Click(chromedp.CSS(`#menu-` + finished.String() + ` [hx-delete]`)))
+	tb.waitFor(dialog+`.open`, 5*time.Second)
+	tb.do(chromedp.Click(chromedp.CSS("[data-confirm-ok]")))
 	tb.waitFor(`document.getElementById("batch-row-`+finished.String()+`").hidden === true`, 10*time.Second)
+	tb.waitFor(`document.getElementById("toasts").textContent.includes("Batch deleted")`, 5*time.Second)
+	require.Empty(t, tb.dialogs, "no browser dialog")
 	_, err := models.BatchByID(context.Background(), h.DB, a.ID, finished)
 	require.ErrorIs(t, err, models.ErrNotFound)
 }
@@ -279,7 +299,7 @@ func TestOverviewShowsBatchesFromElsewhereLive(t *testing.T) {
 	tb.signIn(a)
 	require.Contains(t, tb.text(".overview-empty"), "No batches yet")
 	tb.do(chromedp.Evaluate[chromedp.Void](`window.sameDocument = true`))
-	tb.waitFor(`document.querySelector("#batch-rows[sse-connect]") !== null`, 5*time.Second)
+	tb.waitFor(`document.querySelector("#overview-live[sse-connect]") !== null`, 5*time.Second)
 
 	// A batch arriving through the API: created, then queued, then processing.
 	id := seedBatch(t, h, a, "From the API", models.StatusDraft)
@@ -295,11 +315,15 @@ func TestOverviewShowsBatchesFromElsewhereLive(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	require.False(t, eval[bool](tb, `getComputedStyle(document.querySelector(".overview-empty")).display !== "none"`), "the empty state goes")
+	tb.waitFor(`document.querySelector('#batch-tabs [data-count="All"]').textContent === "1"`, 5*time.Second)
+	require.Equal(t, "1", tb.text(`#batch-tabs [data-count="DRAFT"]`), "the tabs count the new batch")
 
 	_, err := h.Pool.Exec(context.Background(), `UPDATE batches SET status = 'PROCESSING', total_count = 10, processed_count = 3 WHERE id = $1`, id)
 	require.NoError(t, err)
 	announce(models.StatusProcessing)
 	tb.waitFor(`document.getElementById("batch-row-`+id.String()+`").dataset.status === "PROCESSING"`, 10*time.Second)
+	tb.waitFor(`document.querySelector('#batch-tabs [data-count="PROCESSING"]').textContent === "1"`, 5*time.Second)
+	require.Equal(t, "0", tb.text(`#batch-tabs [data-count="DRAFT"]`))
 	require.Equal(t, 3.0, eval[float64](tb, `document.querySelector("#batch-row-`+id.String()+` progress").value`))
 	require.Equal(t, 1, eval[int](tb, `document.querySelectorAll("#batch-rows tr").length`), "one row, not a second copy")
 	require.True(t, eval[bool](tb, `window.sameDocument === true`), "the page was reloaded")

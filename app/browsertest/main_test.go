@@ -203,15 +203,3 @@ func (tb *tab) choose(css, label string) {
 	})()`, css, label))
 	require.True(tb.t, ok, "no option %q in %s", label, css)
 }
-
-// nextDialog is the message of the next confirmation dialog.
-func (tb *tab) nextDialog() string {
-	tb.t.Helper()
-	select {
-	case m := <-tb.dialogs:
-		return m
-	case <-time.After(10 * time.Second):
-		tb.t.Fatal("no dialog opened")
-		return ""
-	}
-}

@@ -34,14 +34,24 @@ type csvReader struct {
 	quote    byte // the quote character when it is not '"' (values are swapped back)
 }
 
+// CSVDelimiter is the delimiter a CSV reader with opts uses for a payload
+// that starts with head: the setting's, ',' without one, or sniffed from
+// head for DelimiterAuto. Writers of CSV in the input's own dialect (the
+// failed records file) take it from here, as the reader does.
+func CSVDelimiter(head []byte, opts Options) rune {
+	switch opts.CSVDelimiter {
+	case 0:
+		return ','
+	case DelimiterAuto:
+		return SniffDelimiter(bytes.TrimPrefix(head, utf8BOM), csvQuote(opts))
+	}
+	return opts.CSVDelimiter
+}
+
 func newCSVReader(src io.Reader, opts Options) (*csvReader, error) {
 	quote := csvQuote(opts)
 	if quote != '"' && quote != '\'' {
 		return nil, fmt.Errorf("invalid CSV quote %q", quote)
-	}
-	delim := opts.CSVDelimiter
-	if delim == 0 {
-		delim = ','
 	}
 	br := bufio.NewReaderSize(src, 64<<10)
 	var bom int64
@@ -50,9 +60,7 @@ func newCSVReader(src io.Reader, opts Options) (*csvReader, error) {
 		bom = 3
 	}
 	head, _ := br.Peek(SniffSize)
-	if delim == DelimiterAuto {
-		delim = SniffDelimiter(head, quote)
-	}
+	delim := CSVDelimiter(head, opts)
 	if delim == '"' || delim == '\'' || delim == '\r' || delim == '\n' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
 		return nil, fmt.Errorf("invalid CSV delimiter %q", delim)
 	}

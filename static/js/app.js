@@ -2,6 +2,185 @@
 (function () {
   "use strict";
 
+  // Main navigation on a phone: a disclosure button (aria-expanded,
+  // aria-controls) shows and hides the panel; Escape inside it closes it and
+  // gives the focus back to the button.
+  function setNav(button, open) {
+    var panel = document.getElementById(button.getAttribute("aria-controls"));
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) panel.setAttribute("data-open", ""); else panel.removeAttribute("data-open");
+  }
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-nav-toggle]");
+    if (button) setNav(button, button.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape" || !e.target.closest) return;
+    var panel = e.target.closest("#nav-panel[data-open]");
+    if (!panel) return;
+    var button = document.querySelector("[data-nav-toggle][aria-controls='" + panel.id + "']");
+    if (!button || getComputedStyle(button).display === "none") return;
+    setNav(button, false);
+    button.focus();
+  });
+
+  // Theme toggle: the choice is kept in localStorage ("theme"), which
+  // theme.js reads in <head> before the next page is painted.
+  function showThemeToggles() {
+    var dark = document.documentElement.classList.contains("dark");
+    document.querySelectorAll("[data-theme-toggle]").forEach(function (b) {
+      b.hidden = false;
+      b.setAttribute("aria-pressed", dark ? "true" : "false");
+    });
+  }
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest("[data-theme-toggle]")) return;
+    var dark = !document.documentElement.classList.contains("dark");
+    document.documentElement.classList.toggle("dark", dark);
+    try { localStorage.setItem("theme", dark ? "dark" : "light"); } catch (err) { /* kept for this page only */ }
+    showThemeToggles();
+  });
+  document.addEventListener("DOMContentLoaded", showThemeToggles);
+  // Without a stored choice the page follows the system as it changes.
+  if (window.matchMedia) {
+    window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", function (e) {
+      var chosen = null;
+      try { chosen = localStorage.getItem("theme"); } catch (err) { /* follow the system */ }
+      if (chosen) return;
+      document.documentElement.classList.toggle("dark", e.matches);
+      showThemeToggles();
+    });
+  }
+
+  // Confirmations (hx-confirm) in a styled <dialog> instead of the browser's
+  // confirm(): the question is the text; the confirming button is named by
+  // the question's first word (Delete, Archive, Revoke, Cancel).
+  function askConfirm(question, onConfirm) {
+    var dialog = document.getElementById("confirm-dialog");
+    if (!dialog || !dialog.showModal) return false;
+    var verb = (question.match(/^[A-Z][a-z]+/) || ["Confirm"])[0];
+    var ok = dialog.querySelector("[data-confirm-ok]");
+    var cancel = dialog.querySelector("[data-confirm-cancel]");
+    ok.textContent = verb === "Cancel" ? "Cancel batch" : verb;
+    cancel.textContent = verb === "Cancel" ? "Keep running" : "Cancel";
+    document.getElementById("confirm-dialog-title").textContent = verb === "Confirm" ? "Are you sure?" : verb + "?";
+    document.getElementById("confirm-dialog-text").textContent = question;
+    var opener = document.activeElement;
+    dialog.returnValue = "";
+    dialog.addEventListener("close", function () {
+      if (dialog.returnValue === "ok") onConfirm();
+      // The opener (a menu item) may be hidden now: give the focus to its menu's button.
+      var menu = opener && opener.closest && opener.closest("[data-menu]");
+      var back = menu ? menu.querySelector("[data-menu-button]") : opener;
+      if (back && back.isConnected && back.focus) back.focus();
+    }, { once: true });
+    dialog.showModal();
+    cancel.focus();
+    return true;
+  }
+  document.addEventListener("htmx:confirm", function (e) {
+    if (!e.detail.question) return;
+    if (askConfirm(e.detail.question, function () { e.detail.issueRequest(true); })) e.preventDefault();
+  });
+
+  // Toasts: a response header HX-Trigger {"toast":{"message","kind"}} (set
+  // by app/toast.go) shows a message in the polite live region #toasts for
+  // six seconds. An answer that redirects passes it on to the next page
+  // through sessionStorage.
+  function showToast(message, kind) {
+    var region = document.getElementById("toasts");
+    var tpl = document.getElementById("toast-template");
+    if (!region || !tpl || !message) return;
+    var el = tpl.content.firstElementChild.cloneNode(true);
+    el.querySelector(kind === "success" ? ".toast-icon-info" : ".toast-icon-success").remove();
+    el.querySelector(".toast-message").textContent = message;
+    region.appendChild(el);
+    setTimeout(function () { el.remove(); }, 6000);
+  }
+  var redirecting = false;
+  document.addEventListener("htmx:beforeOnLoad", function (e) {
+    var xhr = e.detail.xhr;
+    redirecting = !!(xhr && xhr.getResponseHeader("HX-Redirect"));
+    if (!redirecting) return;
+    try { sessionStorage.setItem("focusHeading", "1"); } catch (err) { /* the focus stays at the top */ }
+    try {
+      var t = JSON.parse(xhr.getResponseHeader("HX-Trigger") || "{}").toast;
+      if (t) sessionStorage.setItem("toast", JSON.stringify(t));
+    } catch (err) { /* no toast to pass on */ }
+  });
+  document.addEventListener("toast", function (e) {
+    if (!redirecting) showToast(e.detail.message, e.detail.kind);
+  });
+  document.addEventListener("click", function (e) {
+    var close = e.target.closest("[data-toast-close]");
+    if (close) close.closest(".toast").remove();
+  });
+  // A page reached through an htmx redirect (a wizard step that created the
+  // batch) is a continuation too: its heading takes the focus.
+  document.addEventListener("DOMContentLoaded", function () {
+    var go = null;
+    try {
+      go = sessionStorage.getItem("focusHeading");
+      sessionStorage.removeItem("focusHeading");
+    } catch (err) { /* none */ }
+    var heading = go && document.querySelector("[data-autofocus-heading]");
+    if (heading) heading.focus();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var t = null;
+    try {
+      t = JSON.parse(sessionStorage.getItem("toast") || "null");
+      sessionStorage.removeItem("toast");
+    } catch (err) { /* none */ }
+    // Let the live region exist empty first, so the message is announced.
+    if (t) setTimeout(function () { showToast(t.message, t.kind); }, 100);
+  });
+
+  // After htmx swaps in a new step (the wizard), the focus would stay on a
+  // button that is gone, i.e. on <body>: it moves to the step's heading
+  // ([data-autofocus-heading], tabindex=-1), or to the first invalid field
+  // when the step came back with messages.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var root = e.detail.target;
+    // An outerHTML swap leaves the old target detached: take its successor.
+    if (root && !root.isConnected) root = root.id ? document.getElementById(root.id) : null;
+    if (!root) return;
+    var invalid = root.querySelector("[aria-invalid=true]");
+    var target = invalid || root.querySelector("[data-autofocus-heading]");
+    if (target) target.focus();
+  });
+
+  // The report's progress panel, pushed by the stream, is announced in a
+  // polite live region: a status change at once, progress at most every
+  // 15 seconds, so a screen reader is not talked over. (htmx:load, not
+  // htmx:sseMessage: the extension fires that on the replaced, detached
+  // element, from where it never reaches the document.)
+  var announced = null;
+  function progressText(panel) {
+    var badge = panel.querySelector("[data-status]");
+    if (!badge) return null;
+    var text = "Status " + badge.getAttribute("data-status");
+    var bar = panel.querySelector("progress");
+    if (bar && bar.max > 0) text += ", " + Math.floor((bar.value / bar.max) * 100) + "% processed";
+    return { status: badge.getAttribute("data-status"), text: text + "." };
+  }
+  document.addEventListener("htmx:load", function (e) {
+    var panel = e.target;
+    if (!panel.matches || !panel.matches("section[sse-swap=progress]")) {
+      panel = panel.querySelector && panel.querySelector("section[sse-swap=progress]");
+      // The page itself: what it shows needs no announcing.
+      if (panel && !announced) announced = Object.assign({ at: 0 }, progressText(panel));
+      return;
+    }
+    var region = document.getElementById("announcer");
+    var now = progressText(panel);
+    if (!region || !now) return;
+    if (announced && (now.text === announced.text ||
+        (now.status === announced.status && Date.now() - announced.at < 15000))) return;
+    region.textContent = now.text;
+    announced = Object.assign({ at: Date.now() }, now);
+  });
+
   // Copy buttons: <button data-copy="text"> or data-copy-target="#id".
   document.addEventListener("click", function (e) {
     var btn = e.target.closest("[data-copy],[data-copy-target]");
@@ -39,7 +218,12 @@
   document.addEventListener("DOMContentLoaded", function () { showFormatOptions(); });
   document.addEventListener("htmx:load", function (e) { showFormatOptions(e.target); });
 
-  // Relative times: <time datetime="..." data-relative>.
+  // Times: the server writes every <time datetime> in UTC, which stays as
+  // it is without scripts. Here it is shown in the reader's time zone and
+  // locale, with the full moment and zone in the title; <time data-relative>
+  // reads "5 minutes ago" instead. Swapped-in content (htmx, SSE) too.
+  var dateTimeFormat = { dateStyle: "medium", timeStyle: "medium" };
+  var titleFormat = { dateStyle: "full", timeStyle: "long" };
   function relative(el) {
     var t = Date.parse(el.getAttribute("datetime"));
     if (isNaN(t)) return;
@@ -54,12 +238,29 @@
     else out = Math.round(s / 86400) + " days ago";
     el.textContent = out;
   }
-  function relativeAll(root) {
-    (root || document).querySelectorAll("time[data-relative]").forEach(relative);
+  function localTime(el) {
+    var t = Date.parse(el.getAttribute("datetime"));
+    if (isNaN(t)) return;
+    if (el.hasAttribute("data-relative")) {
+      relative(el);
+    } else if (!el.hasAttribute("data-local")) {
+      // Times written without seconds keep without them.
+      var opts = /\d:\d\d:\d\d/.test(el.textContent) ? dateTimeFormat : { dateStyle: "medium", timeStyle: "short" };
+      el.textContent = new Intl.DateTimeFormat(undefined, opts).format(new Date(t));
+    }
+    if (!el.hasAttribute("data-local")) {
+      el.title = new Intl.DateTimeFormat(undefined, titleFormat).format(new Date(t));
+      el.setAttribute("data-local", "");
+    }
   }
-  document.addEventListener("DOMContentLoaded", function () { relativeAll(); });
-  document.addEventListener("htmx:load", function (e) { relativeAll(e.target); });
-  setInterval(relativeAll, 30000);
+  function localTimes(root) {
+    (root && root.querySelectorAll ? root : document).querySelectorAll("time[datetime]").forEach(localTime);
+  }
+  document.addEventListener("DOMContentLoaded", function () { localTimes(); });
+  document.addEventListener("htmx:load", function (e) { localTimes(e.target.parentNode || e.target); });
+  document.addEventListener("htmx:afterSwap", function () { localTimes(); });
+  document.addEventListener("htmx:sseMessage", function () { localTimes(); });
+  setInterval(function () { document.querySelectorAll("time[datetime][data-relative]").forEach(relative); }, 30000);
 
   // Uploads: <form data-upload data-csrf="…"> with a file input, a <progress>
   // and a status area. Files chosen or dropped on the form are sent in one
@@ -83,6 +284,11 @@
       if (button) button.disabled = false;
       var to = xhr.getResponseHeader("HX-Redirect");
       if (xhr.status >= 200 && xhr.status < 300) {
+        var trigger = xhr.getResponseHeader("HX-Trigger");
+        try {
+          var t = trigger && JSON.parse(trigger).toast;
+          if (t) sessionStorage.setItem("toast", JSON.stringify(t));
+        } catch (err) { /* no toast */ }
         window.location.assign(to || window.location.href);
         return;
       }
@@ -144,10 +350,38 @@
     var menu = root.querySelector("[role=menu]");
     return { button: button, menu: menu, items: Array.prototype.slice.call(menu.querySelectorAll("[role=menuitem]")) };
   }
+  // An open menu is placed beside its button in the viewport (position
+  // fixed), so a table that scrolls sideways cannot clip it; it opens to the
+  // left of the button's right edge, clamped inside the screen, and upwards
+  // when there is no room below.
+  function placeMenu(root) {
+    var p = menuParts(root);
+    var b = p.button.getBoundingClientRect();
+    var m = p.menu;
+    var edge = 8, gap = 4;
+    var vw = document.documentElement.clientWidth, vh = document.documentElement.clientHeight;
+    m.style.position = "fixed";
+    m.style.right = "auto";
+    m.style.margin = "0";
+    var w = m.offsetWidth, h = m.offsetHeight;
+    var left = Math.max(edge, Math.min(b.right - w, vw - w - edge));
+    var top = b.bottom + gap;
+    if (top + h > vh - edge && b.top - gap - h >= edge) top = b.top - gap - h;
+    m.style.left = left + "px";
+    m.style.top = top + "px";
+  }
+  function placeOpenMenus() {
+    document.querySelectorAll("[data-menu]").forEach(function (root) {
+      if (!menuParts(root).menu.hidden) placeMenu(root);
+    });
+  }
+  window.addEventListener("resize", placeOpenMenus);
+  document.addEventListener("scroll", placeOpenMenus, true);
   function openMenu(root, focusIndex) {
     closeAllMenus(root);
     var p = menuParts(root);
     p.menu.hidden = false;
+    placeMenu(root);
     p.button.setAttribute("aria-expanded", "true");
     if (p.items.length) {
       var i = focusIndex < 0 ? p.items.length - 1 : focusIndex;
