@@ -54,7 +54,7 @@ func TestBatchV2MultipartAsPostmanSendsIt(t *testing.T) {
 	require.Equal(t, http.StatusOK, input.StatusCode)
 	require.Equal(t, contactsJSON, input.Body)
 	require.Equal(t, "application/json", input.Header.Get("Content-Type"))
-	require.Contains(t, input.Header.Get("Content-Disposition"), `filename=contacts.json`)
+	require.Contains(t, input.Header.Get("Content-Disposition"), `filename="contacts.json"`)
 
 	batch, err := models.BatchByID(context.Background(), b.h.DB, b.acct.ID, doc.ID)
 	require.NoError(t, err)

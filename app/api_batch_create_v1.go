@@ -18,7 +18,7 @@ func (s *Server) apiBatchCreateV1(c *fiber.Ctx) error {
 	if err := checkContentType(c, u.iface.Format); err != nil {
 		return err
 	}
-	body, err := upload.Body(c, upload.Options{MaxBytes: s.cfg.V1MaxBytes})
+	body, err := upload.Body(c, s.uploadOptions(c))
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,8 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 		return NewHTTPError(fiber.StatusUnsupportedMediaType,
 			"Batch API v2 takes JSON and CSV interfaces; send XML payloads to v1: POST /api/v1/interfaces/"+u.iface.ID.String()+"/batch.")
 	}
-	opts := upload.Options{MaxBytes: s.cfg.V2MaxBytes, Gzip: true, FileField: "file"}
+	opts := s.uploadOptions(c)
+	opts.FileField = "file"
 	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if mediaType != fiber.MIMEMultipartForm {
 		if err := checkContentType(c, u.iface.Format); err != nil {

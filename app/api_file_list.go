@@ -11,7 +11,10 @@ import (
 // apiFileList answers GET /api/v1/files?folder=…&sort=…&desc=…&page=…&per_page=…:
 // a page of the folder, sub-folders first, as in the file manager.
 func (s *Server) apiFileList(c *fiber.Ctx) error {
-	q := folderQuery(c, c.QueryInt("per_page", 100))
+	q, err := folderQuery(c, 100)
+	if err != nil {
+		return err
+	}
 	if models.ValidateFolderPath(q.Folder) != "" {
 		return fmt.Errorf("listing %q: %w", q.Folder, models.ErrNotFound)
 	}

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,7 +28,8 @@ type apiOperation struct {
 func apiOperations() []apiOperation {
 	ops := append([]apiOperation(nil), batchAPIOperations...)
 	ops = append(ops, catalogAPIOperations...)
-	return append(ops, fileAPIOperations...)
+	ops = append(ops, fileAPIOperations...)
+	return append(ops, webhookAPIOperations...)
 }
 
 var batchDocRef = ref("Batch")
@@ -40,9 +43,9 @@ var batchAPIOperations = []apiOperation{
 			"Up to 64 MiB by default (FLOWBATCH_V1_MAX_BYTES); larger bodies get 413.",
 		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer"},
 		Body: map[string]any{"required": true, "content": map[string]any{
-			"application/json": map[string]any{"schema": map[string]any{}},
+			"application/json": map[string]any{"schema": map[string]any{}, "examples": jsonPayloadExamples},
 			"application/xml":  map[string]any{"schema": map[string]any{"type": "string"}},
-			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}},
+			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}, "examples": csvPayloadExamples},
 		}},
 		Responses: merge(created(), problems("400", "401", "403", "404", "413", "415", "422", "429")),
 	},
@@ -70,8 +73,8 @@ var batchAPIOperations = []apiOperation{
 					},
 				},
 			},
-			"application/json": map[string]any{"schema": map[string]any{}},
-			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}},
+			"application/json": map[string]any{"schema": map[string]any{}, "examples": jsonPayloadExamples},
+			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}, "examples": csvPayloadExamples},
 		}},
 		Responses: merge(created(), problems("400", "401", "403", "404", "413", "415", "422", "429")),
 	},
@@ -120,12 +123,12 @@ var batchAPIOperations = []apiOperation{
 	},
 	{
 		Method: "GET", Path: "/api/v1/batches/{id}/files/{kind}", Tag: "Batches",
-		Summary:     "Download a file of a batch",
-		Description: "kind is input, output, process or error. 404 when the batch has no such file (e.g. no error file).",
-		Responses: merge(map[string]any{"200": map[string]any{
-			"description": "The file's content, with its content type and name (Content-Disposition).",
-			"content":     map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string"}}},
-		}}, problems("401", "404", "429")),
+		Summary: "Download a file of a batch",
+		Description: "kind is input, output, process or error. 404 when the batch has no such file (e.g. no error file). " +
+			"The input has its format's content type, output.json application/json, process.log and error.log application/x-ndjson. " +
+			"ETag, If-None-Match and Range as for /api/v1/files/{id}/content.",
+		Headers:   downloadHeaders,
+		Responses: merge(downloadResponses("application/json", "application/xml", "text/csv", "application/x-ndjson"), problems("401", "404", "429")),
 	},
 	{
 		Method: "GET", Path: "/api/openapi.json", Tag: "Meta", Public: true,
@@ -146,11 +149,94 @@ var queryParams = map[string]map[string]any{
 	"cursor":   {"description": "The next_cursor of the previous page.", "schema": map[string]any{"type": "string"}},
 }
 
+// jsonPayloadExamples and csvPayloadExamples show a payload and the empty
+// ones the API accepts: they make a batch that ends FINISHED with 0 records.
+var jsonPayloadExamples = map[string]any{
+	"records": map[string]any{"summary": "Two records", "value": []any{
+		map[string]any{"external_id": "c1", "email": "ada@example.com"}, map[string]any{"external_id": "c2", "email": "grace@example.com"},
+	}},
+	"empty": map[string]any{"summary": "No records: accepted, the batch ends FINISHED with 0 records", "value": []any{}},
+}
+
+var csvPayloadExamples = map[string]any{
+	"records":    map[string]any{"summary": "A header row and two records", "value": "external_id,email\nc1,ada@example.com\nc2,grace@example.com\n"},
+	"headerOnly": map[string]any{"summary": "Only the header row: accepted, the batch ends FINISHED with 0 records", "value": "external_id,email\n"},
+}
+
 var headerParams = map[string]map[string]any{
 	"X-Batch-Status":   {"description": "READY queues the batch in the same request (case-insensitive); without it the batch stays DRAFT. Any other value: 400.", "schema": map[string]any{"type": "string", "enum": []string{"READY"}}},
 	"X-Batch-Name":     {"description": "The batch's name (default: the interface's name and the UTC time).", "schema": map[string]any{"type": "string", "maxLength": 120}},
 	"X-Batch-Designer": {"description": "true for a designer batch: only its first 20 records are processed.", "schema": map[string]any{"type": "boolean", "default": false}},
 	"Content-Encoding": {"description": "gzip to send the payload compressed; the size limit applies to the decompressed bytes.", "schema": map[string]any{"type": "string", "enum": []string{"gzip"}}},
+	"Range":            {"description": "One byte range, e.g. bytes=0-1023 or bytes=-500 (several ranges get the whole file).", "schema": str},
+	"If-None-Match":    {"description": "The ETag of the copy you have: 304 when it is still current.", "schema": str},
+	"If-Range":         {"description": "With Range: the ETag of the copy you have; the range is sent only if it is still current, else the whole file.", "schema": str},
+}
+
+// responseHeaders describes, by name, the headers the API sends.
+var responseHeaders = map[string]map[string]any{
+	"Location":              {"description": "URL of the new resource.", "schema": map[string]any{"type": "string", "format": "uri-reference"}},
+	"ETag":                  {"description": "The file's SHA-256 in quotes (a weak tag for a file stored without one).", "schema": str},
+	"Content-Disposition":   {"description": "attachment; filename=\"<ASCII name>\"; filename*=UTF-8''<exact name, percent-encoded>.", "schema": str},
+	"Content-Range":         {"description": "bytes <first>-<last>/<size> on 206; bytes */<size> on 416.", "schema": str},
+	"X-Content-SHA256":      {"description": "Hex SHA-256 of the whole file.", "schema": str},
+	"Accept-Ranges":         {"description": "bytes", "schema": str},
+	"Last-Modified":         {"description": "When the file last changed.", "schema": str},
+	"Retry-After":           {"description": "Seconds until the rate-limit window starts over.", "schema": map[string]any{"type": "integer", "minimum": 0}},
+	"WWW-Authenticate":      {"description": "Bearer realm=\"flowbatch\".", "schema": str},
+	"X-RateLimit-Limit":     {"description": "Requests this API key may send per window (FLOWBATCH_API_RATE_LIMIT a minute).", "schema": map[string]any{"type": "integer", "minimum": 0}},
+	"X-RateLimit-Remaining": {"description": "Requests left in the current window.", "schema": map[string]any{"type": "integer", "minimum": 0}},
+	"X-RateLimit-Reset":     {"description": "Seconds until the window starts over.", "schema": map[string]any{"type": "integer", "minimum": 0}},
+}
+
+// rateLimitHeaders are sent on every answer to a request with a valid API key.
+var rateLimitHeaders = []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+
+// withHeaders returns a copy of response r that also declares the named
+// response headers, required or not.
+func withHeaders(r map[string]any, required bool, names ...string) map[string]any {
+	out := maps.Clone(r)
+	hs := map[string]any{}
+	if old, ok := r["headers"].(map[string]any); ok {
+		maps.Copy(hs, old)
+	}
+	for _, name := range names {
+		hs[name] = merge(responseHeaders[name], map[string]any{"required": required})
+	}
+	out["headers"] = hs
+	return out
+}
+
+// operationResponses are op's own responses plus those every operation of
+// its kind may give: 431 to all; 411 and 413 where the body is read whole;
+// behind a key 401 with WWW-Authenticate, 429 with Retry-After, and the
+// X-RateLimit-* headers on every answer that got past the key check.
+func operationResponses(op apiOperation) map[string]any {
+	extra := []string{"431"}
+	if op.Body != nil && !slices.ContainsFunc(streamedRoutes, func(r streamedRoute) bool { return r.path.MatchString(op.Path) }) {
+		extra = append(extra, "411", "413")
+	}
+	if !op.Public {
+		extra = append(extra, "401", "429")
+	}
+	out := merge(problems(extra...), op.Responses)
+	if op.Public {
+		return out
+	}
+	for code, r := range out {
+		resp := r.(map[string]any)
+		switch code {
+		case "401":
+			resp = withHeaders(resp, true, "WWW-Authenticate")
+		case "429":
+			resp = withHeaders(resp, true, "Retry-After")
+		}
+		if code != "401" && code != "431" {
+			resp = withHeaders(resp, false, rateLimitHeaders...)
+		}
+		out[code] = resp
+	}
+	return out
 }
 
 func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
@@ -160,9 +246,7 @@ func jsonResponse(description string, schema any) map[string]any {
 }
 
 func created() map[string]any {
-	r := jsonResponse("Created: the new batch; Location is its URL.", batchDocRef)
-	r["headers"] = map[string]any{"Location": map[string]any{"description": "URL of the batch.", "schema": map[string]any{"type": "string", "format": "uri"}}}
-	return map[string]any{"201": r}
+	return map[string]any{"201": withHeaders(jsonResponse("Created: the new batch; Location is its URL.", batchDocRef), true, "Location")}
 }
 
 var problemText = map[string]string{
@@ -171,10 +255,13 @@ var problemText = map[string]string{
 	"403": "The interface does not have the scope batch.",
 	"404": "No such resource in your account.",
 	"409": "Not allowed in the batch's status.",
-	"413": "The payload is larger than the limit, named in detail.",
+	"411": "A chunked body sent to an operation that reads its body whole: send it with Content-Length.",
+	"413": "The body is larger than the operation's limit, named in detail (4 MiB for JSON documents). With Expect: 100-continue it comes before the body is sent.",
+	"416": "The range starts beyond the end of the file; Content-Range gives the file's size.",
 	"415": "The Content-Type does not fit the interface's format, or v2 was asked for an XML interface.",
-	"422": "Invalid input (see errors), an empty payload (no records), or a batch that cannot run yet.",
+	"422": "Invalid input (see errors), an empty or whitespace-only payload (no records; `[]` and a CSV with only its header row are accepted and end FINISHED with 0 records), or a batch that cannot run yet.",
 	"429": "Too many requests for this API key; see Retry-After.",
+	"431": "The request line and headers are larger than 16 KiB.",
 }
 
 func problems(codes ...string) map[string]any {
@@ -273,7 +360,7 @@ func (s *Server) openAPIDocument() map[string]any {
 			params = append(params, merge(map[string]any{"name": name, "in": "header"}, headerParams[name]))
 		}
 		o := map[string]any{
-			"summary": op.Summary, "tags": []string{op.Tag}, "responses": op.Responses,
+			"summary": op.Summary, "tags": []string{op.Tag}, "responses": operationResponses(op),
 			"operationId": strings.ToLower(op.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_").Replace(op.Path),
 		}
 		if op.Description != "" {
@@ -296,7 +383,9 @@ func (s *Server) openAPIDocument() map[string]any {
 			"title":   "Flowbatch API",
 			"version": "1",
 			"description": "Send batches of records and follow them to the end. Authenticate with `Authorization: Bearer <key>` " +
-				"or `X-API-Key: <key>`. Errors are application/problem+json (RFC 9457).",
+				"or `X-API-Key: <key>`. Errors are application/problem+json (RFC 9457), including 404 for an /api/ path " +
+				"that no operation has and 405, with Allow, for a method the path does not take. Every answer to a request " +
+				"with a valid key carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset.",
 		},
 		"servers": []any{map[string]any{"url": s.cfg.BaseURL}},
 		"security": []any{
@@ -305,7 +394,7 @@ func (s *Server) openAPIDocument() map[string]any {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": merge(apiSchemas, catalogSchemas, fileSchemas),
+			"schemas": merge(apiSchemas, catalogSchemas, fileSchemas, webhookSchemas),
 			"securitySchemes": map[string]any{
 				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
 				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},

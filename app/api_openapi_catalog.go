@@ -13,7 +13,7 @@ var catalogAPIOperations = []apiOperation{
 		Method: "POST", Path: "/api/v1/flows", Tag: "Flows", Summary: "Create a flow",
 		Description: "With key_field set, a record whose key already exists in the flow updates it instead of adding one.",
 		Body:        jsonBody(ref("FlowInput")),
-		Responses:   merge(map[string]any{"201": jsonResponse("The new flow; Location is its URL.", ref("Flow"))}, problems("400", "401", "422", "429")),
+		Responses:   merge(map[string]any{"201": withHeaders(jsonResponse("The new flow; Location is its URL.", ref("Flow")), true, "Location")}, problems("400", "401", "422", "429")),
 	},
 	{
 		Method: "GET", Path: "/api/v1/flows/{id}", Tag: "Flows", Summary: "A flow",
@@ -40,7 +40,7 @@ var catalogAPIOperations = []apiOperation{
 		Method: "POST", Path: "/api/v1/interfaces", Tag: "Interfaces", Summary: "Create an interface",
 		Description: "Format json, xml or csv; the scope batch lets it receive batches.",
 		Body:        jsonBody(ref("InterfaceInput")),
-		Responses:   merge(map[string]any{"201": jsonResponse("The new interface.", ref("Interface"))}, problems("400", "401", "422", "429")),
+		Responses:   merge(map[string]any{"201": withHeaders(jsonResponse("The new interface; Location is its URL.", ref("Interface")), true, "Location")}, problems("400", "401", "422", "429")),
 	},
 	{
 		Method: "GET", Path: "/api/v1/interfaces/{id}", Tag: "Interfaces", Summary: "An interface",

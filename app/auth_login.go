@@ -2,7 +2,9 @@ package app
 
 import (
 	"errors"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -55,13 +57,45 @@ func (s *Server) startSession(c *fiber.Ctx, user *models.User) error {
 	sess.Set(sessionUserKey, user.ID.String())
 	sess.Set(sessionAccountKey, user.AccountID.String())
 	sess.Set(sessionEmailKey, user.Email)
-	return sess.Save()
+	sess.Set(sessionRenewKey, time.Now().Add(sessionRenewEvery).Unix())
+	id := sess.ID()
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	// The CSRF token of the anonymous form is not valid in the new session.
+	key, err := s.signingKeys.get(c.UserContext(), "csrf")
+	if err != nil {
+		return err
+	}
+	s.issueCSRF(c, key, randomToken(), id)
+	return nil
 }
 
-// safeNext keeps only same-site paths as a post-login destination.
+// safeNext keeps only same-site paths as a post-login destination; anything
+// else becomes "/". Browsers drop tabs and newlines from URLs and read a
+// backslash as a slash, so "/\t/evil.example" and "/\\evil.example" would leave
+// the site: a destination must start with one slash, parse as a path with
+// neither scheme nor host, and be printable ASCII without backslashes both as
+// sent (a real path arrives percent-encoded) and decoded.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") ||
+		!plainPath(next) || !plainPath(u.Path) {
 		return "/"
 	}
 	return next
+}
+
+// plainPath reports whether s is printable ASCII without backslashes.
+func plainPath(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b <= ' ' || b >= 0x7f || b == '\\' {
+			return false
+		}
+	}
+	return true
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/valyala/fasthttp"
 
 	"github.com/flowbatch/flowbatch/app/upload"
 	"github.com/flowbatch/flowbatch/models"
@@ -52,6 +55,12 @@ type problem struct {
 	Errors   map[string]string `json:"errors,omitempty"`
 }
 
+// PostgreSQL's answers to text it cannot store: NUL or invalid UTF-8.
+const (
+	pgCharacterNotInRepertoire = "22021"
+	pgUntranslatableCharacter  = "22P05"
+)
+
 // classify maps any error to the HTTPError a client sees.
 func classify(err error) *HTTPError {
 	var he *HTTPError
@@ -83,6 +92,12 @@ func classify(err error) *HTTPError {
 	if errors.As(err, &incomplete) {
 		return &HTTPError{Status: fiber.StatusUnprocessableEntity, Title: "Batch incomplete",
 			Detail: "The batch cannot run yet. Missing: " + strings.Join(incomplete.Missing, ", ") + ".", Err: err}
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == pgCharacterNotInRepertoire || pgErr.Code == pgUntranslatableCharacter) {
+		// Input checks refuse NUL and invalid UTF-8 first; this catches what they miss.
+		return &HTTPError{Status: fiber.StatusBadRequest, Title: "Bad Request",
+			Detail: "Text must be UTF-8 without NUL characters. Correct it and send again.", Err: err}
 	}
 	if errors.Is(err, models.ErrNotFound) {
 		return NewHTTPError(fiber.StatusNotFound, "There is nothing here, or it belongs to another account.")
@@ -118,7 +133,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return nil // the client went away; nobody is listening
 	}
-	attrs := []any{"method", c.Method(), "path", c.Path(), "status", he.Status, "request_id", requestID(c), "error", err}
+	attrs := append([]any{"method", c.Method(), "path", c.Path(), "status", he.Status, "request_id", requestID(c), "error", err}, accountAttr(c)...)
 	if he.Status >= 500 {
 		s.log.Error("request failed", attrs...)
 	} else {
@@ -129,13 +144,17 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	c.Status(he.Status)
 	if isAPI(c) {
+		instance := c.OriginalURL()
+		if c.Locals(unreadableKey) != nil {
+			instance = "" // the request line was never read
+		}
 		c.Set(fiber.HeaderContentType, "application/problem+json")
 		return c.JSON(problem{
 			Type:     "about:blank",
 			Title:    he.Title,
 			Status:   he.Status,
 			Detail:   he.Detail,
-			Instance: c.OriginalURL(),
+			Instance: instance,
 			Errors:   he.Fields,
 		}, "application/problem+json")
 	}
@@ -156,7 +175,47 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 }
 
 func isAPI(c *fiber.Ctx) bool {
+	if c.Locals(unreadableKey) != nil {
+		return true
+	}
 	return strings.HasPrefix(c.Path(), "/api/") && c.Path() != "/api/docs"
+}
+
+// unreadableKey marks a request that the HTTP server refused before any
+// route ran (see serverErrorHandler).
+const unreadableKey = "flowbatch.unreadable"
+
+// serverErrorHandler answers a request that the HTTP server could not read:
+// headers larger than readBufferSize, a malformed request line or header,
+// two Content-Length headers, a read timeout. It takes the place of Fiber's
+// own, which shows fasthttp's message, and in it a copy of the request, to
+// the client. The request line is lost by then, so the answer is problem+json
+// whatever the path was.
+func (s *Server) serverErrorHandler(fctx *fasthttp.RequestCtx, err error) {
+	c := s.app.AcquireCtx(fctx)
+	defer s.app.ReleaseCtx(c)
+	c.Locals(unreadableKey, true)
+	_ = s.errorHandler(c, unreadable(err))
+}
+
+// unreadable maps an error of the HTTP server's own reading of a request to
+// the HTTPError a client sees.
+func unreadable(err error) *HTTPError {
+	var small *fasthttp.ErrSmallBuffer
+	var netErr net.Error
+	switch {
+	case errors.As(err, &small):
+		return &HTTPError{Status: fiber.StatusRequestHeaderFieldsTooLarge, Title: "Request Header Fields Too Large",
+			Detail: "The request line and headers are larger than " + upload.HumanBytes(readBufferSize) + ".", Err: err}
+	case errors.Is(err, fasthttp.ErrDuplicateContentLength):
+		return &HTTPError{Status: fiber.StatusBadRequest, Title: "Bad Request",
+			Detail: "The request has more than one Content-Length header.", Err: err}
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return &HTTPError{Status: fiber.StatusRequestTimeout, Title: "Request Timeout",
+			Detail: "The request did not arrive within the server's read timeout.", Err: err}
+	}
+	return &HTTPError{Status: fiber.StatusBadRequest, Title: "Bad Request",
+		Detail: "The request could not be read: its request line or a header is malformed (for example a Content-Length that is not a number).", Err: err}
 }
 
 // logAttrs is for handlers that log an error they recovered from.

@@ -24,7 +24,7 @@ func (s *Server) fileDownload(c *fiber.Ctx) error {
 }
 
 // sendFile streams a file from storage as an attachment, with its SHA-256 as
-// ETag and support for one byte range (206, or 416 when it cannot be met).
+// ETag (and X-Content-SHA256) and support for one byte range (206, or 416 when it cannot be met).
 // Memory stays bounded whatever the size: the body is copied from storage as
 // the client reads it.
 func (s *Server) sendFile(c *fiber.Ctx, f *models.File) error {
@@ -55,6 +55,9 @@ func (s *Server) sendFile(c *fiber.Ctx, f *models.File) error {
 		body = r
 	}
 	c.Set(fiber.HeaderETag, etag)
+	if f.SHA256 != "" {
+		c.Set("X-Content-SHA256", f.SHA256)
+	}
 	c.Set(fiber.HeaderAcceptRanges, "bytes")
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderContentDisposition, attachment(f.Name))

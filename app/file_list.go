@@ -19,7 +19,10 @@ const filesPerPage = 50
 // filesPage answers GET /files?folder=…&sort=…&desc=…&page=…: a folder's
 // sub-folders and files. htmx sorting and paging get the list alone.
 func (s *Server) filesPage(c *fiber.Ctx) error {
-	q := folderQuery(c, filesPerPage)
+	q, err := folderQuery(c, filesPerPage)
+	if err != nil {
+		return err
+	}
 	if models.ValidateFolderPath(q.Folder) != "" {
 		return fmt.Errorf("listing %q: %w", q.Folder, models.ErrNotFound)
 	}
@@ -30,17 +33,25 @@ func (s *Server) filesPage(c *fiber.Ctx) error {
 	return render(c, pages.Files(*v), pages.FileList(*v))
 }
 
-// folderQuery reads a listing's folder, sort, direction and page from the query string.
-func folderQuery(c *fiber.Ctx, perPage int) models.FolderQuery {
+// folderQuery reads a listing's folder, sort, direction and page from the
+// query string; perPage is the page size when per_page is not given.
+func folderQuery(c *fiber.Ctx, perPage int) (models.FolderQuery, error) {
+	page, err := queryNumber(c, "page", 1, models.MaxPage)
+	if err != nil {
+		return models.FolderQuery{}, err
+	}
+	if perPage, err = queryNumber(c, "per_page", perPage, models.MaxPerPage); err != nil {
+		return models.FolderQuery{}, err
+	}
 	q := models.FolderQuery{
 		Folder:  strings.Trim(c.Query("folder"), "/"),
 		Sort:    models.FileSort(c.Query("sort")),
 		Desc:    c.Query("desc") == "1" || c.Query("desc") == "true",
-		Page:    c.QueryInt("page", 1),
+		Page:    page,
 		PerPage: perPage,
 	}
 	q.Normalize()
-	return q
+	return q, nil
 }
 
 func (s *Server) filesView(c *fiber.Ctx, q models.FolderQuery) (*pages.FilesView, error) {

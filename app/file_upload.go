@@ -43,7 +43,7 @@ func (s *Server) storeUploads(c *fiber.Ctx, folder string) ([]*models.File, erro
 	}
 	var files []*models.File
 	seen := map[string]bool{}
-	err := upload.Read(c, upload.Options{MaxBytes: s.cfg.V2MaxBytes}, func(p *upload.Part) error {
+	err := upload.Read(c, s.uploadOptions(c), func(p *upload.Part) error {
 		if !p.IsFile() {
 			return nil
 		}

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/csrf"
@@ -24,12 +25,21 @@ type localsKey int
 const (
 	identityKey localsKey = iota
 	csrfKey
+	sessionIDKey
 )
 
 const (
 	sessionUserKey    = "user_id"
 	sessionAccountKey = "account_id"
 	sessionEmailKey   = "email"
+	// sessionRenewKey holds when (unix seconds) the session's expiry is next moved forward.
+	sessionRenewKey = "renew_at"
+)
+
+const (
+	sessionCookieName = "flowbatch_session"
+	sessionLifetime   = 14 * 24 * time.Hour
+	sessionRenewEvery = 24 * time.Hour
 )
 
 func currentIdentity(c *fiber.Ctx) (Identity, bool) {
@@ -50,6 +60,12 @@ func identity(c *fiber.Ctx) Identity {
 func csrfToken(c *fiber.Ctx) string {
 	token, _ := c.Locals(csrfKey).(string)
 	return token
+}
+
+// sessionID is the ID of the signed-in session, "" before sign-in.
+func sessionID(c *fiber.Ctx) string {
+	id, _ := c.Locals(sessionIDKey).(string)
+	return id
 }
 
 func requestID(c *fiber.Ctx) string {

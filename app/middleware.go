@@ -25,11 +25,20 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	if strings.HasPrefix(c.Path(), "/static/") || c.Path() == "/healthz" {
 		level = slog.LevelDebug
 	}
-	s.log.Log(c.UserContext(), level, "request",
-		"method", c.Method(), "path", c.Path(), "status", status,
-		"duration_ms", float64(time.Since(start).Microseconds())/1000,
-		"bytes", responseSize(c), "request_id", requestID(c), "ip", c.IP())
+	attrs := []any{"method", c.Method(), "path", c.Path(), "status", status,
+		"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+		"bytes", responseSize(c), "request_id", requestID(c), "ip", c.IP()}
+	s.log.Log(c.UserContext(), level, "request", append(attrs, accountAttr(c)...)...)
 	return err
+}
+
+// accountAttr is the account_id log attribute of a request made by a
+// signed-in user or an API key, so that one account's story can be grepped.
+func accountAttr(c *fiber.Ctx) []any {
+	if id, ok := currentIdentity(c); ok {
+		return []any{"account_id", id.AccountID}
+	}
+	return nil
 }
 
 // responseSize is the length of the response body. A streamed body (a file
@@ -42,8 +51,24 @@ func responseSize(c *fiber.Ctx) int {
 	return len(c.Response().Body())
 }
 
+// strictTransportSecurity tells browsers to use only https for a year. It is
+// installed when FLOWBATCH_BASE_URL is https, whatever the request's own
+// scheme: behind a TLS-terminating proxy the app sees plain http, and a
+// browser ignores the header on a plain-http answer anyway. Subdomains are
+// left alone: they may be other people's services.
+func strictTransportSecurity(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+	return c.Next()
+}
+
 // loadSession puts the signed-in user's identity, if any, into the request.
+// It never stores a session: only sign-in does (startSession), so visitors
+// who have not signed in cost no row, and only a request with a session
+// cookie costs a query. /api/ requests authenticate by key alone.
 func (s *Server) loadSession(c *fiber.Ctx) error {
+	if isAPI(c) || c.Cookies(sessionCookieName) == "" {
+		return c.Next()
+	}
 	sess, err := s.sessions.Get(c)
 	if err != nil {
 		return err
@@ -51,9 +76,18 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	userID, _ := sess.Get(sessionUserKey).(string)
 	accountID, _ := sess.Get(sessionAccountKey).(string)
 	email, _ := sess.Get(sessionEmailKey).(string)
-	if uid, err := uuid.Parse(userID); err == nil {
-		if aid, err := uuid.Parse(accountID); err == nil {
-			c.Locals(identityKey, Identity{AccountID: aid, UserID: uid, Email: email})
+	uid, errUser := uuid.Parse(userID)
+	aid, errAccount := uuid.Parse(accountID)
+	if errUser != nil || errAccount != nil {
+		return c.Next()
+	}
+	c.Locals(identityKey, Identity{AccountID: aid, UserID: uid, Email: email})
+	c.Locals(sessionIDKey, sess.ID())
+	// A session in use lives on: its expiry moves forward, with one write a day at most.
+	if renew, _ := sess.Get(sessionRenewKey).(int64); time.Now().Unix() >= renew {
+		sess.Set(sessionRenewKey, time.Now().Add(sessionRenewEvery).Unix())
+		if err := sess.Save(); err != nil {
+			return err
 		}
 	}
 	return c.Next()

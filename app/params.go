@@ -2,6 +2,8 @@ package app
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -63,4 +65,20 @@ func (s *Server) flowParam(c *fiber.Ctx) (*models.Flow, error) {
 		return nil, err
 	}
 	return models.FlowByID(c.UserContext(), s.db, identity(c).AccountID, id)
+}
+
+// queryNumber reads a whole-number query parameter such as page or per_page:
+// absent or empty is def; anything but a whole number from 1 to most is a
+// 400 naming the parameter and its range, never a value that overflows an
+// offset further down.
+func queryNumber(c *fiber.Ctx, name string, def, most int) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		return 0, NewHTTPError(fiber.StatusBadRequest, fmt.Sprintf("%s must be a whole number from 1 to %d.", name, most))
+	}
+	return n, nil
 }

@@ -15,6 +15,7 @@ func (s *Server) routes() {
 	a.Get("/readyz", s.readyz)
 	a.Get("/static/*", s.staticFile)
 	a.Use(s.limitBody)
+	a.Use(s.checkTextInput)
 
 	// Machine API: API-key authentication, a rate limit per key,
 	// problem+json errors, no CSRF.
@@ -44,11 +45,21 @@ func (s *Server) routes() {
 	api.Get("/files/:id", s.apiFileGet)
 	api.Get("/files/:id/content", s.apiFileContent)
 	api.Delete("/files/:id", s.apiFileDelete)
+	api.Get("/webhooks", s.apiWebhookList)
+	api.Post("/webhooks", s.apiWebhookCreate)
+	api.Get("/webhooks/:id", s.apiWebhookShow)
+	api.Patch("/webhooks/:id", s.apiWebhookUpdate)
+	api.Delete("/webhooks/:id", s.apiWebhookDelete)
+	api.Get("/webhooks/:id/deliveries", s.apiWebhookDeliveries)
+	api.Post("/webhooks/:id/test", s.apiWebhookPing)
 	apiV2 := a.Group("/api/v2", s.requireAPIKey, apiLimit)
 	apiV2.Post("/interfaces/:id/batch", s.apiBatchCreateV2)
+	// API routes go above this line: every other /api/ request ends here
+	// (404, or 405 with Allow), before the browser's session and CSRF checks.
+	a.Use("/api", s.apiNoRoute)
 
 	// Browser: sessions and CSRF on everything below.
-	web := a.Group("", s.loadSession, s.csrfMiddleware())
+	web := a.Group("", s.loadSession, s.csrfProtect)
 	authLimit := s.loginLimiter()
 	web.Get("/login", s.loginPage)
 	web.Post("/login", authLimit, s.login)
@@ -100,6 +111,16 @@ func (s *Server) routes() {
 	app.Get("/api-keys", s.apiKeysPage)
 	app.Post("/api-keys", s.apiKeyCreate)
 	app.Post("/api-keys/:id/revoke", s.apiKeyRevoke)
+	app.Get("/webhooks", s.webhooksPage)
+	app.Get("/webhooks/new", s.webhookNewPage)
+	app.Post("/webhooks", s.webhookCreate)
+	app.Get("/webhooks/:id", s.webhookShow)
+	app.Post("/webhooks/:id", s.webhookUpdate)
+	app.Get("/webhooks/:id/deliveries", s.webhookDeliveries)
+	app.Post("/webhooks/:id/test", s.webhookPing)
+	app.Post("/webhooks/:id/enable", s.webhookEnable)
+	app.Post("/webhooks/:id/disable", s.webhookDisable)
+	app.Post("/webhooks/:id/delete", s.webhookDelete)
 	app.Get("/api/docs", s.apiDocsPage)
 	if s.dashboard != nil {
 		admin := app.Group(jobsDashboardPrefix, s.requireOperator, s.requireSameOrigin)

@@ -53,24 +53,35 @@ type Server struct {
 	// dashboard is River UI for operators; nil without a River client.
 	dashboard fiber.Handler
 	metrics   *httpMetrics
+	// signingKeys holds the keys shared by every process (the CSRF cookie's).
+	signingKeys *signingKeys
 }
 
 // contentSecurityPolicy allows only same-origin scripts, styles and connections.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 
+// readBufferSize is the most a request line and its headers may take
+// (fasthttp's default is 4 KiB, which long cookies or tokens outgrow); a
+// request with more is answered 431.
+const readBufferSize = 16 << 10
+
 // New builds the Fiber app with its middleware and routes.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, pool: d.Pool, db: d.DB, store: d.Store, jobs: d.Jobs, log: d.Log}
+	s.signingKeys = &signingKeys{pool: d.Pool}
 	s.batches = &batches.Service{DB: d.DB, Store: d.Store, Log: d.Log}
 	s.sessions = session.New(session.Config{
 		Storage:        &pgStorage{pool: d.Pool, table: "sessions"},
-		Expiration:     14 * 24 * time.Hour,
-		KeyLookup:      "cookie:flowbatch_session",
+		Expiration:     sessionLifetime,
+		KeyLookup:      "cookie:" + sessionCookieName,
 		CookieHTTPOnly: true,
 		CookieSameSite: "Lax",
 		CookieSecure:   d.Config.SecureCookies(),
 	})
+	// Sessions stored when the CSRF token lived in the session still hold
+	// one; they must keep decoding until they expire.
+	s.sessions.RegisterType(csrf.Token{})
 	s.app = fiber.New(fiber.Config{
 		AppName:                      "Flowbatch",
 		ErrorHandler:                 s.errorHandler,
@@ -79,10 +90,25 @@ func New(d Deps) *Server {
 		DisablePreParseMultipartForm: true,
 		// The server reads at most this much of a body before the handler
 		// runs; the rest streams. limitBody caps what handlers may read.
-		BodyLimit:   preReadLimit,
-		ReadTimeout: d.Config.ReadTimeout,
-		IdleTimeout: 2 * time.Minute,
+		BodyLimit:      preReadLimit,
+		ReadBufferSize: readBufferSize,
+		ReadTimeout:    d.Config.ReadTimeout,
+		IdleTimeout:    2 * time.Minute,
+		// Only the configured load balancers may name the client's address
+		// and scheme; anyone else's X-Forwarded-* headers are ignored, so
+		// c.IP() (the sign-in limiter's key) is the socket's address.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          d.Config.TrustedProxies,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		EnableIPValidation:      true,
 	})
+	// Requests the server cannot read get problem+json like any other error,
+	// without fasthttp's copy of the request in the message or in the log,
+	// and `Expect: 100-continue` is answered from the route's limits.
+	fasthttpServer := s.app.Server()
+	fasthttpServer.ErrorHandler = s.serverErrorHandler
+	fasthttpServer.SecureErrorLogMessage = true
+	fasthttpServer.ExpectHandler = s.expectContinue
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(requestid.New())
 	s.app.Use(s.accessLog)
@@ -92,6 +118,9 @@ func New(d Deps) *Server {
 		CrossOriginEmbedderPolicy: "unsafe-none",
 		HSTSMaxAge:                0,
 	}))
+	if d.Config.SecureCookies() {
+		s.app.Use(strictTransportSecurity)
+	}
 	// One LISTEN connection per process feeds every live page; it stops
 	// after the server has shut down (SSE streams end on shutdown themselves).
 	liveCtx, stopLive := context.WithCancel(context.Background())
@@ -115,27 +144,4 @@ func (s *Server) App() *fiber.App { return s.app }
 
 func (s *Server) logPanic(c *fiber.Ctx, e any) {
 	s.log.Error("panic while serving", "path", c.Path(), "request_id", requestID(c), "panic", e)
-}
-
-// csrfMiddleware binds a CSRF token to the session; browser routes only.
-func (s *Server) csrfMiddleware() fiber.Handler {
-	return csrf.New(csrf.Config{
-		Session:        s.sessions,
-		Extractor:      csrfExtractor,
-		CookieName:     "flowbatch_csrf",
-		CookieSameSite: "Lax",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.cfg.SecureCookies(),
-		Expiration:     24 * time.Hour,
-		ContextKey:     csrfKey,
-		// The job dashboard's page sends no token; requireSameOrigin guards it.
-		Next: isJobsDashboard,
-		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			return &HTTPError{
-				Status: fiber.StatusForbidden, Title: "Request refused",
-				Detail: "This form has expired or did not come from Flowbatch. Reload the page and try again.",
-				Err:    err,
-			}
-		},
-	})
 }

@@ -168,7 +168,7 @@ func TestWizardShowsMessagesNextToFields(t *testing.T) {
 	res = u.b.PostForm(base+"names", url.Values{"input_name": {"../etc/passwd"}, "output_name": {"out\x01.json"}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 	require.Contains(t, res.Body, "Names cannot contain / or \\.")
-	require.Contains(t, res.Body, "Names cannot contain control characters.")
+	require.Contains(t, res.Body, "Names cannot contain control characters")
 
 	res = u.b.PostForm(base+"names", url.Values{"input_name": {""}, "output_name": {"process.log"}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)

@@ -101,7 +101,7 @@ func (s *Server) batchInput(c *fiber.Ctx) error {
 		return err
 	}
 	got := false
-	err = upload.Read(c, upload.Options{MaxBytes: s.cfg.V2MaxBytes}, func(p *upload.Part) error {
+	err = upload.Read(c, s.uploadOptions(c), func(p *upload.Part) error {
 		if p.FormName != "file" || !p.IsFile() || got {
 			return nil
 		}

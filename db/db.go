@@ -5,10 +5,15 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,6 +41,7 @@ func Connect(ctx context.Context, databaseURL string, maxConns int32) (*pgxpool.
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
+	detectDeadPeers(cfg.ConnConfig)
 	if err := ping(ctx, cfg.ConnConfig); err != nil {
 		if !isMissingDatabase(err) {
 			return nil, err
@@ -49,6 +55,50 @@ func Connect(ctx context.Context, databaseURL string, maxConns int32) (*pgxpool.
 		return nil, fmt.Errorf("opening pool: %w", err)
 	}
 	return pool, nil
+}
+
+// Dead peer detection. A connection whose other end vanished (a network cut,
+// a machine lost) would otherwise be noticed only by the kernel's defaults,
+// about two hours later; meanwhile the server keeps the session's locks. Both
+// ends probe an idle connection after keepAliveIdle and give up after
+// keepAliveCount unanswered probes, and data left unacknowledged for
+// userTimeout breaks the connection, so a cut costs about a minute.
+const (
+	keepAliveIdle     = 30 * time.Second
+	keepAliveInterval = 10 * time.Second
+	keepAliveCount    = 3
+	userTimeout       = 60 * time.Second
+)
+
+// detectDeadPeers sets TCP keepalives and TCP_USER_TIMEOUT on the client's
+// sockets and asks the server to do the same on its side, unless
+// DATABASE_URL sets them. Over a Unix socket the server ignores them.
+func detectDeadPeers(cc *pgx.ConnConfig) {
+	dialer := &net.Dialer{
+		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: keepAliveIdle, Interval: keepAliveInterval, Count: keepAliveCount},
+		Control: func(network, _ string, c syscall.RawConn) error {
+			if !strings.HasPrefix(network, "tcp") {
+				return nil
+			}
+			var serr error
+			err := c.Control(func(fd uintptr) {
+				serr = setUserTimeout(fd, userTimeout)
+			})
+			return cmp.Or(err, serr)
+		},
+	}
+	cc.DialFunc = dialer.DialContext
+	server := map[string]string{
+		"tcp_keepalives_idle":     strconv.Itoa(int(keepAliveIdle.Seconds())),
+		"tcp_keepalives_interval": strconv.Itoa(int(keepAliveInterval.Seconds())),
+		"tcp_keepalives_count":    strconv.Itoa(keepAliveCount),
+		"tcp_user_timeout":        strconv.Itoa(int(userTimeout.Milliseconds())),
+	}
+	for k, v := range server {
+		if _, ok := cc.RuntimeParams[k]; !ok {
+			cc.RuntimeParams[k] = v
+		}
+	}
 }
 
 func ping(ctx context.Context, cc *pgx.ConnConfig) error {

@@ -49,6 +49,9 @@ type chunk struct {
 	// Results, one per position.
 	ids    []uuid.UUID
 	status []string
+
+	// The chunk's segment of the result files (see buildSegment).
+	out, proc, errs []byte
 }
 
 func (c *chunk) reset(start int64) {
@@ -174,7 +177,7 @@ func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, canc
 		if err != nil || cancelled {
 			break
 		}
-		if committed < limit && time.Since(sliceStart) > cmp.Or(r.SliceBudget, DefaultSliceBudget) {
+		if committed < limit && (time.Since(sliceStart) > cmp.Or(r.SliceBudget, DefaultSliceBudget) || r.stopping()) {
 			break
 		}
 	}
@@ -249,6 +252,12 @@ func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.M
 // was requested. With before set (the chunk ahead of this one, in flight on
 // another connection), it inserts at once but saves progress and commits only
 // after before has committed, and not at all if before failed or was cancelled.
+//
+// Progress is saved only while the slice owns the batch and the batch's
+// progress is where the chunk starts; only then is the segment stored (under
+// a key of the slice's own) and registered in batch_segments, in the same
+// transaction. A slice that stalled and was taken over therefore fails
+// before writing anything another attempt could read.
 func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, before *flight) (cancelled bool, err error) {
 	began := time.Now()
 	c.ids = resize(c.ids, c.n)
@@ -256,7 +265,7 @@ func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, be
 	for _, f := range c.failures {
 		c.ids[f.pos], c.status[f.pos] = uuid.Nil, statusFailed
 	}
-	tx, err := conn.Begin(ctx)
+	tx, err := beginTx(ctx, conn)
 	if err != nil {
 		return false, fmt.Errorf("beginning chunk at %d: %w", c.start, err)
 	}
@@ -279,9 +288,7 @@ func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, be
 			updated++
 		}
 	}
-	if err := r.writeSegment(ctx, c); err != nil {
-		return false, err
-	}
+	c.buildSegment()
 	if before != nil {
 		select {
 		case <-before.done:
@@ -292,18 +299,25 @@ func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, be
 			return false, errEarlierChunkFailed
 		}
 	}
-	// The condition on processed_count makes a second worker on the same
-	// batch (which River's rescue makes possible) fail instead of inserting twice.
 	err = tx.QueryRow(ctx, `UPDATE batches SET processed_count = $3, inserted_count = inserted_count + $4,
-		updated_count = updated_count + $5, failed_count = failed_count + $6, updated_at = now()
-		WHERE id = $1 AND status = 'PROCESSING' AND processed_count = $2
+		updated_count = updated_count + $5, failed_count = failed_count + $6,
+		cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now()
+		WHERE id = $1 AND status = 'PROCESSING' AND owner = $7 AND processed_count = $2
 		RETURNING cancel_requested_at IS NOT NULL`,
-		r.batch.ID, c.start, c.start+int64(c.n), inserted, updated, len(c.failures)).Scan(&cancelled)
+		r.batch.ID, c.start, c.start+int64(c.n), inserted, updated, len(c.failures), r.owner).Scan(&cancelled)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return false, fmt.Errorf("batch %s moved on without this worker", r.batch.ID)
+		return false, errNotOwner
 	}
 	if err != nil {
 		return false, fmt.Errorf("saving progress of batch %s: %w", r.batch.ID, err)
+	}
+	key := segmentKey(r.batch.ID, c.start, r.owner)
+	if err := r.storeSegment(ctx, key, c); err != nil {
+		return false, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO batch_segments (batch_id, start, records, storage_key) VALUES ($1, $2, $3, $4)`,
+		r.batch.ID, c.start, c.n, key); err != nil {
+		return false, fmt.Errorf("registering results of chunk at %d: %w", c.start, err)
 	}
 	if now := time.Now(); cancelled || now.Sub(r.lastNotify) >= notifyInterval {
 		if err := notifyTx(ctx, tx, r.batch); err != nil {

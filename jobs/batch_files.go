@@ -2,15 +2,19 @@ package jobs
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
@@ -20,15 +24,17 @@ import (
 )
 
 // A segment holds one chunk's part of the result files. It is written to
-// storage under a key derived from the batch and the chunk's first index
-// before the chunk commits (a retried chunk overwrites it), so the results of
-// committed chunks survive a crash; the files are assembled from the
+// storage under a key of the batch, the chunk's first index and the slice
+// that owns the batch, and registered in batch_segments, both in the
+// transaction that commits the chunk (after its ownership check), so the
+// results of committed chunks survive a crash and a slice that lost the batch
+// cannot write over them; the files are assembled from the registered
 // segments when the batch ends. Layout: a header line
 // "<records> <output bytes> <process bytes> <error bytes>\n", then the three
 // parts: output.json entries joined by commas, process.log lines, error.log lines.
 
-func segmentKey(batchID uuid.UUID, start int64) string {
-	return fmt.Sprintf("tmp/batch/%s/%012d", batchID, start)
+func segmentKey(batchID uuid.UUID, start int64, owner uuid.UUID) string {
+	return fmt.Sprintf("tmp/batch/%s/%012d-%s", batchID, start, owner)
 }
 
 // resultKey is the storage key of a result file: generated from the batch,
@@ -47,11 +53,33 @@ type errorLine struct {
 	Message string `json:"message"`
 }
 
-// writeSegment stores the chunk's results.
-func (r *batchRun) writeSegment(ctx context.Context, c *chunk) error {
-	out := make([]byte, 0, c.n*39)
-	proc := make([]byte, 0, c.n*90)
-	var errs []byte
+// appendJSON appends v as one line of JSON. HTML characters stay as they are
+// (encoding/json would write < as \u003c, six bytes for one).
+func appendJSON(dst []byte, v any) []byte {
+	buf := bytes.NewBuffer(dst)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(err) // strings and numbers only
+	}
+	return buf.Bytes()
+}
+
+// Bounds of error.log: a payload whose every record fails would otherwise
+// write a line for each, many times the payload's size. After the first
+// errorLogMaxLines lines (or errorLogMaxBytes), a last line says how many
+// more failed; process.log still has every record, and failed_count counts them.
+const (
+	errorLogMaxLines = 10000
+	errorLogMaxBytes = 4 << 20
+)
+
+// buildSegment lays out the chunk's results: for a failed record, process.log
+// says briefly why (the field and the message, without the value, which
+// error.log has) and error.log has the full line, for at most
+// errorLogMaxLines records of the chunk.
+func (c *chunk) buildSegment() {
+	out, proc, errs := c.out[:0], c.proc[:0], c.errs[:0]
 	fi := 0
 	for p := range c.n {
 		index := c.start + int64(p)
@@ -67,11 +95,11 @@ func (r *batchRun) writeSegment(ctx context.Context, c *chunk) error {
 			out = append(out, "null"...)
 			f := c.failures[fi]
 			fi++
-			msg, _ := json.Marshal(f.err.Error())
 			proc = append(proc, `null,"error":`...)
-			proc = append(proc, msg...)
-			line, _ := json.Marshal(errorLine{Index: index, Line: f.line, Offset: f.offset, Field: f.err.Field, Value: f.err.Value, Message: f.err.Msg})
-			errs = append(append(errs, line...), '\n')
+			proc = bytes.TrimSuffix(appendJSON(proc, briefError(f.err)), []byte("\n"))
+			if fi <= errorLogMaxLines {
+				errs = appendJSON(errs, errorLine{Index: index, Line: f.line, Offset: f.offset, Field: f.err.Field, Value: f.err.Value, Message: f.err.Msg})
+			}
 		} else {
 			out = appendUUID(out, c.ids[p])
 			proc = appendUUID(proc, c.ids[p])
@@ -79,12 +107,26 @@ func (r *batchRun) writeSegment(ctx context.Context, c *chunk) error {
 		}
 		proc = append(proc, "}\n"...)
 	}
-	w, err := r.Store.Create(ctx, segmentKey(r.batch.ID, c.start), "application/octet-stream")
+	c.out, c.proc, c.errs = out, proc, errs
+}
+
+// briefError is a failed record's message in process.log: the field and what
+// is wrong, without the value.
+func briefError(e *ingest.FieldError) string {
+	if e.Field == "" {
+		return e.Msg
+	}
+	return "field " + e.Field + ": " + e.Msg
+}
+
+// storeSegment writes the chunk's segment under key.
+func (r *batchRun) storeSegment(ctx context.Context, key string, c *chunk) error {
+	w, err := r.Store.Create(ctx, key, "application/octet-stream")
 	if err != nil {
 		return err
 	}
-	head := fmt.Sprintf("%d %d %d %d\n", c.n, len(out), len(proc), len(errs))
-	for _, part := range [][]byte{[]byte(head), out, proc, errs} {
+	head := fmt.Sprintf("%d %d %d %d\n", c.n, len(c.out), len(c.proc), len(c.errs))
+	for _, part := range [][]byte{[]byte(head), c.out, c.proc, c.errs} {
 		if _, err := w.Write(part); err != nil {
 			w.Abort()
 			return fmt.Errorf("writing results of chunk at %d: %w", c.start, err)
@@ -151,7 +193,10 @@ func (f *resultFile) commit() error {
 // finish writes the batch's result files and, in one transaction, registers
 // them, sets the final status and completes the job.
 func (r *batchRun) finish(ctx context.Context, o outcome) error {
-	b, err := scanBatch(r.Pool.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1", r.batch.ID))
+	b, err := scanBatch(r.Pool.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1 AND owner = $2", r.batch.ID, r.owner))
+	if errors.Is(err, models.ErrNotFound) {
+		return errNotOwner
+	}
 	if err != nil {
 		return fmt.Errorf("loading batch %s: %w", r.batch.ID, err)
 	}
@@ -163,13 +208,13 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		status, msg = models.StatusError, o.payload.Error()
 		batchLine = &errorLine{Index: int64(o.payload.Index), Line: o.payload.Line, Offset: o.payload.Offset, Message: msg}
 	case o.cancelled:
-		status, msg = models.StatusError, "cancelled"
+		status, msg = models.StatusError, CancelledMessage
 		batchLine = &errorLine{Index: b.ProcessedCount, Message: msg}
 	}
 
 	var files []*resultFile
 	filesStart := time.Now()
-	defer func() { r.Log.Debug("wrote batch files", "batch_id", b.ID, "duration", time.Since(filesStart)) }()
+	defer func() { r.Log.Debug("wrote batch files", "duration", time.Since(filesStart)) }()
 	if o.payload == nil {
 		files, err = r.assemble(ctx, batchLine)
 	} else {
@@ -179,27 +224,26 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		return err
 	}
 
-	tx, err := r.Pool.Begin(ctx)
+	tx, err := beginTx(ctx, r.Pool)
 	if err != nil {
 		return fmt.Errorf("finishing batch %s: %w", b.ID, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-	for _, f := range files {
-		_, err := tx.Exec(ctx, `INSERT INTO files (account_id, folder, name, size, content_type, sha256, storage_key, batch_id, kind)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			ON CONFLICT (batch_id, kind) WHERE batch_id IS NOT NULL DO UPDATE
-			SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, storage_key = EXCLUDED.storage_key, updated_at = now()`,
-			b.AccountID, b.Folder(), b.FileName(f.kind), f.obj.Size, f.contentType, f.obj.SHA256, f.obj.Key, b.ID, string(f.kind))
-		if err != nil {
-			return fmt.Errorf("registering %s file of batch %s: %w", f.kind, b.ID, err)
-		}
+	if err := registerFilesTx(ctx, tx, b, files); err != nil {
+		return err
 	}
 	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = $2, error_message = $3, finished_at = now(), updated_at = now()
-		WHERE id = $1 AND status = 'PROCESSING' RETURNING `+batchColumns, b.ID, string(status), msg))
+		WHERE id = $1 AND status = 'PROCESSING' AND owner = $4 RETURNING `+batchColumns, b.ID, string(status), msg, r.owner))
+	if errors.Is(err, models.ErrNotFound) {
+		return errNotOwner
+	}
 	if err != nil {
 		return fmt.Errorf("finishing batch %s: %w", r.batch.ID, err)
 	}
 	if err := notifyTx(ctx, tx, b); err != nil {
+		return err
+	}
+	if err := enqueueBatchWebhooksTx(ctx, tx, b); err != nil {
 		return err
 	}
 	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, r.job); err != nil {
@@ -214,13 +258,106 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 	return nil
 }
 
+// registerFilesTx registers the batch's result files as files rows.
+func registerFilesTx(ctx context.Context, tx pgx.Tx, b *models.Batch, files []*resultFile) error {
+	for _, f := range files {
+		_, err := tx.Exec(ctx, `INSERT INTO files (account_id, folder, name, size, content_type, sha256, storage_key, batch_id, kind)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (batch_id, kind) WHERE batch_id IS NOT NULL DO UPDATE
+			SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, storage_key = EXCLUDED.storage_key, updated_at = now()`,
+			b.AccountID, b.Folder(), b.FileName(f.kind), f.obj.Size, f.contentType, f.obj.SHA256, f.obj.Key, b.ID, string(f.kind))
+		if err != nil {
+			return fmt.Errorf("registering %s file of batch %s: %w", f.kind, b.ID, err)
+		}
+	}
+	return nil
+}
+
+// failTimeout bounds ending a batch ERROR, files included.
+const failTimeout = 2 * time.Minute
+
+// fail ends the batch ERROR with msg, unless it already ended or another
+// slice took it over. So that an ERROR batch always has its error file, it
+// first writes error.log, ending with a line carrying msg, with output.json
+// and process.log of the records done so far; when those cannot be
+// assembled (storage failing), error.log alone, and when not even that, the
+// status alone.
+func (r *batchRun) fail(ctx context.Context, msg string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), failTimeout)
+	defer cancel()
+	batchID := r.job.Args.BatchID
+	b, err := scanBatch(r.Pool.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1", batchID))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("failing batch %s: %w", batchID, err)
+	}
+	r.batch = b
+	return r.endWithError(ctx, msg, `($3::uuid IS NULL OR owner = $3)`, r.ownerIfClaimed())
+}
+
+// ownerIfClaimed is the slice's token once it has taken the batch over, nil before.
+func (r *batchRun) ownerIfClaimed() *uuid.UUID {
+	if r.claimed {
+		return &r.owner
+	}
+	return nil
+}
+
+// endWithError writes the files of r.batch ending ERROR with msg and, in one
+// transaction, registers them and sets the status, if the batch is still
+// READY or PROCESSING and guard (an SQL condition on the batch row, with
+// guardArg as $3) holds.
+func (r *batchRun) endWithError(ctx context.Context, msg, guard string, guardArg any) error {
+	b := r.batch
+	line := &errorLine{Index: b.ProcessedCount, Message: msg}
+	files, err := r.assemble(ctx, line)
+	if err != nil {
+		r.Log.Warn("writing the files of a failed batch; writing error.log alone", "error", err)
+		if files, err = r.writeErrorOnly(ctx, line); err != nil {
+			r.Log.Error("writing error.log of a failed batch", "error", err)
+		}
+	}
+	tx, err := beginTx(ctx, r.Pool)
+	if err != nil {
+		return fmt.Errorf("failing batch %s: %w", b.ID, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+	ended, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'ERROR', error_message = $2, finished_at = now(),
+		updated_at = now() WHERE id = $1 AND status IN ('READY', 'PROCESSING') AND `+guard+` RETURNING `+batchColumns,
+		b.ID, msg, guardArg))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("failing batch %s: %w", b.ID, err)
+	}
+	if err := registerFilesTx(ctx, tx, ended, files); err != nil {
+		return err
+	}
+	if err := notifyTx(ctx, tx, ended); err != nil {
+		return err
+	}
+	if err := enqueueBatchWebhooksTx(ctx, tx, ended); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("failing batch %s: %w", b.ID, err)
+	}
+	r.batch = ended
+	r.Metrics.batchEnded(ended)
+	r.deleteSegments(ctx)
+	return nil
+}
+
 // writeErrorOnly writes error.log with the one line of a batch-level fault.
 func (r *batchRun) writeErrorOnly(ctx context.Context, line *errorLine) ([]*resultFile, error) {
 	f, err := r.createResult(ctx, models.KindError, "application/x-ndjson")
 	if err != nil {
 		return nil, err
 	}
-	if err := json.NewEncoder(f.buf).Encode(line); err != nil {
+	if _, err := f.buf.Write(appendJSON(nil, line)); err != nil {
 		f.w.Abort()
 		return nil, fmt.Errorf("writing error file: %w", err)
 	}
@@ -230,10 +367,109 @@ func (r *batchRun) writeErrorOnly(ctx context.Context, line *errorLine) ([]*resu
 	return []*resultFile{f}, nil
 }
 
+// segmentRef is a registered segment.
+type segmentRef struct {
+	start   int64
+	records int64
+	key     string
+}
+
+// segments lists the registered segments of the processed records, in order,
+// and checks that they cover them without gap. A gap is filled from a
+// segment of the previous version, which named segments by their first index
+// alone and did not register them: a batch that was being processed when its
+// process was replaced by this version keeps the results of its chunks.
+func (r *batchRun) segments(ctx context.Context) ([]segmentRef, error) {
+	b := r.batch
+	rows, err := r.Pool.Query(ctx, `SELECT start, records, storage_key FROM batch_segments
+		WHERE batch_id = $1 AND start < $2 ORDER BY start`, b.ID, b.ProcessedCount)
+	if err != nil {
+		return nil, fmt.Errorf("listing results of batch %s: %w", b.ID, err)
+	}
+	var registered []segmentRef
+	var s segmentRef
+	_, err = pgx.ForEachRow(rows, []any{&s.start, &s.records, &s.key}, func() error {
+		registered = append(registered, s)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing results of batch %s: %w", b.ID, err)
+	}
+	var segs []segmentRef
+	for next := int64(0); next < b.ProcessedCount; {
+		if len(registered) > 0 && registered[0].start == next {
+			segs = append(segs, registered[0])
+			next += registered[0].records
+			registered = registered[1:]
+			continue
+		}
+		legacy, err := r.legacySegment(ctx, next)
+		if err != nil {
+			return nil, fmt.Errorf("results of batch %s: no segment at %d: %w", b.ID, next, err)
+		}
+		segs = append(segs, legacy)
+		next += legacy.records
+	}
+	return segs, nil
+}
+
+// legacySegment finds the previous version's segment starting at start.
+func (r *batchRun) legacySegment(ctx context.Context, start int64) (segmentRef, error) {
+	key := fmt.Sprintf("tmp/batch/%s/%012d", r.batch.ID, start)
+	rd, err := r.Store.OpenRange(ctx, key, 0, 64)
+	if err != nil {
+		return segmentRef{}, err
+	}
+	defer rd.Close()
+	var n int64
+	if _, err := fmt.Fscanf(rd, "%d", &n); err != nil || n <= 0 {
+		return segmentRef{}, fmt.Errorf("bad header in %s", key)
+	}
+	return segmentRef{start: start, records: n, key: key}, nil
+}
+
+// errorLog writes error.log lines up to its bounds.
+type errorLog struct {
+	w     io.Writer
+	lines int
+	bytes int
+}
+
+// copyLines copies the error.log lines of one segment (n bytes of r).
+func (e *errorLog) copyLines(r *bufio.Reader, n int64) error {
+	if e.lines >= errorLogMaxLines {
+		_, err := io.CopyN(io.Discard, r, n)
+		return err
+	}
+	lr := bufio.NewReader(io.LimitReader(r, n))
+	for {
+		line, err := lr.ReadBytes('\n')
+		if errors.Is(err, io.EOF) && len(line) == 0 {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if e.lines >= errorLogMaxLines || e.bytes+len(line) > errorLogMaxBytes {
+			continue
+		}
+		if _, err := e.w.Write(line); err != nil {
+			return err
+		}
+		e.lines++
+		e.bytes += len(line)
+	}
+}
+
 // assemble concatenates the segments of the processed records into
-// output.json, process.log and (when a record or the batch failed) error.log.
+// output.json, process.log and (when a record or the batch failed) error.log,
+// ending error.log with the count of errors beyond its bounds and batchLine.
 func (r *batchRun) assemble(ctx context.Context, batchLine *errorLine) (files []*resultFile, err error) {
 	b := r.batch
+	segs, err := r.segments(ctx)
+	if err != nil {
+		return nil, err
+	}
 	kinds := []struct {
 		kind models.FileKind
 		ct   string
@@ -262,21 +498,29 @@ func (r *batchRun) assemble(ctx context.Context, batchLine *errorLine) (files []
 		}
 	}()
 	out, proc := files[0].buf, files[1].buf
-	var errs io.Writer = io.Discard
+	errs := &errorLog{w: io.Discard}
 	if len(files) > 2 {
-		errs = files[2].buf
+		errs.w = files[2].buf
 	}
 	out.WriteByte('[')
-	for start := int64(0); start < b.ProcessedCount; {
-		n, err := r.copySegment(ctx, start, out, proc, errs)
-		if err != nil {
+	for _, s := range segs {
+		if err := r.copySegment(ctx, s, out, proc, errs); err != nil {
 			return nil, err
 		}
-		start += n
+		r.assembled = append(r.assembled, s.key)
 	}
 	out.WriteString("]\n")
+	// The failed records without a line: beyond the bounds, or beyond the
+	// errorLogMaxLines of their chunk, which the bounds would leave out too.
+	if more := b.FailedCount - int64(errs.lines); more > 0 {
+		line := errorLine{Index: b.ProcessedCount, Message: fmt.Sprintf(
+			"… %d more errors not listed (error.log lists the first %d; process.log has every record)", more, errs.lines)}
+		if _, err := errs.w.Write(appendJSON(nil, line)); err != nil {
+			return nil, fmt.Errorf("writing error file: %w", err)
+		}
+	}
 	if batchLine != nil {
-		if err := json.NewEncoder(errs).Encode(batchLine); err != nil {
+		if _, err := errs.w.Write(appendJSON(nil, batchLine)); err != nil {
 			return nil, fmt.Errorf("writing error file: %w", err)
 		}
 	}
@@ -288,60 +532,58 @@ func (r *batchRun) assemble(ctx context.Context, batchLine *errorLine) (files []
 	return files, nil
 }
 
-// copySegment appends the segment of the chunk starting at start to the
-// result files and returns its number of records.
-func (r *batchRun) copySegment(ctx context.Context, start int64, out, proc, errs io.Writer) (int64, error) {
-	rd, err := r.Store.Open(ctx, segmentKey(r.batch.ID, start))
+// copySegment appends a segment to the result files.
+func (r *batchRun) copySegment(ctx context.Context, s segmentRef, out, proc io.Writer, errs *errorLog) error {
+	rd, err := r.Store.Open(ctx, s.key)
 	if err != nil {
-		return 0, fmt.Errorf("reading results of chunk at %d: %w", start, err)
+		return fmt.Errorf("reading results of chunk at %d: %w", s.start, err)
 	}
 	defer rd.Close()
 	br := bufio.NewReaderSize(rd, 64<<10)
 	head, err := br.ReadString('\n')
 	if err != nil {
-		return 0, fmt.Errorf("reading results of chunk at %d: %w", start, err)
+		return fmt.Errorf("reading results of chunk at %d: %w", s.start, err)
 	}
 	var n, outLen, procLen, errLen int64
-	if _, err := fmt.Sscanf(head, "%d %d %d %d\n", &n, &outLen, &procLen, &errLen); err != nil || n <= 0 {
-		return 0, fmt.Errorf("reading results of chunk at %d: bad header %q", start, head)
+	if _, err := fmt.Sscanf(head, "%d %d %d %d\n", &n, &outLen, &procLen, &errLen); err != nil || n != s.records {
+		return fmt.Errorf("reading results of chunk at %d: bad header %q", s.start, head)
 	}
-	if start > 0 {
+	if s.start > 0 {
 		if _, err := io.WriteString(out, ","); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	for _, part := range []struct {
 		w io.Writer
 		n int64
-	}{{out, outLen}, {proc, procLen}, {errs, errLen}} {
+	}{{out, outLen}, {proc, procLen}} {
 		if _, err := io.CopyN(part.w, br, part.n); err != nil {
-			return 0, fmt.Errorf("copying results of chunk at %d: %w", start, err)
+			return fmt.Errorf("copying results of chunk at %d: %w", s.start, err)
 		}
 	}
-	return n, nil
+	if err := errs.copyLines(br, errLen); err != nil {
+		return fmt.Errorf("copying results of chunk at %d: %w", s.start, err)
+	}
+	return nil
 }
 
 // deleteSegments removes the segments once the result files are registered.
 // A failure leaves unreferenced objects under tmp/batch/<id>/, nothing more.
 func (r *batchRun) deleteSegments(ctx context.Context) {
-	for start := int64(0); start < r.batch.ProcessedCount; {
-		key := segmentKey(r.batch.ID, start)
-		rd, err := r.Store.OpenRange(ctx, key, 0, 64)
-		if err != nil {
-			r.Log.Warn("deleting result segments", "batch_id", r.batch.ID, "error", err)
-			return
-		}
-		var n int64
-		_, err = fmt.Fscanf(rd, "%d", &n)
-		_ = rd.Close()
-		if err != nil || n <= 0 {
-			r.Log.Warn("deleting result segments", "batch_id", r.batch.ID, "key", key)
-			return
-		}
+	keys := r.assembled
+	rows, err := r.Pool.Query(ctx, "DELETE FROM batch_segments WHERE batch_id = $1 RETURNING storage_key", r.batch.ID)
+	if err == nil {
+		var registered []string
+		registered, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		keys = append(keys, registered...)
+	}
+	if err != nil {
+		r.Log.Warn("deleting result segments", "error", err)
+	}
+	for _, key := range slices.Compact(slices.Sorted(slices.Values(keys))) {
 		if err := r.Store.Delete(ctx, key); err != nil {
-			r.Log.Warn("deleting result segments", "batch_id", r.batch.ID, "error", err)
+			r.Log.Warn("deleting result segments", "error", err)
 			return
 		}
-		start += n
 	}
 }

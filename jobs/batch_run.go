@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -137,23 +138,44 @@ func missingTx(ctx context.Context, tx pgx.Tx, b *models.Batch) ([]string, error
 // batch can be cancelled (otherwise a *models.NotAllowedError): the worker
 // sees the request at its next chunk boundary, within about a second, and
 // ends the batch ERROR "cancelled" with the files of what it did.
+//
+// It answers at once whatever the worker does: the request is a row of
+// batch_cancel_requests, and cancel_requested_at is set on the batch here
+// only when its row is not locked (a chunk being committed, or a worker that
+// stalled while committing one); otherwise the worker copies it over at its
+// next chunk commit. The first request's time is kept.
 func CancelBatch(ctx context.Context, pool *pgxpool.Pool, accountID, batchID uuid.UUID) (*models.Batch, error) {
-	tx, err := pool.Begin(ctx)
+	tx, err := beginTx(ctx, pool)
 	if err != nil {
 		return nil, fmt.Errorf("cancelling batch %s: %w", batchID, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
 
-	b, err := lockBatchTx(ctx, tx, accountID, batchID)
+	b, err := scanBatch(tx.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE account_id = $1 AND id = $2", accountID, batchID))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("loading batch %s: %w", batchID, err)
 	}
 	if !b.Status.Allows(models.ActionCancel) {
 		return nil, &models.NotAllowedError{Action: models.ActionCancel, Status: b.Status}
 	}
-	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches SET cancel_requested_at = coalesce(cancel_requested_at, now()),
-		updated_at = now() WHERE account_id = $1 AND id = $2 RETURNING `+batchColumns, accountID, batchID))
+	var requested time.Time
+	err = tx.QueryRow(ctx, `INSERT INTO batch_cancel_requests (batch_id) VALUES ($1)
+		ON CONFLICT (batch_id) DO UPDATE SET requested_at = batch_cancel_requests.requested_at
+		RETURNING requested_at`, batchID).Scan(&requested)
 	if err != nil {
+		return nil, fmt.Errorf("cancelling batch %s: %w", batchID, err)
+	}
+	marked, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET cancel_requested_at = coalesce(cancel_requested_at, $3), updated_at = now()
+		WHERE id = (SELECT id FROM batches WHERE account_id = $1 AND id = $2 FOR NO KEY UPDATE SKIP LOCKED)
+		RETURNING `+batchColumns, accountID, batchID, requested))
+	switch {
+	case err == nil:
+		b = marked
+	case errors.Is(err, models.ErrNotFound): // locked by the worker, which copies the request over
+		if b.CancelRequestedAt == nil {
+			b.CancelRequestedAt = &requested
+		}
+	default:
 		return nil, fmt.Errorf("cancelling batch %s: %w", batchID, err)
 	}
 	if err := notifyTx(ctx, tx, b); err != nil {

@@ -4,6 +4,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -36,6 +37,67 @@ type Deps struct {
 	// Retention, when positive, is how long ended batches are kept
 	// (FLOWBATCH_RETENTION); the batch_retention job deletes older ones.
 	Retention time.Duration
+	// BaseURL is the app's public URL, for the URLs in webhook bodies.
+	BaseURL string
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses (FLOWBATCH_WEBHOOK_ALLOW_PRIVATE).
+	WebhookAllowPrivate bool
+	// WebhookRetryDelays replaces DefaultWebhookRetryDelays when not nil.
+	WebhookRetryDelays []time.Duration
+	// Stopping is closed when the process begins a graceful stop. A
+	// process_batch attempt then ends its slice early, as at the end of its
+	// budget: the chunks in flight commit and the job snoozes, which does not
+	// count as an attempt, so that another process resumes the batch. Nil
+	// never closes.
+	Stopping <-chan struct{}
+}
+
+// stopping reports whether the process is stopping.
+func (d *Deps) stopping() bool {
+	select {
+	case <-d.Stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// Bounds of the engine's transactions, so that a worker that stalls (a
+// stopped process, a cut network) cannot block the others for long: the
+// server ends a session left idle inside a transaction after
+// idleInTxTimeout, which releases its locks, and a statement or a lock wait
+// fails after its bound instead of waiting without end. docs/engine.md
+// ("Stalls") explains the numbers.
+const (
+	lockTimeout      = 10 * time.Second
+	statementTimeout = 30 * time.Second
+	idleInTxTimeout  = 10 * time.Second
+	// startLockTimeout is the lock wait of an attempt taking over a batch:
+	// longer than a stalled holder can keep the row locked, so that taking
+	// over waits it out rather than failing the attempt.
+	startLockTimeout = 30 * time.Second
+)
+
+// txLimitsSQL applies the bounds to the current transaction only.
+var txLimitsSQL = fmt.Sprintf("SET LOCAL lock_timeout = %d; SET LOCAL statement_timeout = %d; SET LOCAL idle_in_transaction_session_timeout = %d",
+	lockTimeout.Milliseconds(), statementTimeout.Milliseconds(), idleInTxTimeout.Milliseconds())
+
+// txBeginner is a pool or a connection.
+type txBeginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// beginTx begins a transaction bounded by the engine's timeouts.
+func beginTx(ctx context.Context, db txBeginner) (pgx.Tx, error) {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, txLimitsSQL); err != nil {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return tx, nil
 }
 
 // Client is the River client type used across Flowbatch.
@@ -62,8 +124,9 @@ func NewClient(d Deps, workers int) (*Client, error) {
 	w := river.NewWorkers()
 	river.AddWorker(w, &SessionCleanupWorker{Pool: d.Pool})
 	river.AddWorker(w, &ProcessBatchWorker{Deps: d})
-	river.AddWorker(w, &BatchWatchdogWorker{Pool: d.Pool, Log: d.Log})
 	river.AddWorker(w, &BatchRetentionWorker{Pool: d.Pool, Store: d.Store, Log: d.Log, Retention: d.Retention, Metrics: d.Metrics})
+	river.AddWorker(w, newWebhookDeliverWorker(d))
+	river.AddWorker(w, &BatchWatchdogWorker{Pool: d.Pool, Store: d.Store, Log: d.Log})
 
 	cfg := &river.Config{
 		Logger:  d.Log.With("component", "river"),
@@ -78,6 +141,7 @@ func NewClient(d Deps, workers int) (*Client, error) {
 	}
 	if workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}}
+		cfg.Queues[webhookQueue] = river.QueueConfig{MaxWorkers: webhookWorkers}
 		cfg.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return SessionCleanupArgs{}, nil },

@@ -82,25 +82,49 @@ func permanent(format string, args ...any) error {
 }
 
 // Work processes one slice of the batch: all of it, or as many chunks as fit
-// in its slice budget before it snoozes to go on in a new attempt. Permanent
-// faults end the batch ERROR and cancel the job; when the last attempt fails,
-// the batch ends ERROR too.
+// in its slice budget (or until the process stops) before it snoozes to go
+// on in a new attempt. Permanent faults end the batch ERROR and cancel the
+// job; when the last attempt fails, the batch ends ERROR too. A slice that
+// lost its batch to another attempt (it stalled and was rescued) touches
+// neither the batch nor the job.
 func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBatchArgs]) error {
-	err := w.work(ctx, job)
+	// Every line this attempt logs names its batch, job and attempt, so that
+	// one batch's story can be followed across processes.
+	worker := *w
+	worker.Log = w.Log.With("batch_id", job.Args.BatchID, "job_id", job.ID, "attempt", job.Attempt)
+	run := &batchRun{ProcessBatchWorker: &worker, job: job, owner: uuid.New()}
+	err := run.work(ctx)
 	var perm *errPermanent
 	var snooze *rivertype.JobSnoozeError
 	switch {
-	case err == nil, errors.As(err, &snooze):
+	case err == nil:
+		return nil
+	case run.claimed && !run.stillOwner(ctx):
+		run.Log.Warn("another attempt took over the batch; leaving it", "error", err)
+		return w.yieldJob(ctx, job)
+	case errors.As(err, &snooze):
 		return err
+	case run.claimed && errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely):
+		// An operator cancelled the job (the job dashboard): the batch ends
+		// as the report's Cancel ends it, with the files of what was done.
+		if ferr := run.fail(ctx, CancelledMessage); ferr != nil {
+			run.Log.Error("ending a batch whose job was cancelled", "error", ferr)
+		}
+		return err
+	case w.stopping() && ctx.Err() != nil:
+		// The process is stopping and its grace ran out mid-chunk: the
+		// chunk rolled back, and the batch goes on elsewhere from its
+		// saved progress, without spending an attempt.
+		return river.JobSnooze(0)
 	case errors.As(err, &perm):
-		if ferr := w.fail(context.WithoutCancel(ctx), job.Args.BatchID, perm.msg); ferr != nil {
+		if ferr := run.fail(ctx, perm.msg); ferr != nil {
 			return ferr
 		}
 		return river.JobCancel(err)
 	case job.Attempt >= job.MaxAttempts:
 		msg := fmt.Sprintf("processing failed after %d attempts", job.Attempt)
-		if ferr := w.fail(context.WithoutCancel(ctx), job.Args.BatchID, msg); ferr != nil {
-			w.Log.Error("marking batch failed", "batch_id", job.Args.BatchID, "error", ferr)
+		if ferr := run.fail(ctx, msg); ferr != nil {
+			run.Log.Error("marking batch failed", "error", ferr)
 		}
 	}
 	return err
@@ -109,8 +133,13 @@ func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBat
 // batchRun is the state of one slice of work on a batch.
 type batchRun struct {
 	*ProcessBatchWorker
-	job        *river.Job[ProcessBatchArgs]
-	batch      *models.Batch
+	job   *river.Job[ProcessBatchArgs]
+	batch *models.Batch
+	// owner is the slice's token, stored on the batch when it takes the
+	// batch over (claimed); chunk commits and the final status require it.
+	owner      uuid.UUID
+	claimed    bool
+	assembled  []string // storage keys of the segments assembled into the result files
 	iface      *models.Interface
 	flow       *models.Flow
 	inputKey   string
@@ -118,9 +147,18 @@ type batchRun struct {
 	lastNotify time.Time
 }
 
-func (w *ProcessBatchWorker) work(ctx context.Context, job *river.Job[ProcessBatchArgs]) error {
+// errNotOwner stops a slice whose batch was taken over by another attempt.
+var errNotOwner = errors.New("another attempt took over the batch")
+
+// errStopping ends the validation pass of a process that is stopping.
+var errStopping = errors.New("the process is stopping")
+
+func (r *batchRun) work(ctx context.Context) error {
 	sliceStart := time.Now()
-	b, err := w.start(ctx, job.Args.BatchID)
+	if r.stopping() {
+		return river.JobSnooze(0)
+	}
+	b, err := r.start(ctx)
 	if err != nil {
 		return err
 	}
@@ -131,74 +169,140 @@ func (w *ProcessBatchWorker) work(ctx context.Context, job *river.Job[ProcessBat
 	default:
 		return permanent("the batch is %s, not READY", b.Status)
 	}
-	run := &batchRun{ProcessBatchWorker: w, job: job, batch: b}
-	if err := run.load(ctx); err != nil {
+	r.batch = b
+	if err := r.load(ctx); err != nil {
 		return err
+	}
+	if b.CancelRequestedAt != nil {
+		return r.finish(ctx, outcome{cancelled: true}) // without reading the input
 	}
 	if b.TotalCount == 0 {
 		validateStart := time.Now()
-		total, perr, err := run.validate(ctx)
-		if errors.Is(err, errCancelRequested) {
-			return run.finish(ctx, outcome{cancelled: true})
-		}
-		if err != nil {
+		total, perr, err := r.validate(ctx)
+		switch {
+		case errors.Is(err, errCancelRequested):
+			return r.finish(ctx, outcome{cancelled: true})
+		case errors.Is(err, errStopping):
+			return river.JobSnooze(0)
+		case err != nil:
 			return err
 		}
-		w.Log.Debug("validated batch input", "batch_id", b.ID, "records", total, "duration", time.Since(validateStart))
-		if perr != nil {
-			return run.finish(ctx, outcome{payload: perr})
+		r.Log.Debug("validated batch input", "records", total, "duration", time.Since(validateStart))
+		if perr != nil && !perr.NoRecords() {
+			return r.finish(ctx, outcome{payload: perr})
 		}
-		if err := run.saveTotal(ctx, total); err != nil {
+		if err := r.saveTotal(ctx, total); err != nil {
 			return err
 		}
 	}
 	if b.CancelRequestedAt != nil {
-		return run.finish(ctx, outcome{cancelled: true})
+		return r.finish(ctx, outcome{cancelled: true})
 	}
 	insertStart := time.Now()
-	done, cancelled, err := run.insert(ctx, sliceStart)
+	done, cancelled, err := r.insert(ctx, sliceStart)
 	if err != nil {
 		return err
 	}
-	w.Log.Debug("inserted batch records", "batch_id", b.ID, "processed", run.batch.ProcessedCount, "duration", time.Since(insertStart))
+	r.Log.Debug("inserted batch records", "processed", r.batch.ProcessedCount, "duration", time.Since(insertStart))
 	switch {
 	case cancelled:
-		return run.finish(ctx, outcome{cancelled: true})
+		return r.finish(ctx, outcome{cancelled: true})
 	case !done:
 		return river.JobSnooze(0)
 	}
-	return run.finish(ctx, outcome{})
+	return r.finish(ctx, outcome{})
 }
 
-// start moves a READY batch to PROCESSING and returns it as it is now.
-func (w *ProcessBatchWorker) start(ctx context.Context, batchID uuid.UUID) (*models.Batch, error) {
-	tx, err := w.Pool.Begin(ctx)
+// cancelRequestSQL is the time of the batch's cancel request ($1: the batch),
+// NULL without one; chunk commits copy it onto the batch.
+const cancelRequestSQL = `(SELECT requested_at FROM batch_cancel_requests WHERE batch_id = $1)`
+
+// start takes the batch over for this slice (a READY batch moves to
+// PROCESSING + started_at) and returns it as it is now. Taking over waits
+// for a stalled holder of the row lock to be ended by the server
+// (startLockTimeout) rather than failing the attempt.
+func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
+	batchID := r.job.Args.BatchID
+	tx, err := beginTx(ctx, r.Pool)
 	if err != nil {
 		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-	b, err := scanBatch(tx.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1 FOR UPDATE", batchID))
+	if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", startLockTimeout.Milliseconds())); err != nil {
+		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)
+	}
+	b, err := scanBatch(tx.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1 FOR NO KEY UPDATE", batchID))
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, river.JobCancel(fmt.Errorf("batch %s was deleted", batchID))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("loading batch %s: %w", batchID, err)
 	}
-	if b.Status != models.StatusReady {
+	if b.Status != models.StatusReady && b.Status != models.StatusProcessing {
 		return b, nil
 	}
-	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'PROCESSING', started_at = now(), updated_at = now()
-		WHERE id = $1 RETURNING `+batchColumns, batchID))
+	wasReady := b.Status == models.StatusReady
+	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'PROCESSING', started_at = coalesce(started_at, now()),
+		owner = $2, cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now()
+		WHERE id = $1 RETURNING `+batchColumns, batchID, r.owner))
 	if err != nil {
 		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)
 	}
-	if err := notifyTx(ctx, tx, b); err != nil {
-		return nil, err
+	if wasReady {
+		if err := notifyTx(ctx, tx, b); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)
 	}
+	r.claimed = true
 	return b, nil
+}
+
+// stillOwner reports whether the slice still owns its batch; when that
+// cannot be told, it answers yes, so that the error is handled as the
+// slice's own.
+func (r *batchRun) stillOwner(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	var owner *uuid.UUID
+	err := r.Pool.QueryRow(ctx, "SELECT owner FROM batches WHERE id = $1", r.job.Args.BatchID).Scan(&owner)
+	if err != nil {
+		return true
+	}
+	return owner != nil && *owner == r.owner
+}
+
+// yieldWait bounds how long a slice that lost its batch waits for the
+// attempt that took over to let go of the job.
+const yieldWait = 10 * time.Minute
+
+// yieldJob returns once no other attempt of job is running (or after
+// yieldWait). River applies a worker's result to its job only while the job
+// is running, whichever attempt runs it; waiting until the attempt that took
+// over has snoozed or completed the job makes this slice's result a no-op
+// instead of ending that attempt's job under it.
+func (w *ProcessBatchWorker) yieldJob(ctx context.Context, job *river.Job[ProcessBatchArgs]) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), yieldWait)
+	defer cancel()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		var other bool
+		err := w.Pool.QueryRow(ctx, `SELECT state = 'running' AND attempted_at IS DISTINCT FROM $2 FROM river_job WHERE id = $1`,
+			job.ID, job.AttemptedAt).Scan(&other)
+		if err != nil || !other {
+			return river.JobSnooze(0)
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return river.JobSnooze(0)
+		case <-w.Stopping:
+			return river.JobSnooze(0)
+		}
+	}
 }
 
 // load reads the batch's interface, flow and input key.
@@ -294,10 +398,13 @@ func (r *batchRun) validate(ctx context.Context) (int64, *ingest.PayloadError, e
 			return 0, nil, fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
 		}
 		n++
+		if n%4096 == 0 && r.stopping() {
+			return 0, nil, errStopping
+		}
 		if n%4096 == 0 && time.Since(lastCheck) >= cancelCheckInterval {
 			lastCheck = time.Now()
 			var cancelled bool
-			err := r.Pool.QueryRow(ctx, "SELECT cancel_requested_at IS NOT NULL FROM batches WHERE id = $1", r.batch.ID).Scan(&cancelled)
+			err := r.Pool.QueryRow(ctx, "SELECT EXISTS "+cancelRequestSQL, r.batch.ID).Scan(&cancelled)
 			if err != nil {
 				return 0, nil, fmt.Errorf("checking batch %s: %w", r.batch.ID, err)
 			}
@@ -311,36 +418,16 @@ func (r *batchRun) validate(ctx context.Context) (int64, *ingest.PayloadError, e
 // saveTotal records the number of records the batch will process.
 func (r *batchRun) saveTotal(ctx context.Context, total int64) error {
 	total = r.limit(total)
-	err := r.Pool.QueryRow(ctx, `UPDATE batches SET total_count = $2, updated_at = now()
-		WHERE id = $1 AND status = 'PROCESSING' RETURNING cancel_requested_at`, r.batch.ID, total).Scan(&r.batch.CancelRequestedAt)
+	err := r.Pool.QueryRow(ctx, `UPDATE batches SET total_count = $2,
+		cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now()
+		WHERE id = $1 AND status = 'PROCESSING' AND owner = $3 RETURNING cancel_requested_at`,
+		r.batch.ID, total, r.owner).Scan(&r.batch.CancelRequestedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errNotOwner
+	}
 	if err != nil {
 		return fmt.Errorf("saving total of batch %s: %w", r.batch.ID, err)
 	}
 	r.batch.TotalCount = total
-	return nil
-}
-
-// fail ends a batch ERROR with msg, unless it already ended.
-func (w *ProcessBatchWorker) fail(ctx context.Context, batchID uuid.UUID, msg string) error {
-	tx, err := w.Pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("failing batch %s: %w", batchID, err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-	b, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'ERROR', error_message = $2, finished_at = now(),
-		updated_at = now() WHERE id = $1 AND status IN ('READY', 'PROCESSING') RETURNING `+batchColumns, batchID, msg))
-	if errors.Is(err, models.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("failing batch %s: %w", batchID, err)
-	}
-	if err := notifyTx(ctx, tx, b); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("failing batch %s: %w", batchID, err)
-	}
-	w.Metrics.batchEnded(b)
 	return nil
 }

@@ -52,11 +52,13 @@ func flowbatchBinary(t testing.TB) string {
 	return binaryPath
 }
 
-// startWorkerProcess runs `flowbatch worker` on the bundle's database and storage.
-func (tb *testBundle) startWorkerProcess(t testing.TB) *exec.Cmd {
+// startWorkerProcess runs `flowbatch worker` on the bundle's database and
+// storage, with env added to its environment.
+func (tb *testBundle) startWorkerProcess(t testing.TB, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(flowbatchBinary(t), "worker", "--workers", "1")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+tb.db.URL, "FLOWBATCH_STORAGE_URL="+tb.storeURL, "FLOWBATCH_LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, env...)
 	if testing.Verbose() {
 		cmd.Stderr = os.Stderr
 	}

@@ -54,9 +54,7 @@ func (q *OverviewQuery) Normalize() {
 	if _, ok := overviewOrders[q.Sort]; !ok {
 		q.Sort = OverviewNewest
 	}
-	if q.Page < 1 {
-		q.Page = 1
-	}
+	q.Page = min(max(q.Page, 1), MaxPage)
 }
 
 // Overview is one page of an account's batches with the counts per status

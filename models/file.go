@@ -111,13 +111,18 @@ func (q *FolderQuery) Normalize() {
 	if _, ok := fileOrder[q.Sort]; !ok {
 		q.Sort = SortName
 	}
-	if q.Page < 1 {
-		q.Page = 1
-	}
-	if q.PerPage < 1 || q.PerPage > 1000 {
+	q.Page = min(max(q.Page, 1), MaxPage)
+	if q.PerPage < 1 || q.PerPage > MaxPerPage {
 		q.PerPage = 100
 	}
 }
+
+// MaxPage is the highest page number a listing accepts: with MaxPerPage it
+// keeps the offset far from overflowing.
+const MaxPage = 1_000_000
+
+// MaxPerPage is the most entries one page of a folder listing holds.
+const MaxPerPage = 1000
 
 // FolderEntry is a sub-folder in a listing, with what it holds (all levels below).
 type FolderEntry struct {

@@ -3,7 +3,6 @@ package models
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -16,8 +15,9 @@ const MaxFolderDepth = 8
 // ValidateFileName checks a name given to a file or folder (or a batch's
 // custom input and output file names) and returns the message to show, or "".
 // A name is 1 to 120 characters of UTF-8 without leading or trailing spaces,
-// '/', '\', "..", or control characters (bidirectional overrides included,
-// since they disguise names).
+// '/', '\', "..", control characters or invisible ones (isInvisible: direction
+// overrides can make "evil\u202Etxt.exe" look like "evilexe.txt", and
+// zero-width characters make two different names look the same).
 func ValidateFileName(name string) string {
 	switch {
 	case name == "":
@@ -34,17 +34,11 @@ func ValidateFileName(name string) string {
 		return "Names cannot contain \"..\"."
 	}
 	for _, r := range name {
-		if unicode.IsControl(r) || isBidiControl(r) {
-			return "Names cannot contain control characters."
+		if isControl(r) || isInvisible(r) {
+			return "Names cannot contain control characters or invisible ones (zero-width spaces, direction marks, line separators)."
 		}
 	}
 	return ""
-}
-
-// isBidiControl reports the invisible characters that reorder text, which
-// can make "evil\u202Etxt.exe" look like "evilexe.txt".
-func isBidiControl(r rune) bool {
-	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C
 }
 
 // ValidateFolderPath checks a folder path and returns the message to show,

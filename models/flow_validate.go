@@ -24,7 +24,7 @@ func (f *Flow) Check() map[string]string {
 	if msg := CheckName(f.Name); msg != "" {
 		errs["name"] = msg
 	}
-	if msg := checkDescription(f.Description); msg != "" {
+	if msg := CheckDescription(f.Description); msg != "" {
 		errs["description"] = msg
 	}
 	if f.KeyField != "" && !ValidFieldName(f.KeyField) {

@@ -80,7 +80,7 @@ func (i *Interface) Check() map[string]string {
 	if msg := CheckName(i.Name); msg != "" {
 		errs["name"] = msg
 	}
-	if msg := checkDescription(i.Description); msg != "" {
+	if msg := CheckDescription(i.Description); msg != "" {
 		errs["description"] = msg
 	}
 	if !i.Format.Valid() {

@@ -92,7 +92,8 @@ func New(t testing.TB, opts ...Option) *Harness {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	river, err := jobs.NewClient(jobs.Deps{Pool: tdb.Pool, DB: gdb, Store: store, Log: log}, cfg.Workers)
+	river, err := jobs.NewClient(jobs.Deps{Pool: tdb.Pool, DB: gdb, Store: store, Log: log,
+		BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate}, cfg.Workers)
 	require.NoError(t, err)
 	if cfg.Workers > 0 {
 		require.NoError(t, river.Start(context.Background()))

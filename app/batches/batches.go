@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -56,14 +55,13 @@ func (d *Draft) Validate() map[string]string {
 	errs := map[string]string{}
 	d.Name = strings.TrimSpace(d.Name)
 	d.Description = strings.TrimSpace(d.Description)
-	switch n := utf8.RuneCountInString(d.Name); {
-	case n == 0:
+	if d.Name == "" {
 		errs["name"] = "Enter a name for the batch."
-	case n > 120:
-		errs["name"] = "Use at most 120 characters."
+	} else if msg := models.CheckName(d.Name); msg != "" {
+		errs["name"] = msg
 	}
-	if utf8.RuneCountInString(d.Description) > 2000 {
-		errs["description"] = "Use at most 2000 characters."
+	if msg := models.CheckDescription(d.Description); msg != "" {
+		errs["description"] = msg
 	}
 	switch d.Format {
 	case models.FormatJSON, models.FormatXML, models.FormatCSV:
@@ -370,6 +368,12 @@ func (s *Service) Clone(ctx context.Context, accountID, batchID uuid.UUID) (*mod
 	var obj storage.Object
 	if hasInput {
 		key, err := s.Store.Copy(ctx, input.StorageKey)
+		if errors.Is(err, storage.ErrNotFound) {
+			// Delete removes the objects after the rows: a batch deleted since it was read.
+			if _, errGone := models.BatchByID(ctx, s.DB, accountID, src.ID); errors.Is(errGone, models.ErrNotFound) {
+				return nil, fmt.Errorf("cloning batch %s, deleted meanwhile: %w", src.ID, models.ErrNotFound)
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -385,6 +389,17 @@ func (s *Service) Clone(ctx context.Context, accountID, batchID uuid.UUID) (*mod
 		Designer: src.Designer, InputName: src.InputName, OutputName: src.OutputName,
 	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The source must still exist when its clone is stored: one deleted
+		// since it was read may have had its input taken away before the
+		// clone saw it, and a Delete under way waits for this transaction.
+		err := tx.Clauses(clause.Locking{Strength: "SHARE"}).
+			Where("account_id = ? AND id = ?", accountID, src.ID).Take(&models.Batch{}).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return fmt.Errorf("cloning batch %s, deleted meanwhile: %w", src.ID, models.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("locking batch %s: %w", src.ID, err)
+		}
 		if err := models.CreateBatch(ctx, tx, b); err != nil {
 			return err
 		}

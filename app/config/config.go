@@ -30,6 +30,13 @@ type Config struct {
 	MetricsAddr    string
 	LogFormat      string
 	Retention      time.Duration
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses.
+	WebhookAllowPrivate bool
+	ChunkSize           int
+	// TrustedProxies are the addresses and CIDR ranges of the load balancers
+	// whose X-Forwarded-For and X-Forwarded-Proto headers are believed.
+	TrustedProxies []string
 }
 
 // Var describes one environment variable: its name, default and meaning.
@@ -84,6 +91,13 @@ var Vars = []Var{
 			}
 			return nil
 		}},
+	{"FLOWBATCH_WEBHOOK_ALLOW_PRIVATE", "false",
+		"true lets webhooks reach loopback, private and link-local addresses (only for webhooks into your own network)",
+		func(c *Config, v string) error { return setBool(&c.WebhookAllowPrivate, v) }},
+	{"FLOWBATCH_CHUNK_SIZE", "10000", "records a batch worker inserts per transaction (docs/engine.md)",
+		func(c *Config, v string) error { return setInt(&c.ChunkSize, v, 100, 1_000_000) }},
+	{"FLOWBATCH_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of load balancers whose X-Forwarded-For (client address) and X-Forwarded-Proto are believed; empty: none",
+		func(c *Config, v string) error { return setTrustedProxies(&c.TrustedProxies, v) }},
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil) and
@@ -155,6 +169,22 @@ func checkBaseURL(v string) error {
 	return nil
 }
 
+func setTrustedProxies(dst *[]string, v string) error {
+	var proxies []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return fmt.Errorf("%q is neither an IP address nor a CIDR range such as 10.0.0.0/8", p)
+		}
+		proxies = append(proxies, p)
+	}
+	*dst = proxies
+	return nil
+}
+
 func checkLogLevel(v string) error {
 	switch v {
 	case "debug", "info", "warn", "error":
@@ -178,6 +208,15 @@ func setInt64(dst *int64, v string, lo, hi int64) error {
 		return fmt.Errorf("must be a whole number of bytes from %d to %d", lo, hi)
 	}
 	*dst = n
+	return nil
+}
+
+func setBool(dst *bool, v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	*dst = b
 	return nil
 }
 

@@ -19,6 +19,7 @@ func TestLoadDefaults(t *testing.T) {
 	require.Equal(t, int64(1<<30), c.V2MaxBytes)
 	require.Equal(t, 5*time.Minute, c.ReadTimeout)
 	require.False(t, c.SecureCookies())
+	require.Empty(t, c.TrustedProxies)
 }
 
 func TestLoadReportsEveryBadValue(t *testing.T) {
@@ -79,5 +80,45 @@ func TestOperationsSettings(t *testing.T) {
 	for _, bad := range []string{"0d", "-3d", "ninety days", "d"} {
 		_, err := load(map[string]string{"FLOWBATCH_RETENTION": bad})
 		require.ErrorContains(t, err, "FLOWBATCH_RETENTION", bad)
+	}
+}
+
+func TestWebhookAllowPrivate(t *testing.T) {
+	t.Parallel()
+	load := func(v string) (*Config, error) {
+		return Load(func(k string) string {
+			if k == "FLOWBATCH_WEBHOOK_ALLOW_PRIVATE" {
+				return v
+			}
+			return ""
+		})
+	}
+	c, err := load("")
+	require.NoError(t, err)
+	require.False(t, c.WebhookAllowPrivate, "refused by default")
+	c, err = load("true")
+	require.NoError(t, err)
+	require.True(t, c.WebhookAllowPrivate)
+	_, err = load("sometimes")
+	require.ErrorContains(t, err, "FLOWBATCH_WEBHOOK_ALLOW_PRIVATE: must be true or false")
+}
+
+func TestLoadTrustedProxies(t *testing.T) {
+	t.Parallel()
+	load := func(v string) (*Config, error) {
+		return Load(func(k string) string {
+			if k == "FLOWBATCH_TRUSTED_PROXIES" {
+				return v
+			}
+			return ""
+		})
+	}
+	c, err := load(" 10.0.0.0/8, 192.168.1.7 ,fd00::/8,")
+	require.NoError(t, err)
+	require.Equal(t, []string{"10.0.0.0/8", "192.168.1.7", "fd00::/8"}, c.TrustedProxies)
+
+	for _, bad := range []string{"10.0.0.0/33", "lb.internal", "10.0.0.*", "192.168.1.7:80"} {
+		_, err := load(bad)
+		require.ErrorContains(t, err, "FLOWBATCH_TRUSTED_PROXIES", bad)
 	}
 }

@@ -62,6 +62,28 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// multipartBytes is the most a whole multipart body may carry: the file
+// limit plus room for the other parts' headers and fields.
+func (o Options) multipartBytes() int64 {
+	return o.MaxBytes + int64(o.MaxParts)*(o.MaxFieldBytes+4096)
+}
+
+// MaxContentLength is the largest Content-Length that Body (or Read, for a
+// multipart request) would start to read under opts; a request announcing
+// more is refused before a byte of its body is read. It lets a server answer
+// `Expect: 100-continue` with 413 instead of asking for the body.
+func MaxContentLength(c *fiber.Ctx, opts Options) int64 {
+	opts = opts.withDefaults()
+	limit := opts.MaxBytes
+	if mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType)); mediaType == fiber.MIMEMultipartForm {
+		limit = opts.multipartBytes()
+	}
+	if opts.Gzip && isGzip(c) {
+		limit += gzipSlack(limit)
+	}
+	return limit
+}
+
 // TooLarge is the error for a body or file over its limit.
 func TooLarge(limit int64) *Error {
 	return &Error{Status: http.StatusRequestEntityTooLarge, Detail: "The upload is larger than the limit of " + HumanBytes(limit) + "."}
@@ -195,9 +217,7 @@ func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
 	if err != nil || mediaType != fiber.MIMEMultipartForm || params["boundary"] == "" {
 		return &Error{Status: http.StatusUnsupportedMediaType, Detail: "Send the file as multipart/form-data."}
 	}
-	// The whole multipart stream may carry at most the file limit plus room
-	// for the other parts' headers and fields.
-	total := opts.MaxBytes + int64(opts.MaxParts)*(opts.MaxFieldBytes+4096)
+	total := opts.multipartBytes()
 	if n := int64(c.Request().Header.ContentLength()); n > total && !isGzip(c) {
 		return TooLarge(opts.MaxBytes)
 	}

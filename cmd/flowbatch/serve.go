@@ -43,7 +43,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	}
 	defer store.Close()
 
-	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, Retention: cfg.Retention}
+	stopping := make(chan struct{})
+	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, ChunkSize: cfg.ChunkSize, Stopping: stopping,
+		Retention: cfg.Retention, BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate}
 	var reg *prometheus.Registry
 	if cfg.MetricsAddr != "" {
 		reg = newRegistry(pool)
@@ -67,16 +69,22 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		}
 	}
 	if *workers > 0 {
-		if err := river.Start(gctx); err != nil {
+		// River runs on a context of its own: cancelling the one given to
+		// Start would cancel the running jobs at once, and each would count
+		// as a failed attempt. A stop instead tells the batch workers to end
+		// their slice (the chunks in flight commit, the job snoozes without
+		// spending an attempt) and waits for them within the grace period.
+		if err := river.Start(context.WithoutCancel(gctx)); err != nil {
 			return fmt.Errorf("starting workers: %w", err)
 		}
 		log.Info("workers started", "workers", *workers)
 		g.Go(func() error {
 			<-gctx.Done()
+			close(stopping)
 			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(gctx), cfg.ShutdownGrace)
 			defer cancel()
 			if err := river.Stop(stopCtx); err != nil {
-				log.Warn("workers did not stop in time; their jobs resume elsewhere", "error", err)
+				log.Warn("workers did not stop in time; cancelling them, their batches resume elsewhere", "error", err)
 				return river.StopAndCancel(context.WithoutCancel(gctx))
 			}
 			return nil

@@ -214,3 +214,8 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// NoRecords reports whether the error is that of a payload valid for its
+// format but without a single record (`[]`, a CSV with only its header, XML
+// without the record element, an empty payload).
+func (e *PayloadError) NoRecords() bool { return e.Msg == noRecordsMsg }

@@ -25,6 +25,22 @@ const MaxCSVRows = 100
 // MaxLogRows is how many NDJSON lines a preview shows.
 const MaxLogRows = 1000
 
+// Bounds on what a preview shows, whatever the file's shape, so that its
+// page stays within a few megabytes of HTML: 256 KB read can otherwise
+// become a table of rows × (every key of every line) cells, or JSON with a
+// line of indentation per byte (docs/files.md).
+const (
+	// MaxColumns is how many columns a table shows.
+	MaxColumns = 50
+	// MaxCells is how many cells a table shows in all.
+	MaxCells = 20_000
+	// MaxCellBytes is how much of one cell's text a table shows.
+	MaxCellBytes = 500
+	// MaxTextBytes is how much text a preview shows in all: the pretty-printed
+	// JSON, or the sum of a table's cells.
+	MaxTextBytes = 1 << 20
+)
+
 // Kind is how a preview is shown.
 type Kind string
 
@@ -49,6 +65,9 @@ type Preview struct {
 	Rows    [][]string
 	// Partial reports that the preview shows only the start of the file.
 	Partial bool
+	// Shortened reports that the preview left out part of what it read, to
+	// stay within MaxColumns, MaxCells, MaxCellBytes and MaxTextBytes.
+	Shortened bool
 	// Note explains anything else the reader should know (e.g. invalid JSON).
 	Note string
 }
@@ -133,7 +152,8 @@ func trimPartialRune(b []byte) []byte {
 // jsonPreview pretty-prints JSON, complete or cut off: the indenter works
 // token by token, so a 256 KB head of a larger file still reads well.
 func jsonPreview(head []byte, partial bool) Preview {
-	p := Preview{Kind: KindJSON, Text: indentJSON(trimPartialRune(head))}
+	text, shortened := indentJSON(trimPartialRune(head), MaxTextBytes)
+	p := Preview{Kind: KindJSON, Text: text, Shortened: shortened}
 	if !partial && !json.Valid(head) {
 		p.Note = "This file is not valid JSON; it is shown as well as it can be read."
 	}
@@ -144,16 +164,23 @@ func jsonPreview(head []byte, partial bool) Preview {
 // make the output grow quadratically.
 const maxIndent = 40
 
-func indentJSON(src []byte) string {
+var indentation = strings.Repeat("  ", maxIndent)
+
+// indentJSON pretty-prints src, stopping (and reporting so) once the output
+// reaches limit bytes.
+func indentJSON(src []byte, limit int) (string, bool) {
 	var out strings.Builder
-	out.Grow(len(src) + len(src)/4)
+	out.Grow(min(len(src)+len(src)/4, limit))
 	depth := 0
 	newline := func() {
 		out.WriteByte('\n')
-		out.WriteString(strings.Repeat("  ", min(depth, maxIndent)))
+		out.WriteString(indentation[:2*min(depth, maxIndent)])
 	}
 	inString, escaped := false, false
 	for i := 0; i < len(src); i++ {
+		if out.Len() >= limit {
+			return out.String(), true
+		}
 		ch := src[i]
 		if inString {
 			out.WriteByte(ch)
@@ -194,7 +221,7 @@ func indentJSON(src []byte) string {
 			out.WriteByte(ch)
 		}
 	}
-	return out.String()
+	return out.String(), false
 }
 
 func nextNonSpace(b []byte, i int) int {
@@ -258,15 +285,68 @@ func logTable(objects []map[string]json.RawMessage, keys []string, more bool) Pr
 			cols = append(cols, k)
 		}
 	}
-	p := Preview{Kind: KindLog, Columns: cols, Partial: more}
+	p := Preview{Kind: KindLog, Partial: more}
+	t := newTable(cols)
+	p.Columns = t.columns
 	for _, obj := range objects {
-		row := make([]string, len(cols))
-		for i, c := range cols {
+		row := make([]string, len(p.Columns))
+		for i, c := range p.Columns {
 			row[i] = jsonCell(obj[c])
 		}
-		p.Rows = append(p.Rows, row)
+		if !t.add(row) {
+			break
+		}
 	}
+	p.Rows, p.Shortened = t.rows, t.shortened
 	return p
+}
+
+// table collects a preview's rows within MaxColumns, MaxCells,
+// MaxCellBytes and MaxTextBytes.
+type table struct {
+	columns   []string
+	rows      [][]string
+	cells     int
+	text      int
+	shortened bool
+}
+
+// newTable starts a table with the first MaxColumns of columns as header.
+func newTable(columns []string) *table {
+	t := &table{}
+	t.columns = t.fit(columns)
+	return t
+}
+
+// add appends a row, cut to the table's bounds; it reports false, and adds
+// nothing, once the table is full.
+func (t *table) add(row []string) bool {
+	row = t.fit(row)
+	n := 0
+	for _, cell := range row {
+		n += len(cell)
+	}
+	if t.cells+max(len(row), 1) > MaxCells || t.text+n > MaxTextBytes {
+		t.shortened = true
+		return false
+	}
+	t.cells += max(len(row), 1)
+	t.text += n
+	t.rows = append(t.rows, row)
+	return true
+}
+
+// fit cuts a row to MaxColumns cells of at most MaxCellBytes each.
+func (t *table) fit(row []string) []string {
+	if len(row) > MaxColumns {
+		row, t.shortened = row[:MaxColumns], true
+	}
+	for i, cell := range row {
+		if len(cell) > MaxCellBytes {
+			row[i], t.shortened = string(trimPartialRune([]byte(cell[:MaxCellBytes])))+"…", true
+		}
+	}
+	return row
 }
 
 // jsonCell shows a JSON value in a table cell: strings without quotes, null as nothing.
@@ -295,26 +375,33 @@ func csvPreview(head []byte, partial bool, name string) Preview {
 	r.LazyQuotes = true
 	r.ReuseRecord = false
 	p := Preview{Kind: KindCSV}
-	for row := 0; row <= MaxCSVRows; row++ {
+	var t *table
+	more := true // every row up to MaxCSVRows was read: there may be more
+	for row := 0; row <= MaxCSVRows && more; row++ {
 		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return p
-		}
 		if err != nil {
-			p.Note = "The rest of the file could not be read as CSV."
-			return p
+			if !errors.Is(err, io.EOF) {
+				p.Note = "The rest of the file could not be read as CSV."
+			}
+			more = false
+			break
 		}
 		for i := range rec {
 			rec[i] = NeutraliseCell(rec[i])
 		}
-		if row == 0 {
-			p.Columns = rec
+		if t == nil {
+			t = newTable(rec)
 			continue
 		}
-		p.Rows = append(p.Rows, rec)
+		more = t.add(rec)
 	}
-	if _, err := r.Read(); err == nil {
-		p.Partial = true
+	if more {
+		if _, err := r.Read(); err == nil {
+			p.Partial = true
+		}
+	}
+	if t != nil {
+		p.Columns, p.Rows, p.Shortened = t.columns, t.rows, t.shortened
 	}
 	return p
 }

@@ -1,8 +1,10 @@
 package filepreview
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -107,4 +109,47 @@ func TestNeutraliseCell(t *testing.T) {
 	for in, want := range map[string]string{"=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@SUM": "'@SUM", "\tx": "'\tx", "ok": "ok", "": "", "a=b": "a=b"} {
 		require.Equal(t, want, NeutraliseCell(in), in)
 	}
+}
+
+func TestTablesStayWithinBounds(t *testing.T) {
+	t.Parallel()
+	// Every line brings new keys: the columns are capped, and so are the cells.
+	var wide strings.Builder
+	for i := 0; wide.Len() < 60<<10; i++ {
+		fmt.Fprintf(&wide, "{\"index\":%d,\"a%d\":1,\"b%d\":2}\n", i, i, i)
+	}
+	log := build("wide.log", wide.String())
+	require.Equal(t, KindLog, log.Kind)
+	require.True(t, log.Shortened)
+	require.Len(t, log.Columns, MaxColumns)
+	require.Equal(t, "index", log.Columns[0], "the known columns come first")
+	cells := 0
+	for _, row := range log.Rows {
+		require.Len(t, row, MaxColumns)
+		cells += len(row)
+	}
+	require.LessOrEqual(t, cells, MaxCells)
+	require.Len(t, log.Rows, MaxCells/MaxColumns)
+
+	long := build("error.log", fmt.Sprintf("{\"message\":%q}\n", strings.Repeat("é", MaxCellBytes)))
+	require.True(t, long.Shortened)
+	require.True(t, strings.HasSuffix(long.Rows[0][0], "…"))
+	require.LessOrEqual(t, len(long.Rows[0][0]), MaxCellBytes+len("…"))
+	require.True(t, utf8.ValidString(long.Rows[0][0]), "cut between characters")
+
+	csv := build("wide.csv", strings.Repeat("h,", 200)+"h\n"+strings.Repeat("1,", 200)+"1\n")
+	require.True(t, csv.Shortened)
+	require.Len(t, csv.Columns, MaxColumns)
+	require.Len(t, csv.Rows[0], MaxColumns)
+
+	plain := build("ok.log", `{"index":0,"status":"inserted"}`)
+	require.False(t, plain.Shortened)
+}
+
+func TestJSONTextIsBounded(t *testing.T) {
+	t.Parallel()
+	deep := Build("deep.json", "application/json", 300<<10, []byte(strings.Repeat("[", MaxBytes)))
+	require.True(t, deep.Shortened)
+	require.LessOrEqual(t, len(deep.Text), MaxTextBytes+2*maxIndent+1)
+	require.False(t, build("small.json", `{"a":[1,2]}`).Shortened)
 }
