@@ -11,7 +11,7 @@ func (s *Server) apiBatchClone(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.batches.Clone(c.UserContext(), identity(c).AccountID, id)
+	b, err := s.cloneBatch(c.UserContext(), identity(c).AccountID, id)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/flowbatch/flowbatch/app/batches"
 	"github.com/flowbatch/flowbatch/db/storage"
-	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/models"
 )
 
@@ -31,6 +31,8 @@ type batchUpload struct {
 	iface *models.Interface
 	draft batches.Draft
 	run   bool
+	// fields are the v2 form fields as sent, for the request's hash.
+	fields map[string]string
 }
 
 // openBatchUpload checks the interface and the headers of a v1 or v2 upload.
@@ -60,6 +62,11 @@ func (s *Server) openBatchUpload(c *fiber.Ctx, source models.Source) (*batchUplo
 		u.run = true
 	default:
 		return nil, NewHTTPError(fiber.StatusBadRequest, "X-Batch-Status accepts only READY (queue the batch at once); leave it out to keep the batch a DRAFT.")
+	}
+	if v := c.Get(headerBatchMapping); v != "" {
+		if u.draft.ColumnMap, err = parseColumnMap([]byte(v)); err != nil {
+			return nil, NewHTTPError(fiber.StatusBadRequest, "X-Batch-Mapping takes a JSON object of field names to column names (or null for no column).")
+		}
 	}
 	if u.draft.Designer, err = parseFlag(c.Get(headerBatchDesigner)); err != nil {
 		return nil, NewHTTPError(fiber.StatusBadRequest, "X-Batch-Designer accepts true or false.")
@@ -187,14 +194,26 @@ func (b *blankDetector) Read(p []byte) (int, error) {
 // client asked for READY, queues it. A batch that cannot be queued is
 // removed again, so that a refused request leaves nothing behind.
 func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Object) error {
+	if err := s.claimIdempotencyKey(c, u.requestHash(c, obj)); err != nil {
+		s.dropObject(c.UserContext(), obj.Key)
+		return err
+	}
 	ctx := c.UserContext()
 	accountID := identity(c).AccountID
 	b, err := s.batches.CreateWithInput(ctx, accountID, u.draft, obj)
 	if err != nil {
 		return err
 	}
+	if u.draft.ColumnMap != nil {
+		if err := s.checkNewBatchMapping(ctx, b); err != nil {
+			if derr := s.batches.Delete(context.WithoutCancel(ctx), accountID, b.ID); derr != nil {
+				s.log.Warn("leaving a batch whose column map was refused", "batch_id", b.ID, "error", derr)
+			}
+			return err
+		}
+	}
 	if u.run {
-		ready, err := jobs.RunBatch(ctx, s.pool, s.jobs, accountID, b.ID)
+		ready, err := s.runBatch(ctx, accountID, b.ID)
 		if err != nil {
 			if derr := s.batches.Delete(context.WithoutCancel(ctx), accountID, b.ID); derr != nil {
 				s.log.Warn("leaving a batch that could not be queued", "batch_id", b.ID, "error", derr)
@@ -204,4 +223,23 @@ func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Obj
 		b = ready
 	}
 	return s.sendBatchCreated(c, b)
+}
+
+// requestHash identifies the upload for its Idempotency-Key: the address,
+// the headers and form fields that shape the batch as sent (not the default
+// name, which holds the time) and the payload's SHA-256, computed while it
+// was stored, so that a retried multipart body with a new boundary is the
+// same request.
+func (u *batchUpload) requestHash(c *fiber.Ctx, obj storage.Object) []byte {
+	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	parts := []string{c.Method(), c.Path(), mediaType, c.Get(headerBatchStatus), c.Get(headerBatchName), c.Get(headerBatchDesigner)}
+	names := make([]string, 0, len(u.fields))
+	for k := range u.fields {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		parts = append(parts, k, u.fields[k])
+	}
+	return requestHash(append(parts, obj.SHA256)...)
 }

@@ -18,11 +18,15 @@ func (s *Server) apiBatchCreateV1(c *fiber.Ctx) error {
 	if err := checkContentType(c, u.iface.Format); err != nil {
 		return err
 	}
+	room, err := s.uploadRoom(c)
+	if err != nil {
+		return err
+	}
 	body, err := upload.Body(c, s.uploadOptions(c))
 	if err != nil {
 		return err
 	}
-	obj, err := s.storePayload(c.UserContext(), body, u.iface.Format)
+	obj, err := s.storePayload(c.UserContext(), room.Reader(body), u.iface.Format)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 // apiBatchCreateV2 answers POST /api/v2/interfaces/{id}/batch for JSON and
 // CSV interfaces: multipart/form-data with the payload in the part `file`
 // (and optional parts name, description, input_name, output_name, flow_id,
-// designer), or a raw body. The payload streams to storage, gzip-decoded when
+// designer, mapping), or a raw body. The payload streams to storage, gzip-decoded when
 // sent with Content-Encoding: gzip, up to V2MaxBytes of decoded bytes.
 func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 	u, err := s.openBatchUpload(c, models.SourceAPIv2)
@@ -25,6 +25,10 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 	if u.iface.Format == models.FormatXML {
 		return NewHTTPError(fiber.StatusUnsupportedMediaType,
 			"Batch API v2 takes JSON and CSV interfaces; send XML payloads to v1: POST /api/v1/interfaces/"+u.iface.ID.String()+"/batch.")
+	}
+	room, err := s.uploadRoom(c)
+	if err != nil {
+		return err
 	}
 	opts := s.uploadOptions(c)
 	opts.FileField = "file"
@@ -37,7 +41,7 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		obj, err := s.storePayload(c.UserContext(), body, u.iface.Format)
+		obj, err := s.storePayload(c.UserContext(), room.Reader(body), u.iface.Format)
 		if err != nil {
 			return err
 		}
@@ -54,12 +58,12 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 			if obj.Key != "" {
 				return NewHTTPError(fiber.StatusBadRequest, "Send one part named file.")
 			}
-			o, err := s.storePayload(ctx, p, u.iface.Format)
+			o, err := s.storePayload(ctx, room.Reader(p), u.iface.Format)
 			if err != nil {
 				return err
 			}
 			obj, fileName = o, p.FileName
-		case "name", "description", "input_name", "output_name", "flow_id", "designer":
+		case "name", "description", "input_name", "output_name", "flow_id", "designer", "mapping":
 			v, err := p.Value()
 			if err != nil {
 				return err
@@ -75,6 +79,8 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 		return nil
 	})
 	if err == nil {
+		u.fields = fields
+		u.fields["file"] = fileName
 		err = u.applyFields(fields, fileName)
 	}
 	if err == nil {
@@ -117,6 +123,13 @@ func (u *batchUpload) applyFields(fields map[string]string, fileName string) err
 			errs["designer"] = "Use true or false."
 		}
 		u.draft.Designer = d
+	}
+	if v, ok := fields["mapping"]; ok {
+		cm, err := parseColumnMap([]byte(v))
+		if err != nil {
+			errs["mapping"] = "Send a JSON object of field names to column names (or null for no column)."
+		}
+		u.draft.ColumnMap = cm
 	}
 	if u.draft.InputName == "" && fileName != "" {
 		probe := u.draft

@@ -2,8 +2,6 @@ package app
 
 import (
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/flowbatch/flowbatch/jobs"
 )
 
 // apiBatchRun answers POST /api/v1/batches/{id}/run: a DRAFT batch becomes
@@ -13,7 +11,7 @@ func (s *Server) apiBatchRun(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := jobs.RunBatch(c.UserContext(), s.pool, s.jobs, identity(c).AccountID, id)
+	b, err := s.runBatch(c.UserContext(), identity(c).AccountID, id)
 	if err != nil {
 		return err
 	}

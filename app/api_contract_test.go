@@ -143,6 +143,24 @@ var contractCases = []contractCase{
 	{op: "POST /api/v1/batches/{id}/run", name: "ready", status: http.StatusConflict, req: func(f *contractFixture) contractRequest {
 		return call(batchURL(f.batch(models.StatusReady)) + "/run")
 	}},
+	{op: "GET /api/v1/batches/{id}/columns", name: "draft", status: http.StatusOK, req: func(f *contractFixture) contractRequest {
+		return call(batchURL(f.batch(models.StatusDraft)) + "/columns")
+	}},
+	{op: "GET /api/v1/batches/{id}/columns", name: "unknown", status: http.StatusNotFound, req: func(*contractFixture) contractRequest {
+		return call(batchURL(uuid.NewString()) + "/columns")
+	}},
+	{op: "PUT /api/v1/batches/{id}/mapping", name: "draft", status: http.StatusOK, req: func(f *contractFixture) contractRequest {
+		return withType(withBody(batchURL(f.batch(models.StatusDraft))+"/mapping", `{"first_name":"first_name","age":null}`), "application/json")
+	}},
+	{op: "PUT /api/v1/batches/{id}/mapping", name: "unknown column", status: http.StatusUnprocessableEntity, req: func(f *contractFixture) contractRequest {
+		return withType(withBody(batchURL(f.batch(models.StatusDraft))+"/mapping", `{"first_name":"Nope"}`), "application/json")
+	}},
+	{op: "PUT /api/v1/batches/{id}/mapping", name: "ready", status: http.StatusConflict, req: func(f *contractFixture) contractRequest {
+		return withType(withBody(batchURL(f.batch(models.StatusReady))+"/mapping", `{}`), "application/json")
+	}},
+	{op: "PUT /api/v1/batches/{id}/mapping", name: "not an object", status: http.StatusBadRequest, req: func(f *contractFixture) contractRequest {
+		return withType(withBody(batchURL(f.batch(models.StatusDraft))+"/mapping", `[1]`), "application/json")
+	}},
 	{op: "POST /api/v1/batches/{id}/clone", name: "finished", status: http.StatusCreated, req: func(f *contractFixture) contractRequest {
 		return call(batchURL(f.batch(models.StatusFinished)) + "/clone")
 	}},

@@ -28,6 +28,7 @@ type apiOperation struct {
 func apiOperations() []apiOperation {
 	ops := append([]apiOperation(nil), batchAPIOperations...)
 	ops = append(ops, catalogAPIOperations...)
+	ops = append(ops, mappingAPIOperations...)
 	ops = append(ops, fileAPIOperations...)
 	return append(ops, webhookAPIOperations...)
 }
@@ -41,13 +42,13 @@ var batchAPIOperations = []apiOperation{
 		Description: "The raw body in the interface's format becomes the input of a new batch. " +
 			"Content-Type must fit the format (application/json, application/xml or text/csv), otherwise 415. " +
 			"Up to 64 MiB by default (FLOWBATCH_V1_MAX_BYTES); larger bodies get 413.",
-		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer"},
+		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "X-Batch-Mapping", "Idempotency-Key"},
 		Body: map[string]any{"required": true, "content": map[string]any{
 			"application/json": map[string]any{"schema": map[string]any{}, "examples": jsonPayloadExamples},
 			"application/xml":  map[string]any{"schema": map[string]any{"type": "string"}},
 			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}, "examples": csvPayloadExamples},
 		}},
-		Responses: merge(created(), problems("400", "401", "403", "404", "413", "415", "422", "429")),
+		Responses: merge(created(), problems("400", "401", "403", "404", "409", "413", "415", "422", "429", "507")),
 	},
 	{
 		Method: "POST", Path: "/api/v2/interfaces/{id}/batch", Tag: "Batches",
@@ -56,7 +57,7 @@ var batchAPIOperations = []apiOperation{
 			"input_name, output_name, flow_id, designer; other parts are ignored), or a raw body with the format's Content-Type. " +
 			"JSON and CSV interfaces only: XML interfaces get 415 and take v1. Up to 1 GiB by default (FLOWBATCH_V2_MAX_BYTES), " +
 			"streamed to storage; `Content-Encoding: gzip` is accepted, the limit applying to the decompressed bytes.",
-		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "Content-Encoding"},
+		Headers: []string{"X-Batch-Status", "X-Batch-Name", "X-Batch-Designer", "X-Batch-Mapping", "Content-Encoding", "Idempotency-Key"},
 		Body: map[string]any{"required": true, "content": map[string]any{
 			"multipart/form-data": map[string]any{
 				"schema": map[string]any{
@@ -70,13 +71,14 @@ var batchAPIOperations = []apiOperation{
 						"output_name": map[string]any{"type": "string", "maxLength": 120, "description": "Name of the output file (default output.json)."},
 						"flow_id":     map[string]any{"type": "string", "format": "uuid", "description": "Flow to insert into (default: the interface's flow)."},
 						"designer":    map[string]any{"type": "boolean", "description": "A designer batch processes only its first 20 records."},
+						"mapping":     map[string]any{"type": "string", "description": "A column map as JSON (see ColumnMap); overrides X-Batch-Mapping."},
 					},
 				},
 			},
 			"application/json": map[string]any{"schema": map[string]any{}, "examples": jsonPayloadExamples},
 			"text/csv":         map[string]any{"schema": map[string]any{"type": "string"}, "examples": csvPayloadExamples},
 		}},
-		Responses: merge(created(), problems("400", "401", "403", "404", "413", "415", "422", "429")),
+		Responses: merge(created(), problems("400", "401", "403", "404", "409", "413", "415", "422", "429", "507")),
 	},
 	{
 		Method: "GET", Path: "/api/v1/batches", Tag: "Batches",
@@ -107,13 +109,14 @@ var batchAPIOperations = []apiOperation{
 		Method: "POST", Path: "/api/v1/batches/{id}/run", Tag: "Batches",
 		Summary:     "Run a DRAFT batch",
 		Description: "The batch becomes READY and is queued. 409 unless DRAFT; 422 naming what is missing (interface, flow, input).",
-		Responses:   merge(map[string]any{"200": jsonResponse("The batch, now READY.", batchDocRef)}, problems("401", "404", "409", "422", "429")),
+		Responses:   merge(map[string]any{"200": jsonResponse("The batch, now READY.", batchDocRef)}, problems("401", "404", "409", "422", "429", "507")),
 	},
 	{
 		Method: "POST", Path: "/api/v1/batches/{id}/clone", Tag: "Batches",
 		Summary:     "Clone a batch",
 		Description: "A new DRAFT with the batch's settings and input, from any status.",
-		Responses:   merge(created(), problems("401", "404", "429")),
+		Headers:     []string{"Idempotency-Key"},
+		Responses:   merge(created(), problems("400", "401", "404", "409", "422", "429", "507")),
 	},
 	{
 		Method: "POST", Path: "/api/v1/batches/{id}/cancel", Tag: "Batches",
@@ -167,10 +170,14 @@ var headerParams = map[string]map[string]any{
 	"X-Batch-Status":   {"description": "READY queues the batch in the same request (case-insensitive); without it the batch stays DRAFT. Any other value: 400.", "schema": map[string]any{"type": "string", "enum": []string{"READY"}}},
 	"X-Batch-Name":     {"description": "The batch's name (default: the interface's name and the UTC time).", "schema": map[string]any{"type": "string", "maxLength": 120}},
 	"X-Batch-Designer": {"description": "true for a designer batch: only its first 20 records are processed.", "schema": map[string]any{"type": "boolean", "default": false}},
+	"X-Batch-Mapping":  {"description": "A column map as JSON, field name → column name (null for none); checked against the input (422). See ColumnMap.", "schema": map[string]any{"type": "string"}},
 	"Content-Encoding": {"description": "gzip to send the payload compressed; the size limit applies to the decompressed bytes.", "schema": map[string]any{"type": "string", "enum": []string{"gzip"}}},
 	"Range":            {"description": "One byte range, e.g. bytes=0-1023 or bytes=-500 (several ranges get the whole file).", "schema": str},
 	"If-None-Match":    {"description": "The ETag of the copy you have: 304 when it is still current.", "schema": str},
 	"If-Range":         {"description": "With Range: the ETag of the copy you have; the range is sent only if it is still current, else the whole file.", "schema": str},
+	"Idempotency-Key": {"description": "Makes the request safe to retry: the same key with the same request within 24 hours gets the first answer again (header Idempotent-Replayed: true); " +
+		"with a different request 422; while the first is still running 409. 1 to 255 visible ASCII characters (a UUID works well); otherwise 400.",
+		"schema": map[string]any{"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"}},
 }
 
 // responseHeaders describes, by name, the headers the API sends.
@@ -254,14 +261,15 @@ var problemText = map[string]string{
 	"401": "No API key, or an unknown or revoked one.",
 	"403": "The interface does not have the scope batch.",
 	"404": "No such resource in your account.",
-	"409": "Not allowed in the batch's status.",
+	"409": "Not allowed in the batch's status, or a request with the same Idempotency-Key is in progress.",
 	"411": "A chunked body sent to an operation that reads its body whole: send it with Content-Length.",
-	"413": "The body is larger than the operation's limit, named in detail (4 MiB for JSON documents). With Expect: 100-continue it comes before the body is sent.",
+	"413": "The body is larger than the operation's limit, named in detail (4 MiB for JSON documents). With Expect: 100-continue it comes before the body is sent. Also an upload larger than the space left in the account's storage quota.",
 	"416": "The range starts beyond the end of the file; Content-Range gives the file's size.",
 	"415": "The Content-Type does not fit the interface's format, or v2 was asked for an XML interface.",
-	"422": "Invalid input (see errors), an empty or whitespace-only payload (no records; `[]` and a CSV with only its header row are accepted and end FINISHED with 0 records), or a batch that cannot run yet.",
+	"422": "Invalid input (see errors), an empty or whitespace-only payload (no records; `[]` and a CSV with only its header row are accepted and end FINISHED with 0 records), a batch that cannot run yet, or an Idempotency-Key sent before with another request.",
 	"429": "Too many requests for this API key; see Retry-After.",
 	"431": "The request line and headers are larger than 16 KiB.",
+	"507": "The account's files fill its storage quota (FLOWBATCH_ACCOUNT_QUOTA); delete files or batches to make room.",
 }
 
 func problems(codes ...string) map[string]any {
@@ -394,7 +402,7 @@ func (s *Server) openAPIDocument() map[string]any {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": merge(apiSchemas, catalogSchemas, fileSchemas, webhookSchemas),
+			"schemas": merge(apiSchemas, catalogSchemas, fileSchemas, webhookSchemas, mappingSchemas),
 			"securitySchemes": map[string]any{
 				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
 				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},

@@ -35,7 +35,7 @@ var fileAPIOperations = []apiOperation{
 				"additionalProperties": true,
 			},
 		}}},
-		Responses: merge(map[string]any{"201": jsonResponse("The stored files.", listOf(ref("File")))}, problems("400", "401", "404", "409", "413", "415", "422", "429")),
+		Responses: merge(map[string]any{"201": jsonResponse("The stored files.", listOf(ref("File")))}, problems("400", "401", "404", "409", "413", "415", "422", "429", "507")),
 	},
 	{
 		Method: "GET", Path: "/api/v1/files/{id}", Tag: "Files", Summary: "A file's details",

@@ -14,7 +14,7 @@ func (s *Server) batchClone(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.batches.Clone(c.UserContext(), acct, id)
+	b, err := s.cloneBatch(c.UserContext(), acct, id)
 	if err != nil {
 		return err
 	}

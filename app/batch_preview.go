@@ -12,6 +12,7 @@ import (
 	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/jobs/ingest"
 	"github.com/flowbatch/flowbatch/models"
+	"github.com/flowbatch/flowbatch/models/colmatch"
 	"github.com/flowbatch/flowbatch/views/components"
 	"github.com/flowbatch/flowbatch/views/pages"
 )
@@ -26,14 +27,10 @@ const countBudget = 2 * time.Second
 // readerOptions are the ingest options of an interface, or the format's
 // defaults when the batch has no interface yet.
 func readerOptions(in *models.Interface, f models.Format) ingest.Options {
-	o := ingest.Options{Format: ingest.Format(f), CSVHeader: true, RecordElement: "record"}
 	if in != nil {
-		o.RecordsPath, o.CSVHeader, o.RecordElement = in.RecordsPath, in.CSVHeader, in.RecordElement
-		if r := []rune(in.CSVDelimiter); len(r) > 0 {
-			o.CSVDelimiter = r[0]
-		}
+		return jobs.IngestOptions(in, f)
 	}
-	return o
+	return ingest.Options{Format: ingest.Format(f), CSVHeader: true, RecordElement: "record"}
 }
 
 // batchInterface loads the batch's interface, or nil when it has none.
@@ -102,12 +99,27 @@ func (s *Server) summarize(c *fiber.Ctx, b *models.Batch) (*pages.WizardSummary,
 	if sum.InputName == "" {
 		return sum, nil
 	}
-	return sum, s.preview(ctx, b, in, &input, sum)
+	m, err := s.matchBatch(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	// Once run, a batch reads the columns of its snapshot, which its
+	// report shows; the live interface may differ by now.
+	if m.iface != nil && m.known() && b.Status == models.StatusDraft {
+		sum.Columns = columnPanel(m)
+	}
+	if err := s.preview(ctx, b, in, &input, m, sum); err != nil {
+		return nil, err
+	}
+	if sum.PayloadError == "" && m.iface != nil {
+		sum.CheckAll = &components.CheckAllView{BatchID: b.ID.String(), State: "idle"}
+	}
+	return sum, nil
 }
 
 // preview streams the input: the first records are mapped, the rest only
 // counted, within countBudget.
-func (s *Server) preview(ctx context.Context, b *models.Batch, in *models.Interface, input *models.File, sum *pages.WizardSummary) error {
+func (s *Server) preview(ctx context.Context, b *models.Batch, in *models.Interface, input *models.File, m *batchMatching, sum *pages.WizardSummary) error {
 	r, err := s.store.Open(ctx, input.StorageKey)
 	if err != nil {
 		return err
@@ -117,7 +129,7 @@ func (s *Server) preview(ctx context.Context, b *models.Batch, in *models.Interf
 	if err != nil {
 		return err
 	}
-	mapper := s.previewMapper(ctx, b, in)
+	mapper := previewMapper(m)
 	deadline := time.Now().Add(countBudget)
 	var buf []byte
 	for n := 0; ; n++ {
@@ -151,24 +163,43 @@ func (s *Server) preview(ctx context.Context, b *models.Batch, in *models.Interf
 	}
 }
 
-// previewMapper maps through the interface's fields with the flow's key, or nil without an interface.
-func (s *Server) previewMapper(ctx context.Context, b *models.Batch, in *models.Interface) *ingest.Mapper {
-	if in == nil {
+// previewMapper maps through the interface's fields under the batch's
+// effective column map, with the flow's key, or nil without an interface.
+func previewMapper(m *batchMatching) *ingest.Mapper {
+	if m.iface == nil {
 		return nil
 	}
-	fields := jobs.IngestFields(in.Fields)
-	key := ""
-	if b.FlowID != nil {
-		if flow, err := models.FlowByID(ctx, s.db, b.AccountID, *b.FlowID); err == nil {
-			key = flow.KeyField
-		}
-	}
-	m, err := ingest.NewMapper(fields, key)
-	if err != nil && key != "" {
-		m, err = ingest.NewMapper(fields, "")
+	fields := m.mappedFields()
+	mp, err := ingest.NewMapper(fields, m.keyField)
+	if err != nil && m.keyField != "" {
+		mp, err = ingest.NewMapper(fields, "")
 	}
 	if err != nil {
 		return nil
 	}
-	return m
+	return mp
+}
+
+// columnPanel shows each field beside the column it reads: the batch's
+// choice, else the proposed column with how sure the match is.
+func columnPanel(m *batchMatching) *pages.ColumnPanel {
+	p := &pages.ColumnPanel{Columns: m.names(), Unread: m.unread(), MissingRequired: m.missingRequired()}
+	samples := map[string][]string{}
+	for _, c := range m.columns {
+		samples[c.Name] = c.Samples
+	}
+	for i, f := range m.iface.Fields {
+		r := pages.ColumnRow{Field: f.Name, Required: f.Required || f.Name == m.keyField}
+		if col, ok := m.chosen[f.Name]; ok {
+			r.Selected, r.Mark = col, "chosen"
+		} else {
+			r.Selected, r.Mark = m.proposed[i].Column, string(m.proposed[i].Kind)
+		}
+		if r.Mark == string(colmatch.Suggested) {
+			p.Pending = append(p.Pending, f.Name)
+		}
+		r.Samples = samples[r.Selected]
+		p.Rows = append(p.Rows, r)
+	}
+	return p
 }

@@ -72,7 +72,8 @@ func (s *Server) reportDetails(ctx context.Context, accountID uuid.UUID, v compo
 			d.Errors, d.ErrorsTotal = s.readErrors(ctx, f.StorageKey)
 		}
 	}
-	return d, nil
+	d.Columns, err = s.reportColumns(ctx, accountID, uuid.MustParse(v.ID))
+	return d, err
 }
 
 // errorLine is one entry of a batch's error file.

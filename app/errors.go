@@ -134,7 +134,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		return nil // the client went away; nobody is listening
 	}
 	attrs := append([]any{"method", c.Method(), "path", c.Path(), "status", he.Status, "request_id", requestID(c), "error", err}, accountAttr(c)...)
-	if he.Status >= 500 {
+	if he.Status >= 500 && he.Status != fiber.StatusInsufficientStorage { // a full account is the client's to fix
 		s.log.Error("request failed", attrs...)
 	} else {
 		s.log.Warn("request refused", attrs...)

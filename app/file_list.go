@@ -70,7 +70,7 @@ func (s *Server) filesView(c *fiber.Ctx, q models.FolderQuery) (*pages.FilesView
 		Crumbs:      folderCrumbs(q.Folder),
 		Page:        q.Page,
 		Pages:       l.Pages(),
-		StorageUsed: humanSize(used),
+		StorageUsed: humanSize(used) + " of " + humanSize(s.cfg.AccountQuota),
 		UserFolder:  !models.IsBatchFolder(q.Folder),
 		CanDelete:   q.Folder != "" && !models.IsBatchFolder(q.Folder),
 		UploadURL:   "/files/upload?folder=" + url.QueryEscape(q.Folder),

@@ -41,9 +41,14 @@ func (s *Server) storeUploads(c *fiber.Ctx, folder string) ([]*models.File, erro
 		}
 		return nil, err
 	}
+	room, err := s.uploadRoom(c)
+	if err != nil {
+		upload.Abandon(c)
+		return nil, err
+	}
 	var files []*models.File
 	seen := map[string]bool{}
-	err := upload.Read(c, s.uploadOptions(c), func(p *upload.Part) error {
+	err = upload.Read(c, s.uploadOptions(c), func(p *upload.Part) error {
 		if !p.IsFile() {
 			return nil
 		}
@@ -60,7 +65,7 @@ func (s *Server) storeUploads(c *fiber.Ctx, folder string) ([]*models.File, erro
 		}
 		seen[name] = true
 		ctype := uploadType(name, p.ContentType)
-		obj, err := s.store.Put(ctx, p, ctype)
+		obj, err := s.store.Put(ctx, room.Reader(p), ctype)
 		if err != nil {
 			return err
 		}

@@ -9,8 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// pgStorage is a fiber.Storage over one PostgreSQL key-value table (sessions,
-// rate_limits), so that every web process sees the same sessions and counters.
+// pgStorage is a fiber.Storage over one PostgreSQL key-value table
+// (sessions), so that every web process sees the same sessions.
 type pgStorage struct {
 	pool  *pgxpool.Pool
 	table string // a constant table name, never user input

@@ -1,13 +1,5 @@
 package app
 
-import (
-	"fmt"
-	"time"
-
-	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
-)
-
 // routes registers every route of the app, in one readable place.
 func (s *Server) routes() {
 	a := s.app
@@ -22,14 +14,16 @@ func (s *Server) routes() {
 	a.Get("/api/openapi.json", s.apiOpenAPI)
 	apiLimit := s.apiLimiter()
 	api := a.Group("/api/v1", s.requireAPIKey, apiLimit)
-	api.Post("/interfaces/:id/batch", s.apiBatchCreateV1)
+	api.Post("/interfaces/:id/batch", s.idempotent, s.apiBatchCreateV1)
 	api.Get("/batches", s.apiBatchList)
 	api.Get("/batches/:id", s.apiBatchGet)
 	api.Delete("/batches/:id", s.apiBatchDelete)
 	api.Post("/batches/:id/run", s.apiBatchRun)
-	api.Post("/batches/:id/clone", s.apiBatchClone)
+	api.Post("/batches/:id/clone", s.idempotent, s.apiBatchClone)
 	api.Post("/batches/:id/cancel", s.apiBatchCancel)
 	api.Get("/batches/:id/files/:kind", s.apiBatchFile)
+	api.Get("/batches/:id/columns", s.apiBatchColumns)
+	api.Put("/batches/:id/mapping", s.apiBatchMapping)
 	api.Get("/flows", s.apiFlowList)
 	api.Post("/flows", s.apiFlowCreate)
 	api.Get("/flows/:id", s.apiFlowShow)
@@ -53,7 +47,7 @@ func (s *Server) routes() {
 	api.Get("/webhooks/:id/deliveries", s.apiWebhookDeliveries)
 	api.Post("/webhooks/:id/test", s.apiWebhookPing)
 	apiV2 := a.Group("/api/v2", s.requireAPIKey, apiLimit)
-	apiV2.Post("/interfaces/:id/batch", s.apiBatchCreateV2)
+	apiV2.Post("/interfaces/:id/batch", s.idempotent, s.apiBatchCreateV2)
 	// API routes go above this line: every other /api/ request ends here
 	// (404, or 405 with Allow), before the browser's session and CSRF checks.
 	a.Use("/api", s.apiNoRoute)
@@ -76,6 +70,9 @@ func (s *Server) routes() {
 	app.Get("/batches/:id/wizard/:step", s.wizardStep)
 	app.Post("/batches/:id/wizard/:step", s.wizardSave)
 	app.Post("/batches/:id/input", s.batchInput)
+	app.Post("/batches/:id/mapping", s.batchMapping)
+	app.Get("/batches/:id/check", s.batchCheck)
+	app.Get("/events/batches/:id/check", s.batchCheckEvents)
 	app.Post("/batches/:id/run", s.batchRun)
 	app.Post("/batches/:id/cancel", s.batchCancel)
 	app.Post("/batches/:id/clone", s.batchClone)
@@ -127,44 +124,4 @@ func (s *Server) routes() {
 		admin.All("", s.dashboard)
 		admin.All("/*", s.dashboard)
 	}
-}
-
-// loginLimiter caps sign-in and sign-up attempts per client address, with
-// counters in PostgreSQL so that every web process shares them.
-func (s *Server) loginLimiter() fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:        s.cfg.LoginRateLimit,
-		Expiration: time.Minute,
-		Storage:    &pgStorage{pool: s.pool, table: "rate_limits"},
-		KeyGenerator: func(c *fiber.Ctx) string {
-			return "auth:" + c.IP()
-		},
-		LimitReached: func(c *fiber.Ctx) error {
-			return &HTTPError{
-				Status: fiber.StatusTooManyRequests, Title: "Too many attempts",
-				Detail:  "Too many sign-in attempts from your address. Wait a minute and try again.",
-				Headers: map[string]string{fiber.HeaderRetryAfter: "60"},
-			}
-		},
-	})
-}
-
-// apiLimiter caps API requests per key and minute (FLOWBATCH_API_RATE_LIMIT),
-// with counters in PostgreSQL so that every web process shares them.
-func (s *Server) apiLimiter() fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:        s.cfg.APIRateLimit,
-		Expiration: time.Minute,
-		Storage:    &pgStorage{pool: s.pool, table: "rate_limits"},
-		KeyGenerator: func(c *fiber.Ctx) string {
-			return "api:" + identity(c).APIKeyID.String()
-		},
-		LimitReached: func(c *fiber.Ctx) error {
-			// The limiter has set Retry-After to the seconds left in the window.
-			return &HTTPError{
-				Status: fiber.StatusTooManyRequests, Title: "Too many requests",
-				Detail: fmt.Sprintf("This API key may send %d requests a minute. Wait for the time in Retry-After and try again.", s.cfg.APIRateLimit),
-			}
-		},
-	})
 }

@@ -43,7 +43,14 @@ func (s *Server) saveWizardUpload(c *fiber.Ctx, b *models.Batch) (map[string]str
 	}
 	ctx, acct := c.UserContext(), identity(c).AccountID
 	if f.Mode == "file" {
-		_, err := s.batches.SetInputFromFile(ctx, acct, b.ID, uuid.MustParse(f.FileID))
+		src, err := models.FileByID(ctx, s.db, acct, uuid.MustParse(f.FileID))
+		if err != nil {
+			return nil, err
+		}
+		if err := s.requireRoom(ctx, acct, src.Size); err != nil {
+			return nil, err
+		}
+		_, err = s.batches.SetInputFromFile(ctx, acct, b.ID, src.ID)
 		return nil, err
 	}
 	in, err := s.batchInterface(ctx, b)
@@ -56,6 +63,9 @@ func (s *Server) saveWizardUpload(c *fiber.Ctx, b *models.Batch) (map[string]str
 	}
 	if pe != nil {
 		return map[string]string{"payload": payloadMessage(pe)}, nil
+	}
+	if err := s.requireRoom(ctx, acct, int64(len(f.Payload))); err != nil {
+		return nil, err
 	}
 	_, err = s.batches.SetInput(ctx, acct, b.ID, strings.NewReader(f.Payload))
 	return nil, err
@@ -100,13 +110,18 @@ func (s *Server) batchInput(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	room, err := s.uploadRoom(c)
+	if err != nil {
+		upload.Abandon(c)
+		return err
+	}
 	got := false
 	err = upload.Read(c, s.uploadOptions(c), func(p *upload.Part) error {
 		if p.FormName != "file" || !p.IsFile() || got {
 			return nil
 		}
 		got = true
-		_, err := s.batches.SetInput(c.UserContext(), acct, id, p)
+		_, err := s.batches.SetInput(c.UserContext(), acct, id, room.Reader(p))
 		return err
 	})
 	if err != nil {

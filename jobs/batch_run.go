@@ -89,7 +89,18 @@ func RunBatch(ctx context.Context, pool *pgxpool.Pool, client *Client, accountID
 		return nil, &models.IncompleteError{Missing: missing}
 	}
 
-	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'READY', ready_at = now(), updated_at = now()
+	ifaceJSON, err := models.InterfaceJSONSQL()
+	if err != nil {
+		return nil, err
+	}
+	// The snapshot is taken in the statement that makes the batch READY:
+	// the worker processes from it, whatever happens to the interface or
+	// flow later (the column map is resolved against the input by the worker).
+	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches b SET status = 'READY', ready_at = now(), updated_at = now(),
+		run_snapshot = jsonb_build_object(
+			'interface', (SELECT `+ifaceJSON+` FROM interfaces i WHERE i.account_id = b.account_id AND i.id = b.interface_id),
+			'key_field', (SELECT f.key_field FROM flows f WHERE f.account_id = b.account_id AND f.id = b.flow_id),
+			'column_map', b.column_map, 'resolved', false)
 		WHERE account_id = $1 AND id = $2 RETURNING `+batchColumns, accountID, batchID))
 	if err != nil {
 		return nil, fmt.Errorf("marking batch %s ready: %w", batchID, err)

@@ -32,6 +32,9 @@ type Deps struct {
 	// chunks before it snoozes to go on in a new attempt; zero means
 	// DefaultSliceBudget.
 	SliceBudget time.Duration
+	// SweepAge is how old unreferenced stored objects must be before the
+	// storage sweep deletes them; zero means DefaultSweepAge.
+	SweepAge time.Duration
 	// Metrics, when set, count what the workers do.
 	Metrics *Metrics
 	// Retention, when positive, is how long ended batches are kept
@@ -124,6 +127,7 @@ func NewClient(d Deps, workers int) (*Client, error) {
 	w := river.NewWorkers()
 	river.AddWorker(w, &SessionCleanupWorker{Pool: d.Pool})
 	river.AddWorker(w, &ProcessBatchWorker{Deps: d})
+	river.AddWorker(w, &StorageSweepWorker{Pool: d.Pool, Store: d.Store, Log: d.Log, Age: d.SweepAge})
 	river.AddWorker(w, &BatchRetentionWorker{Pool: d.Pool, Store: d.Store, Log: d.Log, Retention: d.Retention, Metrics: d.Metrics})
 	river.AddWorker(w, newWebhookDeliverWorker(d))
 	river.AddWorker(w, &BatchWatchdogWorker{Pool: d.Pool, Store: d.Store, Log: d.Log})
@@ -148,6 +152,9 @@ func NewClient(d Deps, workers int) (*Client, error) {
 				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(watchdogInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return BatchWatchdogArgs{}, nil },
+				nil),
+			river.NewPeriodicJob(river.PeriodicInterval(sweepInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return StorageSweepArgs{}, nil },
 				nil),
 		}
 		if d.Retention > 0 {

@@ -141,6 +141,7 @@ type batchRun struct {
 	claimed    bool
 	assembled  []string // storage keys of the segments assembled into the result files
 	iface      *models.Interface
+	columnMap  models.ColumnMap
 	flow       *models.Flow
 	inputKey   string
 	opts       ingest.Options
@@ -305,7 +306,9 @@ func (w *ProcessBatchWorker) yieldJob(ctx context.Context, job *river.Job[Proces
 	}
 }
 
-// load reads the batch's interface, flow and input key.
+// load reads the batch's snapshot (interface, key field, column map), its
+// flow and its input key. The interface is the snapshot's, never the live
+// row: an interface edited while its batch runs does not change the batch.
 func (r *batchRun) load(ctx context.Context) error {
 	b := r.batch
 	if b.InterfaceID == nil {
@@ -315,11 +318,6 @@ func (r *batchRun) load(ctx context.Context) error {
 		return permanent("the batch has no flow")
 	}
 	var err error
-	if r.iface, err = models.InterfaceByID(ctx, r.DB, b.AccountID, *b.InterfaceID); errors.Is(err, models.ErrNotFound) {
-		return permanent("the batch's interface no longer exists")
-	} else if err != nil {
-		return err
-	}
 	if r.flow, err = models.FlowByID(ctx, r.DB, b.AccountID, *b.FlowID); errors.Is(err, models.ErrNotFound) {
 		return permanent("the batch's flow no longer exists")
 	} else if err != nil {
@@ -333,13 +331,19 @@ func (r *batchRun) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading input of batch %s: %w", b.ID, err)
 	}
+	snap, err := r.snapshot(ctx, r.flow)
+	if err != nil {
+		return err
+	}
+	r.iface, r.columnMap = &snap.Interface, snap.ColumnMap
+	r.flow.KeyField = snap.KeyField
 	r.opts = IngestOptions(r.iface, b.Format)
 	return nil
 }
 
-// mapper builds the mapper of the interface's fields.
+// mapper builds the mapper of the snapshot's fields under its column map.
 func (r *batchRun) mapper() (*ingest.Mapper, error) {
-	m, err := ingest.NewMapper(IngestFields(r.iface.Fields), r.flow.KeyField)
+	m, err := ingest.NewMapper(MappedFields(r.iface.Fields, r.columnMap), r.flow.KeyField)
 	if err != nil {
 		return nil, permanent("the interface's fields cannot be used: %v", err)
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// SessionCleanupArgs asks for expired browser sessions and rate-limit
-// counters to be deleted. It runs every hour.
+// SessionCleanupArgs asks for expired browser sessions, rate-limit counters
+// and Idempotency-Keys to be deleted. It runs every hour.
 type SessionCleanupArgs struct{}
 
 // Kind names the job.
@@ -21,7 +21,7 @@ func (SessionCleanupArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
 }
 
-// SessionCleanupWorker deletes expired sessions and counters.
+// SessionCleanupWorker deletes expired sessions, counters and idempotency keys.
 type SessionCleanupWorker struct {
 	river.WorkerDefaults[SessionCleanupArgs]
 	Pool *pgxpool.Pool
@@ -34,7 +34,7 @@ func (w *SessionCleanupWorker) Timeout(*river.Job[SessionCleanupArgs]) time.Dura
 
 // Work deletes what has expired.
 func (w *SessionCleanupWorker) Work(ctx context.Context, _ *river.Job[SessionCleanupArgs]) error {
-	for _, table := range []string{"sessions", "rate_limits"} {
+	for _, table := range []string{"sessions", "rate_limits", "idempotency_keys"} {
 		if _, err := w.Pool.Exec(ctx, "DELETE FROM "+table+" WHERE expires_at < now()"); err != nil {
 			return fmt.Errorf("deleting expired %s: %w", table, err)
 		}

@@ -104,6 +104,8 @@ type Batch struct {
 	FinishedAt     *time.Time
 	// CancelRequestedAt is set by Cancel; the worker stops at its next chunk boundary.
 	CancelRequestedAt *time.Time
+	// ColumnMap is the batch's own column per field, nil when never chosen.
+	ColumnMap ColumnMap `gorm:"type:jsonb"`
 }
 
 // ShortID is the first eight hex digits of the batch's ID, used in its folder name.
@@ -196,7 +198,7 @@ func CreateBatch(ctx context.Context, db *gorm.DB, b *Batch) error {
 	if err := db.WithContext(ctx).Create(b).Error; err != nil {
 		return notFound("creating batch", err)
 	}
-	return nil
+	return runBatchCreatedHook(ctx, db, b)
 }
 
 // BatchEventsChannel is the PostgreSQL NOTIFY channel on which every change

@@ -324,13 +324,15 @@ func BatchOfFolder(ctx context.Context, db *gorm.DB, accountID uuid.UUID, folder
 	return &ids[0], nil
 }
 
-// StorageUsed is the total size of an account's files, in bytes.
+// StorageUsed is the total size of an account's files, in bytes: the
+// account_usage counter, which a trigger on files keeps in the transaction
+// of every change (migration 00072).
 func StorageUsed(ctx context.Context, db *gorm.DB, accountID uuid.UUID) (int64, error) {
 	var used int64
-	err := db.WithContext(ctx).Model(&File{}).Where("account_id = ?", accountID).
-		Select("coalesce(sum(size), 0)").Scan(&used).Error
+	err := db.WithContext(ctx).Raw("SELECT coalesce((SELECT bytes FROM account_usage WHERE account_id = ?), 0)", accountID).
+		Scan(&used).Error
 	if err != nil {
-		return 0, fmt.Errorf("summing storage: %w", err)
+		return 0, fmt.Errorf("reading storage used: %w", err)
 	}
 	return used, nil
 }
@@ -578,4 +580,15 @@ func UserFiles(ctx context.Context, db *gorm.DB, accountID uuid.UUID, limit int)
 		return nil, fmt.Errorf("listing user files: %w", err)
 	}
 	return files, nil
+}
+
+// BatchInputSize is the size of a batch's input file, 0 when it has none.
+func BatchInputSize(ctx context.Context, db *gorm.DB, accountID, batchID uuid.UUID) (int64, error) {
+	var size int64
+	err := db.WithContext(ctx).Raw("SELECT coalesce((SELECT size FROM files WHERE account_id = ? AND batch_id = ? AND kind = 'input'), 0)",
+		accountID, batchID).Scan(&size).Error
+	if err != nil {
+		return 0, fmt.Errorf("reading input size of batch %s: %w", batchID, err)
+	}
+	return size, nil
 }

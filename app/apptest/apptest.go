@@ -246,3 +246,27 @@ func (h *Harness) API(t testing.TB, key, method, path string, body io.Reader, he
 	require.NoError(t, err)
 	return &Response{Response: res, Body: string(b)}
 }
+
+// Peer starts a second web process over the harness's database and storage,
+// with a connection pool of its own and no workers, as a second `flowbatch
+// serve --workers 0` would be, and returns its base URL.
+func (h *Harness) Peer(t testing.TB) string {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), h.DBURL)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	gdb, err := db.Gorm(pool)
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	cfg := *h.Config
+	cfg.Addr = ln.Addr().String()
+	cfg.Workers = 0
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	river, err := jobs.NewClient(jobs.Deps{Pool: pool, DB: gdb, Store: h.Store, Log: log}, 0)
+	require.NoError(t, err)
+	srv := app.New(app.Deps{Config: &cfg, Pool: pool, DB: gdb, Store: h.Store, Jobs: river, Log: log})
+	go func() { _ = srv.App().Listener(ln) }()
+	t.Cleanup(func() { _ = srv.App().Shutdown() })
+	return "http://" + ln.Addr().String()
+}

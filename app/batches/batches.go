@@ -48,6 +48,8 @@ type Draft struct {
 	Designer    bool
 	InputName   string
 	OutputName  string
+	// ColumnMap is the batch's own column per field (nil: none chosen).
+	ColumnMap models.ColumnMap
 }
 
 // Validate checks the draft's own fields and returns a message per invalid field, or nil.
@@ -152,7 +154,7 @@ func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID
 	b := &models.Batch{
 		AccountID: accountID, Name: d.Name, Description: d.Description, Format: d.Format,
 		InterfaceID: d.InterfaceID, FlowID: d.FlowID, Status: models.StatusDraft, Source: d.Source,
-		Designer: d.Designer, InputName: d.InputName, OutputName: d.OutputName,
+		Designer: d.Designer, InputName: d.InputName, OutputName: d.OutputName, ColumnMap: d.ColumnMap,
 	}
 	if err := models.CreateBatch(ctx, tx, b); err != nil {
 		return nil, err
@@ -174,6 +176,12 @@ func (s *Service) Update(ctx context.Context, accountID, batchID uuid.UUID, d Dr
 		if d.Format != b.Format {
 			if err := tx.Where("batch_id = ? AND kind = ?", b.ID, models.KindInput).Take(&models.File{}).Error; err == nil {
 				return &models.ValidationError{Fields: map[string]string{"format": "The uploaded input is " + strings.ToUpper(string(b.Format)) + "; upload a new input after changing the format."}}
+			}
+		}
+		if !sameID(d.InterfaceID, b.InterfaceID) && b.ColumnMap != nil {
+			// A column map names the fields of one interface.
+			if err := tx.Model(b).Update("column_map", nil).Error; err != nil {
+				return fmt.Errorf("clearing column map of batch %s: %w", batchID, err)
 			}
 		}
 		b.Name, b.Description, b.Format = d.Name, d.Description, d.Format
@@ -386,7 +394,7 @@ func (s *Service) Clone(ctx context.Context, accountID, batchID uuid.UUID) (*mod
 	b := &models.Batch{
 		AccountID: accountID, Name: name, Description: src.Description, Format: src.Format,
 		InterfaceID: src.InterfaceID, FlowID: src.FlowID, Status: models.StatusDraft, Source: src.Source,
-		Designer: src.Designer, InputName: src.InputName, OutputName: src.OutputName,
+		Designer: src.Designer, InputName: src.InputName, OutputName: src.OutputName, ColumnMap: src.ColumnMap,
 	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The source must still exist when its clone is stored: one deleted

@@ -27,6 +27,8 @@ type Config struct {
 	LogLevel       string
 	ReadTimeout    time.Duration
 	ShutdownGrace  time.Duration
+	SweepAge       time.Duration
+	AccountQuota   int64
 	MetricsAddr    string
 	LogFormat      string
 	Retention      time.Duration
@@ -73,6 +75,10 @@ var Vars = []Var{
 		func(c *Config, v string) error { return setPositiveDuration(&c.ReadTimeout, v) }},
 	{"FLOWBATCH_SHUTDOWN_GRACE", "10s", "how long a stopping process waits for requests and jobs to finish",
 		func(c *Config, v string) error { return setDuration(&c.ShutdownGrace, v) }},
+	{"FLOWBATCH_SWEEP_AGE", "24h", "how old stored objects no file references, temporary files and unfinished S3 multipart uploads must be before the hourly sweep deletes them (at least 1h)",
+		func(c *Config, v string) error { return setMinDuration(&c.SweepAge, v, time.Hour) }},
+	{"FLOWBATCH_ACCOUNT_QUOTA", "53687091200", "bytes of files one account may store (50 GiB); uploads and batch runs beyond it are refused",
+		func(c *Config, v string) error { return setInt64(&c.AccountQuota, v, 1, 1<<50) }},
 	{"FLOWBATCH_METRICS_ADDR", "", "address of the Prometheus /metrics listener, apart from the app (host:port; empty: no metrics)",
 		func(c *Config, v string) error {
 			c.MetricsAddr = v
@@ -119,6 +125,10 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if c.SweepAge <= c.ReadTimeout {
+		// An upload stores its object before the row that references it.
+		return nil, errors.New("FLOWBATCH_SWEEP_AGE: must be longer than FLOWBATCH_READ_TIMEOUT, so that no upload still arriving is swept")
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
@@ -223,6 +233,13 @@ func setBool(dst *bool, v string) error {
 func setPositiveDuration(dst *time.Duration, v string) error {
 	if err := setDuration(dst, v); err != nil || *dst == 0 {
 		return errors.New("must be a positive duration such as 30s or 10m")
+	}
+	return nil
+}
+
+func setMinDuration(dst *time.Duration, v string, least time.Duration) error {
+	if err := setDuration(dst, v); err != nil || *dst < least {
+		return fmt.Errorf("must be a duration of at least %s, such as 24h", least)
 	}
 	return nil
 }

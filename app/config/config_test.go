@@ -18,6 +18,8 @@ func TestLoadDefaults(t *testing.T) {
 	require.Equal(t, int64(64<<20), c.V1MaxBytes)
 	require.Equal(t, int64(1<<30), c.V2MaxBytes)
 	require.Equal(t, 5*time.Minute, c.ReadTimeout)
+	require.Equal(t, 24*time.Hour, c.SweepAge)
+	require.Equal(t, int64(50<<30), c.AccountQuota)
 	require.False(t, c.SecureCookies())
 	require.Empty(t, c.TrustedProxies)
 }
@@ -25,17 +27,31 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadReportsEveryBadValue(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{
-		"DATABASE_URL":           "mysql://x",
-		"FLOWBATCH_ADDR":         "8080",
-		"FLOWBATCH_WORKERS":      "-1",
-		"FLOWBATCH_STORAGE_URL":  "ftp://x",
-		"FLOWBATCH_READ_TIMEOUT": "0s",
+		"DATABASE_URL":            "mysql://x",
+		"FLOWBATCH_ADDR":          "8080",
+		"FLOWBATCH_WORKERS":       "-1",
+		"FLOWBATCH_STORAGE_URL":   "ftp://x",
+		"FLOWBATCH_READ_TIMEOUT":  "0s",
+		"FLOWBATCH_SWEEP_AGE":     "30m",
+		"FLOWBATCH_ACCOUNT_QUOTA": "0",
 	}
 	_, err := Load(func(k string) string { return env[k] })
 	require.Error(t, err)
-	for _, name := range []string{"DATABASE_URL", "FLOWBATCH_ADDR", "FLOWBATCH_WORKERS", "FLOWBATCH_STORAGE_URL", "FLOWBATCH_READ_TIMEOUT"} {
+	for _, name := range []string{"DATABASE_URL", "FLOWBATCH_ADDR", "FLOWBATCH_WORKERS", "FLOWBATCH_STORAGE_URL", "FLOWBATCH_READ_TIMEOUT",
+		"FLOWBATCH_SWEEP_AGE", "FLOWBATCH_ACCOUNT_QUOTA"} {
 		require.Contains(t, err.Error(), name)
 	}
+}
+
+func TestSweepAgeOutlastsUploads(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"FLOWBATCH_READ_TIMEOUT": "3h", "FLOWBATCH_SWEEP_AGE": "2h"}
+	_, err := Load(func(k string) string { return env[k] })
+	require.ErrorContains(t, err, "FLOWBATCH_SWEEP_AGE")
+	env["FLOWBATCH_SWEEP_AGE"] = "4h"
+	c, err := Load(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, 4*time.Hour, c.SweepAge)
 }
 
 func TestSecureCookiesUnderHTTPS(t *testing.T) {

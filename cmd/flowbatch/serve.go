@@ -45,7 +45,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 
 	stopping := make(chan struct{})
 	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, ChunkSize: cfg.ChunkSize, Stopping: stopping,
-		Retention: cfg.Retention, BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate}
+		Retention: cfg.Retention, BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate, SweepAge: cfg.SweepAge}
 	var reg *prometheus.Registry
 	if cfg.MetricsAddr != "" {
 		reg = newRegistry(pool)

@@ -27,6 +27,9 @@ var ErrNotFound = errors.New("stored object not found")
 // Store is the blob bucket holding every file's content.
 type Store struct {
 	bucket *blob.Bucket
+	// s3Bucket names the S3 bucket ("" for other backends), for the
+	// multipart uploads gocloud.dev does not list.
+	s3Bucket string
 	// Counters set by Instrument; nil counts nothing.
 	putBytes prometheus.Counter
 	errors   *prometheus.CounterVec
@@ -79,7 +82,11 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening storage %s: %w", u.Scheme+"://"+u.Host+u.Path, err)
 	}
-	return &Store{bucket: bucket}, nil
+	st := &Store{bucket: bucket}
+	if u.Scheme == "s3" {
+		st.s3Bucket = u.Host
+	}
+	return st, nil
 }
 
 // Close releases the bucket.

@@ -1,0 +1,78 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/flowbatch/flowbatch/jobs/ingest"
+	"github.com/flowbatch/flowbatch/models"
+	"github.com/flowbatch/flowbatch/models/colmatch"
+)
+
+// Column detection reads the first records of a payload only: at most
+// detectRecords records, and no record starting after detectBytes, so a
+// 1 GiB input answers as fast as a small one (docs/benchmarks.md).
+const (
+	detectRecords = 50
+	detectBytes   = 1 << 20
+)
+
+// ErrReaderOptions tells that an interface's format options cannot be used
+// to read its payloads: a fault of the interface, not of the payload.
+var ErrReaderOptions = errors.New("the format options cannot be used")
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// DetectColumns returns the columns of a payload, with sample values, as
+// seen in its first records (CSV header names, JSON keys and nested paths,
+// XML element paths and attributes). A payload that is not valid for its
+// format within those records gives a *ingest.PayloadError, with the
+// columns seen before the fault; unusable options give ErrReaderOptions.
+func DetectColumns(r io.Reader, opts ingest.Options) ([]colmatch.Column, error) {
+	cr := &countingReader{r: r}
+	rd, err := ingest.NewReader(cr, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrReaderOptions, err)
+	}
+	var c colmatch.Collector
+	for n := 0; n < detectRecords && (n == 0 || cr.n < detectBytes); n++ {
+		rec, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return c.Columns(), err
+		}
+		rec.EachValue(c.Add)
+	}
+	return c.Columns(), nil
+}
+
+// MappedFields converts an interface's fields to the engine's under an
+// effective column map (colmatch.Resolve): each field reads the column the
+// map names, and a field mapped to no column is left out. Preview, "Check
+// all records" and the worker all map through it.
+func MappedFields(fields models.Fields, effective map[string]string) []ingest.Field {
+	out := make([]ingest.Field, 0, len(fields))
+	for _, f := range IngestFields(fields) {
+		if col, ok := effective[f.Name]; ok {
+			if col == "" {
+				continue
+			}
+			f.Source = col
+		}
+		out = append(out, f)
+	}
+	return out
+}
