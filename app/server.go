@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/session"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 
 	"github.com/flowbatch/flowbatch/app/batches"
@@ -36,6 +37,8 @@ type Deps struct {
 	Log    *slog.Logger
 	// Metrics registers the web process's Prometheus metrics; nil: none are exported.
 	Metrics prometheus.Registerer
+	// TracerProvider, when set, receives a server span of every request.
+	TracerProvider trace.TracerProvider
 }
 
 // Server holds the web app's dependencies; handlers are its methods.
@@ -110,6 +113,9 @@ func New(d Deps) *Server {
 	fasthttpServer.SecureErrorLogMessage = true
 	fasthttpServer.ExpectHandler = s.expectContinue
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	if d.TracerProvider != nil {
+		s.app.Use(traceRequests(d.TracerProvider))
+	}
 	s.app.Use(requestid.New())
 	s.app.Use(s.accessLog)
 	s.app.Use(s.measure)

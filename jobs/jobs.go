@@ -14,6 +14,9 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/riverqueue/rivercontrib/otelriver"
+	noopmetric "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 
 	"github.com/flowbatch/flowbatch/db/storage"
@@ -50,6 +53,9 @@ type Deps struct {
 	WebhookAllowPrivate bool
 	// WebhookRetryDelays replaces DefaultWebhookRetryDelays when not nil.
 	WebhookRetryDelays []time.Duration
+	// TracerProvider, when set, receives a span of every job inserted and
+	// worked, linked to the trace that inserted it.
+	TracerProvider trace.TracerProvider
 	// Stopping is closed when the process begins a graceful stop. A
 	// process_batch attempt then ends its slice early, as at the end of its
 	// budget: the chunks in flight commit and the job snoozes, which does not
@@ -180,6 +186,12 @@ func NewClient(d Deps, workers int) (*Client, error) {
 				func() (river.JobArgs, *river.InsertOpts) { return BatchRetentionArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}))
 		}
+	}
+	if d.TracerProvider != nil {
+		cfg.Middleware = []rivertype.Middleware{otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
+			TracerProvider: d.TracerProvider, MeterProvider: noopmetric.NewMeterProvider(),
+			EnableTracePropagation: true, EnableWorkSpanJobKindSuffix: true,
+		})}
 	}
 	client, err := river.NewClient(riverpgxv5.New(d.Pool), cfg)
 	if err != nil {

@@ -30,8 +30,10 @@ type Config struct {
 	SweepAge       time.Duration
 	AccountQuota   int64
 	MetricsAddr    string
-	LogFormat      string
-	Retention      time.Duration
+	// TracingEndpoint is OTEL_EXPORTER_OTLP_ENDPOINT: spans go there when set.
+	TracingEndpoint string
+	LogFormat       string
+	Retention       time.Duration
 	// WebhookAllowPrivate lets webhooks reach loopback, private and
 	// link-local addresses.
 	WebhookAllowPrivate bool
@@ -89,6 +91,8 @@ var Vars = []Var{
 		}},
 	{"FLOWBATCH_RETENTION", "", "how long FINISHED and ERROR batches are kept before they and their files are deleted (records stay), e.g. 90d or 720h; empty: forever",
 		func(c *Config, v string) error { return setRetention(&c.Retention, v) }},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP over HTTP, e.g. http://127.0.0.1:4318) that receives spans of requests and jobs; empty: no tracing",
+		func(c *Config, v string) error { c.TracingEndpoint = v; return checkBaseURL(v) }},
 	{"FLOWBATCH_LOG_FORMAT", "text", "log lines as text (key=value) or json",
 		func(c *Config, v string) error {
 			c.LogFormat = v

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/flowbatch/flowbatch/app"
@@ -46,6 +48,20 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	stopping := make(chan struct{})
 	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, ChunkSize: cfg.ChunkSize, Stopping: stopping,
 		Retention: cfg.Retention, BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate, SweepAge: cfg.SweepAge}
+	var tracing *sdktrace.TracerProvider
+	if cfg.TracingEndpoint != "" {
+		if tracing, err = newTracerProvider(ctx, name); err != nil {
+			return err
+		}
+		defer func() {
+			flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := tracing.Shutdown(flushCtx); err != nil {
+				log.Warn("flushing traces", "error", err)
+			}
+		}()
+		deps.TracerProvider = tracing
+	}
 	var reg *prometheus.Registry
 	if cfg.MetricsAddr != "" {
 		reg = newRegistry(pool)
@@ -94,6 +110,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		appDeps := app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Jobs: river, Log: log}
 		if reg != nil {
 			appDeps.Metrics = reg
+		}
+		if tracing != nil {
+			appDeps.TracerProvider = tracing
 		}
 		srv := app.New(appDeps)
 		ln, err := net.Listen("tcp", cfg.Addr)
