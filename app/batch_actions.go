@@ -31,7 +31,7 @@ func (s *Server) batchView(c *fiber.Ctx, accountID, id uuid.UUID) (components.Ba
 	if err != nil {
 		return components.BatchView{}, err
 	}
-	return components.NewBatchView(it, time.Now()), nil
+	return s.rowView(it, time.Now()), nil
 }
 
 // afterAction answers an action on a batch: its fresh row for the overview,

@@ -49,7 +49,7 @@ func (s *Server) renderEvent(ev *live.Event) (rendered, error) {
 		if err != nil {
 			return nil, err
 		}
-		bv := components.NewBatchView(it, time.Now())
+		bv := s.rowView(it, time.Now())
 		return rendered{status: bv.Status, created: bv.Created, row: renderString(components.BatchRow(bv)), progress: renderString(components.BatchProgress(bv))}, nil
 	})
 	if err != nil {

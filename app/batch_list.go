@@ -33,7 +33,15 @@ func (s *Server) batchList(c *fiber.Ctx) error {
 		Rows: make([]components.BatchView, len(ov.Items)),
 	}
 	for i := range ov.Items {
-		v.Rows[i] = components.NewBatchView(&ov.Items[i], now)
+		v.Rows[i] = s.rowView(&ov.Items[i], now)
 	}
 	return renderComponent(c, pages.Batches(v))
+}
+
+// rowView is the view of a batch's row, report or wizard summary, with
+// when retention will delete it.
+func (s *Server) rowView(it *models.BatchListItem, now time.Time) components.BatchView {
+	v := components.NewBatchView(it, now)
+	v.Expires = it.Batch.ExpiresAt(s.cfg.Retention)
+	return v
 }

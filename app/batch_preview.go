@@ -81,7 +81,7 @@ func (s *Server) summarize(c *fiber.Ctx, b *models.Batch) (*pages.WizardSummary,
 	if err != nil {
 		return nil, err
 	}
-	sum := &pages.WizardSummary{Batch: components.NewBatchView(it, time.Now()), OutputName: b.FileName(models.KindOutput)}
+	sum := &pages.WizardSummary{Batch: s.rowView(it, time.Now()), OutputName: b.FileName(models.KindOutput)}
 	var input models.File
 	err = s.db.WithContext(ctx).Where("account_id = ? AND batch_id = ? AND kind = ?", b.AccountID, b.ID, models.KindInput).Take(&input).Error
 	switch {

@@ -38,6 +38,9 @@ type BatchView struct {
 	Ready      *time.Time
 	Started    *time.Time
 	Finished   *time.Time
+	// Expires is when retention (FLOWBATCH_RETENTION) deletes the ended
+	// batch; nil when it will not.
+	Expires *time.Time
 	// Now is when the view was made; rates and durations are measured to it.
 	Now time.Time
 }
