@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/flowbatch/flowbatch/jobs/ingest"
 	"github.com/flowbatch/flowbatch/models"
 )
@@ -59,6 +61,8 @@ func newFailedRecordWriter(w *bufio.Writer, opts ingest.Options, ndjson bool) (f
 		return &jsonFailedWriter{w: w, path: opts.RecordsPath}, nil
 	case ingest.FormatXML:
 		return &xmlFailedWriter{w: w}, nil
+	case ingest.FormatXLSX:
+		return newXLSXFailedWriter(w)
 	}
 	return nil, fmt.Errorf("no failed records file for format %q", opts.Format)
 }
@@ -97,6 +101,75 @@ func (f *csvFailedWriter) writeRow(cols []string, last string) error {
 func (f *csvFailedWriter) close() error {
 	f.w.Flush()
 	if err := f.w.Error(); err != nil {
+		return fmt.Errorf("writing failed records: %w", err)
+	}
+	return nil
+}
+
+// xlsxFailedWriter writes the failed rows as a workbook of one sheet: the
+// header with an error column, then each failed row with its error. Cells
+// that read as numbers are written as numbers (Excel dates are serial
+// numbers), the others as text, which a spreadsheet never runs as a
+// formula. The stream writer keeps memory bounded by spilling to a
+// temporary file.
+type xlsxFailedWriter struct {
+	out     *bufio.Writer
+	f       *excelize.File
+	sw      *excelize.StreamWriter
+	row     int
+	started bool
+	vals    []any
+}
+
+func newXLSXFailedWriter(out *bufio.Writer) (*xlsxFailedWriter, error) {
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter(f.GetSheetName(0))
+	if err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("starting failed records workbook: %w", err)
+	}
+	return &xlsxFailedWriter{out: out, f: f, sw: sw}, nil
+}
+
+func (x *xlsxFailedWriter) write(rec *ingest.Record, msg string) error {
+	if !x.started {
+		x.started = true
+		if head := rec.Header(); head != nil {
+			if err := x.writeRow(head, errorColumn(head)); err != nil {
+				return err
+			}
+		}
+	}
+	return x.writeRow(rec.Columns(), msg)
+}
+
+func (x *xlsxFailedWriter) writeRow(cols []string, last string) error {
+	x.row++
+	x.vals = x.vals[:0]
+	for _, c := range cols {
+		if n, err := strconv.ParseFloat(c, 64); err == nil && strings.TrimSpace(c) == c {
+			x.vals = append(x.vals, n)
+		} else {
+			x.vals = append(x.vals, c)
+		}
+	}
+	x.vals = append(x.vals, last)
+	cell, err := excelize.CoordinatesToCellName(1, x.row)
+	if err == nil {
+		err = x.sw.SetRow(cell, x.vals)
+	}
+	if err != nil {
+		return fmt.Errorf("writing failed records: %w", err)
+	}
+	return nil
+}
+
+func (x *xlsxFailedWriter) close() error {
+	defer x.f.Close()
+	if err := x.sw.Flush(); err != nil {
+		return fmt.Errorf("writing failed records: %w", err)
+	}
+	if _, err := x.f.WriteTo(x.out); err != nil {
 		return fmt.Errorf("writing failed records: %w", err)
 	}
 	return nil
@@ -267,6 +340,7 @@ var failedContentTypes = map[models.Format]string{
 	models.FormatCSV:  "text/csv",
 	models.FormatJSON: "application/json",
 	models.FormatXML:  "application/xml",
+	models.FormatXLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 // addFailedRecords writes the failed records file when records of the

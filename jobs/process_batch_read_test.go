@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -155,4 +156,58 @@ func TestProcessBatchXLSX(t *testing.T) {
 	require.Equal(t, models.StatusError, batch.Status)
 	require.Equal(t, "invalid XLSX: the workbook is password-protected (encrypted) or an old .xls file; save it as an .xlsx workbook without a password", batch.ErrorMessage)
 	require.Zero(t, tb.count(t, "SELECT count(*) FROM records WHERE batch_id = $1", batch.ID))
+}
+
+// A workbook's failed rows come back as a workbook: the header with an error
+// column, each failed row with its message, numbers and dates as numbers.
+// Fixed in a spreadsheet and sent again, it finishes clean.
+func TestFailedRecordsOfAWorkbookRoundTrip(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	tb.startWorkers(t, 500)
+	f := excelize.NewFile()
+	require.NoError(t, f.SetSheetRow("Sheet1", "A1", &[]any{"name", "city", "born"}))
+	require.NoError(t, f.SetSheetRow("Sheet1", "A2", &[]any{"Ada", "London", time.Date(1915, 12, 10, 0, 0, 0, 0, time.UTC)}))
+	require.NoError(t, f.SetSheetRow("Sheet1", "A3", &[]any{"Grace", "=HYPERLINK(1)", "someday"}))
+	require.NoError(t, f.SetSheetRow("Sheet1", "A4", &[]any{"Alan", "Wilmslow", time.Date(1912, 6, 23, 0, 0, 0, 0, time.UTC)}))
+	buf, err := f.WriteToBuffer()
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	iface := tb.peopleInterface(t, models.FormatXLSX, nil)
+	batch := tb.run(t, tb.newBatch(t, iface, buf.Bytes()))
+	require.Equal(t, models.StatusFinished, batch.Status, batch.ErrorMessage)
+	require.EqualValues(t, 2, batch.InsertedCount)
+	require.EqualValues(t, 1, batch.FailedCount)
+	file, content, ok := tb.file(t, batch, models.KindFailed)
+	require.True(t, ok, "a failed records file")
+	require.Equal(t, "failed.xlsx", file.Name)
+
+	failed, err := excelize.OpenReader(bytes.NewReader(content))
+	require.NoError(t, err)
+	rows, err := failed.GetRows(failed.GetSheetName(0))
+	require.NoError(t, err)
+	require.Len(t, rows, 2, "the header and the one failed row")
+	require.Equal(t, []string{"name", "city", "born", "error"}, rows[0])
+	require.Equal(t, []string{"Grace", "=HYPERLINK(1)", "someday"}, rows[1][:3])
+	require.Contains(t, rows[1][3], "born")
+	formula, err := failed.GetCellFormula(failed.GetSheetName(0), "B2")
+	require.NoError(t, err)
+	require.Empty(t, formula, "a cell that looks like a formula stays text")
+
+	// Fixed in a spreadsheet (which saves the whole workbook anew) and sent
+	// again: every row goes in; the error column is not read.
+	require.NoError(t, failed.Close())
+	edited := excelize.NewFile()
+	require.NoError(t, edited.SetSheetRow("Sheet1", "A1", &[]any{rows[0][0], rows[0][1], rows[0][2], rows[0][3]}))
+	require.NoError(t, edited.SetSheetRow("Sheet1", "A2", &[]any{rows[1][0], rows[1][1], time.Date(1906, 12, 9, 0, 0, 0, 0, time.UTC), rows[1][3]}))
+	fixed, err := edited.WriteToBuffer()
+	require.NoError(t, err)
+	require.NoError(t, edited.Close())
+	rerun := tb.run(t, tb.newBatch(t, iface, fixed.Bytes()))
+	require.Equal(t, models.StatusFinished, rerun.Status, rerun.ErrorMessage)
+	_, errLog, _ := tb.file(t, rerun, models.KindError)
+	require.EqualValues(t, 1, rerun.InsertedCount, "%s", errLog)
+	require.Zero(t, rerun.FailedCount)
+	require.Equal(t, []string{`{"born": "1906-12-09", "city": "=HYPERLINK(1)", "name": "Grace"}`}, tb.peopleData(t, rerun))
 }

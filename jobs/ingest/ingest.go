@@ -173,8 +173,8 @@ func (r *Record) Raw() []byte {
 // valid until the next call of Next.
 func (r *Record) Columns() []string { return r.cols }
 
-// Header returns the header row of a CSV payload as it stands, nil without
-// one and for other formats.
+// Header returns the header row of a CSV or XLSX payload as it stands, nil
+// without one and for other formats.
 func (r *Record) Header() []string {
 	if r.csvHead == nil {
 		return nil

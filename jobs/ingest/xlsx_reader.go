@@ -232,8 +232,10 @@ func (r *xlsxReader) next() (*Record, error) {
 		}
 		if r.header && r.head.names == nil {
 			r.head.names = make(map[string]int, len(r.cols))
+			r.head.row = make([]string, len(r.cols))
 			for i, name := range r.cols {
 				// The cells are views of the row, which the next row reuses.
+				r.head.row[i] = strings.Clone(name)
 				name = strings.Clone(strings.TrimSpace(name))
 				if _, dup := r.head.names[name]; !dup {
 					r.head.names[name] = i
