@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -184,7 +185,7 @@ func seedStarter(ctx context.Context, tx *gorm.DB, accountID uuid.UUID, samples 
 		in.Description = "Reads contacts.* from the samples folder."
 		in.Scopes = models.Scopes{models.ScopeBatch, models.ScopeAPI}
 		in.FlowID = &flow.ID
-		in.Fields = starterFields
+		in.Fields = slices.Clone(starterFields) // Normalize writes to them: concurrent sign-ups share starterFields
 		in.Normalize()
 		if err := models.CreateInterface(ctx, tx, in); err != nil {
 			return err
