@@ -89,11 +89,11 @@ func TestOneChunkBatchCancelledAtItsCommitInsertsNothing(t *testing.T) {
 	b := tb.run(t, tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, 50, ingesttest.Options{})))
 
 	require.Equal(t, models.StatusError, b.Status)
-	require.Equal(t, jobs.CancelledMessage, b.ErrorMessage)
+	require.Equal(t, models.CancelledMessage, b.ErrorMessage)
 	require.Zero(t, b.ProcessedCount)
 	require.Zero(t, tb.count(t, "SELECT count(*) FROM records"))
 	require.Empty(t, tb.results(t, b))
 	_, content, ok := tb.file(t, b, models.KindError)
 	require.True(t, ok)
-	require.Equal(t, []errorLine{{Index: 0, Message: jobs.CancelledMessage}}, ndjson[errorLine](t, content))
+	require.Equal(t, []errorLine{{Index: 0, Message: models.CancelledMessage}}, ndjson[errorLine](t, content))
 }

@@ -39,10 +39,6 @@ func (BatchWatchdogArgs) InsertOpts() river.InsertOpts {
 // watchdogInterval spaces the watchdog's runs.
 const watchdogInterval = time.Minute
 
-// CancelledMessage is the error message of a cancelled batch (the one
-// models.Batch.Outcome reads as cancelled).
-const CancelledMessage = models.CancelledMessage
-
 // OrphanedBatchMessage is the error message of a batch ended by the watchdog.
 const OrphanedBatchMessage = "processing stopped: its job ended without finishing the batch; clone it to run it again"
 
@@ -108,7 +104,7 @@ func (w *BatchWatchdogWorker) Work(ctx context.Context, _ *river.Job[BatchWatchd
 		// An operator who cancelled the job (the job dashboard) cancelled the batch.
 		msg := OrphanedBatchMessage
 		if cancelled[i] {
-			msg = CancelledMessage
+			msg = models.CancelledMessage
 		}
 		if err := r.endWithError(ctx, msg, "owner = $3", r.owner); err != nil {
 			errs = append(errs, err)

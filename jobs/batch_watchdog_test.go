@@ -55,7 +55,7 @@ func TestBatchWatchdogEndsOnlyBatchesWithoutALiveJob(t *testing.T) {
 	require.Equal(t, models.StatusProcessing, tb.batch(t, running.ID).Status)
 	require.Equal(t, models.StatusDraft, tb.batch(t, draft.ID).Status)
 	// A job an operator cancelled (the job dashboard) cancels its batch.
-	for b, msg := range map[*models.Batch]string{discarded: jobs.OrphanedBatchMessage, cancelled: jobs.CancelledMessage} {
+	for b, msg := range map[*models.Batch]string{discarded: jobs.OrphanedBatchMessage, cancelled: models.CancelledMessage} {
 		got := tb.batch(t, b.ID)
 		require.Equal(t, models.StatusError, got.Status, b.Name)
 		require.Equal(t, msg, got.ErrorMessage)
@@ -119,13 +119,13 @@ func TestCancellingARunningJobCancelsItsBatch(t *testing.T) {
 
 	// At once, not at the watchdog's next run a minute later.
 	got := tb.waitFor(t, b.ID, 20*time.Second, func(b *models.Batch) bool { return b.Status == models.StatusError })
-	require.Equal(t, jobs.CancelledMessage, got.ErrorMessage)
+	require.Equal(t, models.CancelledMessage, got.ErrorMessage)
 	require.Less(t, got.ProcessedCount, int64(n), "cancelled in the middle")
 	require.Equal(t, int(got.ProcessedCount), tb.count(t, "SELECT count(*) FROM records WHERE batch_id = $1", b.ID), "the records done stay")
 	_, content, ok := tb.file(t, got, models.KindError)
 	require.True(t, ok)
 	lines := ndjson[errorLine](t, content)
-	require.Equal(t, errorLine{Index: got.ProcessedCount, Message: jobs.CancelledMessage}, lines[len(lines)-1])
+	require.Equal(t, errorLine{Index: got.ProcessedCount, Message: models.CancelledMessage}, lines[len(lines)-1])
 	require.Len(t, tb.results(t, got), int(got.ProcessedCount), "output.json of the records done")
 	require.Eventually(t, func() bool {
 		job, err := client.JobGet(ctx, jobID)

@@ -81,25 +81,10 @@ func (m *Metrics) batchEnded(b *models.Batch) {
 	if m == nil {
 		return
 	}
-	m.BatchesEnded.WithLabelValues(string(b.Status), metricOutcome(b), string(b.Source)).Inc()
+	m.BatchesEnded.WithLabelValues(string(b.Status), string(b.Outcome()), string(b.Source)).Inc()
 	if b.StartedAt != nil && b.FinishedAt != nil {
 		m.BatchDuration.Observe(b.FinishedAt.Sub(*b.StartedAt).Seconds())
 	}
-}
-
-// metricOutcome is the outcome label of an ended batch.
-func metricOutcome(b *models.Batch) string {
-	switch {
-	case b.Status == models.StatusError && b.ErrorMessage == "cancelled":
-		return "cancelled"
-	case b.Status == models.StatusError:
-		return "error"
-	case b.FailedCount == 0:
-		return "clean"
-	case b.FailedCount < b.ProcessedCount:
-		return "with_errors"
-	}
-	return "all_failed"
 }
 
 // batchesExpired records batches deleted by the retention job.

@@ -107,7 +107,7 @@ func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBat
 	case run.claimed && errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely):
 		// An operator cancelled the job (the job dashboard): the batch ends
 		// as the report's Cancel ends it, with the files of what was done.
-		if ferr := run.fail(ctx, CancelledMessage); ferr != nil {
+		if ferr := run.fail(ctx, models.CancelledMessage); ferr != nil {
 			run.Log.Error("ending a batch whose job was cancelled", "error", ferr)
 		}
 		return err
