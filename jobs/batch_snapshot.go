@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/flowbatch/flowbatch/jobs/ingest"
 	"github.com/flowbatch/flowbatch/models"
@@ -50,8 +49,8 @@ func (r *batchRun) snapshot(ctx context.Context, flow *models.Flow) (*models.Bat
 	case err == nil, errors.As(err, &perr):
 		// A payload fault is the validation pass's to report; the
 		// columns read before it are matched all the same.
-	case errors.Is(err, ErrReaderOptions):
-		return nil, permanent("the interface's format options cannot be used: %s", strings.TrimPrefix(err.Error(), ErrReaderOptions.Error()+": "))
+	case errors.As(err, new(*ReaderOptionsError)):
+		return nil, permanent("the interface's format options cannot be used: %v", err)
 	default:
 		// Resolved once for good: never from a read that failed midway.
 		return nil, fmt.Errorf("reading columns of batch %s: %w", b.ID, err)

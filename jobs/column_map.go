@@ -3,7 +3,6 @@ package jobs
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/flowbatch/flowbatch/jobs/ingest"
@@ -19,9 +18,14 @@ const (
 	detectBytes   = 1 << 20
 )
 
-// ErrReaderOptions tells that an interface's format options cannot be used
-// to read its payloads: a fault of the interface, not of the payload.
-var ErrReaderOptions = errors.New("the format options cannot be used")
+// ReaderOptionsError tells that an interface's format options cannot be
+// used to read its payloads: a fault of the interface, not of the payload.
+// Its text is the reader's reason.
+type ReaderOptionsError struct{ Err error }
+
+func (e *ReaderOptionsError) Error() string { return e.Err.Error() }
+
+func (e *ReaderOptionsError) Unwrap() error { return e.Err }
 
 // countingReader counts the bytes read through it.
 type countingReader struct {
@@ -39,7 +43,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // seen in its first records (CSV header names, JSON keys and nested paths,
 // XML element paths and attributes). A payload that is not valid for its
 // format within those records gives a *ingest.PayloadError, with the
-// columns seen before the fault; unusable options give ErrReaderOptions.
+// columns seen before the fault; unusable options give a *ReaderOptionsError.
 func DetectColumns(r io.Reader, opts ingest.Options) ([]colmatch.Column, error) {
 	// An auto input whose start proves not to be UTF-8 is read again in the
 	// fallback encoding, as the validation pass reads it: from the bytes
@@ -57,7 +61,7 @@ func detectColumns(r io.Reader, opts ingest.Options) ([]colmatch.Column, error) 
 	cr := &countingReader{r: r}
 	rd, err := ingest.NewReader(cr, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrReaderOptions, err)
+		return nil, &ReaderOptionsError{Err: err}
 	}
 	var c colmatch.Collector
 	for n := 0; n < detectRecords && (n == 0 || cr.n < detectBytes); n++ {
