@@ -92,6 +92,9 @@
     var tpl = document.getElementById("toast-template");
     if (!region || !tpl || !message) return;
     var el = tpl.content.firstElementChild.cloneNode(true);
+    el.setAttribute("data-toast", "");
+    // kind: success, info, or a batch's ending tone (warning, error).
+    if (kind === "warning" || kind === "error") el.classList.add("toast-" + kind);
     el.querySelector(kind === "success" ? ".toast-icon-info" : ".toast-icon-success").remove();
     el.querySelector(".toast-message").textContent = message;
     region.appendChild(el);
@@ -481,32 +484,8 @@
     var text = "“" + name + "” " + (kind === "cancelled" ? "was cancelled" : status === "FINISHED" ? "finished" : "ended with an error");
     if (note && kind !== "cancelled") text += ": " + note.textContent.trim();
     document.title = (status === "FINISHED" && kind === "clean" ? "✓ " : "! ") + status + " · " + baseTitle;
-    showToast(text, kind === "clean" ? "toast-success" : kind === "with_errors" ? "toast-warning" : "toast-error");
+    showToast(text, kind === "clean" ? "success" : kind === "with_errors" ? "warning" : "error");
   });
-  function showToast(text, kind) {
-    var box = document.getElementById("toasts");
-    if (!box) {
-      box = document.createElement("div");
-      box.id = "toasts";
-      box.className = "toasts";
-      box.setAttribute("role", "status");
-      box.setAttribute("aria-live", "polite");
-      document.body.appendChild(box);
-    }
-    var t = document.createElement("div");
-    t.className = "toast " + kind;
-    t.setAttribute("data-toast", "");
-    t.textContent = text;
-    var close = document.createElement("button");
-    close.type = "button";
-    close.className = "toast-close";
-    close.setAttribute("aria-label", "Dismiss");
-    close.textContent = "×";
-    close.addEventListener("click", function () { t.remove(); });
-    t.appendChild(close);
-    box.appendChild(t);
-    setTimeout(function () { t.remove(); }, 10000);
-  }
 
   // Interface picker: choosing an interface preselects its flow.
   document.addEventListener("change", function (e) {
