@@ -88,7 +88,7 @@ var contractCases = []contractCase{
 	{op: "POST /api/v1/interfaces/{id}/batch", name: "unknown interface", status: http.StatusNotFound, req: func(f *contractFixture) contractRequest {
 		return withType(withBody(v1Path(uuid.New()), contactsJSON), "application/json")
 	}},
-	{op: "POST /api/v1/interfaces/{id}/batch", name: "over the limit, Expect: 100-continue", status: http.StatusRequestEntityTooLarge, req: func(f *contractFixture) contractRequest {
+	{op: "POST /api/v1/interfaces/{id}/batch", name: "over the limit, Expect: 100-continue", status: http.StatusExpectationFailed, req: func(f *contractFixture) contractRequest {
 		r := withType(withBody(v1Path(f.jsonID), "["+strings.Repeat(`{"external_id":"x"},`, contractMaxBytes/10)+"{}]"), "application/json")
 		r.header.Set("Expect", "100-continue")
 		return r
@@ -219,7 +219,7 @@ var contractCases = []contractCase{
 		r.chunked = true
 		return r
 	}},
-	{op: "POST /api/v1/flows", name: "over 4 MiB, Expect: 100-continue", status: http.StatusRequestEntityTooLarge, req: func(*contractFixture) contractRequest {
+	{op: "POST /api/v1/flows", name: "over 4 MiB, Expect: 100-continue", status: http.StatusExpectationFailed, req: func(*contractFixture) contractRequest {
 		return withHeader(jsonBody("/api/v1/flows", `{"description":"`+strings.Repeat("x", 5<<20)+`"}`), "Expect", "100-continue")
 	}},
 	{op: "POST /api/v1/flows", name: "no name", status: http.StatusUnprocessableEntity, req: func(*contractFixture) contractRequest {

@@ -142,19 +142,27 @@ func TestExpectContinueOverTheLimitIsRefusedBeforeTheBody(t *testing.T) {
 			rc := dialRaw(t, b.h)
 			rc.send(rawRequest("POST", tc.path, auth, "Content-Type: "+tc.contentType, "Expect: 100-continue", fmt.Sprintf("Content-Length: %d", tc.length)))
 			res := rc.response()
-			p := requireProblem(t, res, http.StatusRequestEntityTooLarge)
+			p := requireProblem(t, res, http.StatusExpectationFailed)
 			require.Contains(t, p.Detail, "larger than the limit")
 			require.True(t, res.Close)
 		})
 	}
 
+	// A chunked body to a route that reads its body whole would get 411.
+	rc := dialRaw(t, b.h)
+	rc.send(rawRequest("POST", "/api/v1/flows", auth, "Content-Type: application/json", "Expect: 100-continue", "Transfer-Encoding: chunked"))
+	res := rc.response()
+	p := requireProblem(t, res, http.StatusExpectationFailed)
+	require.Contains(t, p.Detail, "Content-Length header")
+	require.True(t, res.Close)
+
 	// Within the limit the server asks for the body and takes it.
 	payload := `[{"external_id":"e1","email":"a@example.com"}]`
-	rc := dialRaw(t, b.h)
+	rc = dialRaw(t, b.h)
 	rc.send(rawRequest("POST", v1Path(b.jsonID), auth, "Content-Type: application/json", "Expect: 100-continue", fmt.Sprintf("Content-Length: %d", len(payload))))
 	require.Equal(t, http.StatusContinue, rc.response().StatusCode)
 	rc.send(payload)
-	res := rc.response()
+	res = rc.response()
 	require.Equal(t, http.StatusCreated, res.StatusCode, res.Body)
 	var doc batchDoc
 	require.NoError(t, json.Unmarshal([]byte(res.Body), &doc))

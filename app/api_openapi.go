@@ -230,11 +230,15 @@ func withHeaders(r map[string]any, required bool, names ...string) map[string]an
 }
 
 // operationResponses are op's own responses plus those every operation of
-// its kind may give: 431 to all; 411 and 413 where the body is read whole;
+// its kind may give: 431 to all; 417 where there is a body; 411 and 413
+// where the body is read whole;
 // behind a key 401 with WWW-Authenticate, 429 with Retry-After, and the
 // X-RateLimit-* headers on every answer that got past the key check.
 func operationResponses(op apiOperation) map[string]any {
 	extra := []string{"431"}
+	if op.Body != nil {
+		extra = append(extra, "417")
+	}
 	if op.Body != nil && !slices.ContainsFunc(streamedRoutes, func(r streamedRoute) bool { return r.path.MatchString(op.Path) }) {
 		extra = append(extra, "411", "413")
 	}
@@ -278,7 +282,8 @@ var problemText = map[string]string{
 	"404": "No such resource in your account.",
 	"409": "Not allowed in the batch's status, or a request with the same Idempotency-Key is in progress.",
 	"411": "A chunked body sent to an operation that reads its body whole: send it with Content-Length.",
-	"413": "The body is larger than the operation's limit, named in detail (4 MiB for JSON documents). With Expect: 100-continue it comes before the body is sent. Also an upload larger than the space left in the account's storage quota.",
+	"413": "The body is larger than the operation's limit, named in detail (4 MiB for JSON documents). Also an upload larger than the space left in the account's storage quota.",
+	"417": "Sent with Expect: 100-continue, a body the operation would refuse from its headers alone (a Content-Length over the limit, named in detail; a chunked body where Content-Length is needed): answered before the body is sent, and the connection closes.",
 	"416": "The range starts beyond the end of the file; Content-Range gives the file's size.",
 	"415": "The Content-Type does not fit the interface's format.",
 	"422": "Invalid input (see errors), an empty or whitespace-only payload (no records; `[]` and a CSV with only its header row are accepted and end FINISHED with 0 records), a payload whose content is of another format than the interface's, a batch that cannot run yet, or an Idempotency-Key sent before with another request.",

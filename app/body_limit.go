@@ -2,6 +2,7 @@ package app
 
 import (
 	"regexp"
+	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
@@ -102,30 +103,43 @@ func formBodyRefused(c *fiber.Ctx) error {
 }
 
 // expectContinue decides a request with `Expect: 100-continue` from its
-// headers alone: a body its route would refuse for its length is answered
-// 413 (411 when chunked to a non-streaming route) before the client sends
-// it, rather than with "100 Continue". The streamed routes' handlers still
-// check every limit themselves; this only saves the client the upload.
-// fasthttp then writes the answer and closes the connection.
-func (s *Server) expectContinue(fctx *fasthttp.RequestCtx) int {
-	c := s.app.AcquireCtx(fctx)
+// headers alone, before the client sends the body: a body its route would
+// refuse for its length (413) or for being chunked to a non-streaming route
+// (411) is answered 417 Expectation Failed, with a problem document saying
+// which, instead of "100 Continue". fasthttp then closes the connection
+// without reading the body or calling the handler. The streamed routes'
+// handlers still check every limit themselves; this only saves the client
+// the upload.
+func (s *Server) expectContinue(h *fasthttp.RequestHeader) bool {
+	c := s.app.AcquireCtx(requestCtxOf(h))
 	defer s.app.ReleaseCtx(c)
 	var err error
 	switch r := streamed(c); {
 	case bodiless(c):
 	case r != nil:
 		opts := r.limits(s.cfg)
-		if int64(c.Request().Header.ContentLength()) > upload.MaxContentLength(c, opts) {
+		if int64(h.ContentLength()) > upload.MaxContentLength(c, opts) {
 			err = upload.TooLarge(opts.MaxBytes)
 		}
 	default:
 		err = formBodyRefused(c)
 	}
 	if err == nil {
-		return fiber.StatusContinue
+		return true
 	}
-	_ = s.errorHandler(c, err)
-	return c.Response().StatusCode()
+	h.SetConnectionClose()
+	_ = s.errorHandler(c, &HTTPError{Status: fiber.StatusExpectationFailed, Title: "Expectation Failed",
+		Detail: classify(err).Detail + " The body was not read.", Err: err})
+	return false
+}
+
+// requestCtxOf returns the RequestCtx whose request header h is. fasthttp
+// calls a Server's ContinueHandler with &ctx.Request.Header of the
+// connection's current ctx and nothing else; the refusal needs that ctx to
+// carry its problem document.
+func requestCtxOf(h *fasthttp.RequestHeader) *fasthttp.RequestCtx {
+	const offset = unsafe.Offsetof((*fasthttp.RequestCtx)(nil).Request) + unsafe.Offsetof((*fasthttp.Request)(nil).Header)
+	return (*fasthttp.RequestCtx)(unsafe.Add(unsafe.Pointer(h), -int(offset)))
 }
 
 // drainLimit is how much of a refused streamed body is read and dropped so

@@ -215,15 +215,12 @@ func unreadable(err error) *HTTPError {
 	case errors.As(err, &small):
 		return &HTTPError{Status: fiber.StatusRequestHeaderFieldsTooLarge, Title: "Request Header Fields Too Large",
 			Detail: "The request line and headers are larger than " + upload.HumanBytes(readBufferSize) + ".", Err: err}
-	case errors.Is(err, fasthttp.ErrDuplicateContentLength):
-		return &HTTPError{Status: fiber.StatusBadRequest, Title: "Bad Request",
-			Detail: "The request has more than one Content-Length header.", Err: err}
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return &HTTPError{Status: fiber.StatusRequestTimeout, Title: "Request Timeout",
 			Detail: "The request did not arrive within the server's read timeout.", Err: err}
 	}
 	return &HTTPError{Status: fiber.StatusBadRequest, Title: "Bad Request",
-		Detail: "The request could not be read: its request line or a header is malformed (for example a Content-Length that is not a number).", Err: err}
+		Detail: "The request could not be read: its request line or a header is malformed (for example a Content-Length that is not a number, or one given twice).", Err: err}
 }
 
 // logAttrs is for handlers that log an error they recovered from.

@@ -111,7 +111,7 @@ func New(d Deps) *Server {
 	fasthttpServer := s.app.Server()
 	fasthttpServer.ErrorHandler = s.serverErrorHandler
 	fasthttpServer.SecureErrorLogMessage = true
-	fasthttpServer.ExpectHandler = s.expectContinue
+	fasthttpServer.ContinueHandler = s.expectContinue
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	if d.TracerProvider != nil {
 		s.app.Use(traceRequests(d.TracerProvider))

@@ -52,8 +52,6 @@ func (c headerCarrier) Set(key, value string) { c.h.Set(key, value) }
 
 func (c headerCarrier) Keys() []string {
 	var keys []string
-	for k := range c.h.All() {
-		keys = append(keys, string(k))
-	}
+	c.h.VisitAll(func(k, _ []byte) { keys = append(keys, string(k)) })
 	return keys
 }
