@@ -198,7 +198,7 @@ func TestCloneAndDeleteFromTheMenu(t *testing.T) {
 	tb.waitFor(`location.pathname.endsWith("/wizard/information") && document.getElementById("batch-name") !== null`, 10*time.Second)
 	require.Equal(t, "Copy of Old import", eval[string](tb, `document.getElementById("batch-name").value`))
 	// The toast of the answer that redirected shows on the page it led to.
-	tb.waitFor(`document.getElementById("toasts").textContent.includes("Copy created")`, 5*time.Second)
+	tb.waitForToast("Copy created")
 
 	// Delete asks in the page's own dialog, naming the batch and its files;
 	// Escape (or Cancel) keeps the batch.
@@ -215,7 +215,8 @@ func TestCloneAndDeleteFromTheMenu(t *testing.T) {
 	tb.shot("confirm-dialog")
 	tb.do(chromedp.KeyEvent(kb.Escape))
 	tb.waitFor("!"+dialog+`.open`, 5*time.Second)
-	require.Equal(t, "menu-button-"+finished.String(), eval[string](tb, `document.activeElement.id`), "focus returns to the menu")
+	// The focus returns to the menu's button.
+	tb.waitFor(`document.activeElement.id === "menu-button-`+finished.String()+`"`, 10*time.Second)
 	require.False(t, eval[bool](tb, `document.getElementById("batch-row-`+finished.String()+`").hidden`))
 
 	tb.do(chromedp.Click(chromedp.CSS("#menu-button-" + finished.String())))
@@ -223,7 +224,7 @@ func TestCloneAndDeleteFromTheMenu(t *testing.T) {
 	tb.waitFor(dialog+`.open`, 5*time.Second)
 	tb.do(chromedp.Click(chromedp.CSS("[data-confirm-ok]")))
 	tb.waitFor(`document.getElementById("batch-row-`+finished.String()+`").hidden === true`, 10*time.Second)
-	tb.waitFor(`document.getElementById("toasts").textContent.includes("Batch deleted")`, 5*time.Second)
+	tb.waitForToast("Batch deleted")
 	require.Empty(t, tb.dialogs, "no browser dialog")
 	_, err := models.BatchByID(context.Background(), h.DB, a.ID, finished)
 	require.ErrorIs(t, err, models.ErrNotFound)

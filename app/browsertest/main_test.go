@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +98,29 @@ func newTab(t *testing.T, h *apptest.Harness) *tab {
 			tb.screenshot()
 		}
 	})
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: toastRecorder})
+	require.NoError(t, err)
 	return tb
+}
+
+// toastRecorder runs in every page a tab loads and keeps the text of each
+// toast the page shows in window.shownToasts: a toast is removed after 6 s,
+// which on a busy machine can pass between two looks of a test.
+const toastRecorder = `window.shownToasts = [];
+addEventListener("DOMContentLoaded", function () {
+  var region = document.getElementById("toasts");
+  if (!region) return;
+  new MutationObserver(function (changes) {
+    changes.forEach(function (c) {
+      c.addedNodes.forEach(function (n) { window.shownToasts.push(n.textContent); });
+    });
+  }).observe(region, {childList: true});
+});`
+
+// waitForToast waits until the current page has shown a toast containing text.
+func (tb *tab) waitForToast(text string) {
+	tb.t.Helper()
+	tb.waitFor(`window.shownToasts.some(function (m) { return m.includes(`+strconv.Quote(text)+`); })`, 20*time.Second)
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
