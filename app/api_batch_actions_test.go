@@ -184,8 +184,11 @@ func TestBatchStatusRules(t *testing.T) {
 		} else {
 			require.Contains(t, requireProblem(t, run, http.StatusConflict).Detail, string(status))
 		}
-		cancel := call(http.MethodPost, base+"/cancel")
-		if status == models.StatusProcessing {
+		// Cancel ends a READY batch: it is tried on a batch of its own.
+		cancelled := b.createBatch(t)
+		b.setStatus(t, cancelled, status)
+		cancel := call(http.MethodPost, "/api/v1/batches/"+cancelled.String()+"/cancel")
+		if status == models.StatusReady || status == models.StatusProcessing {
 			require.Equal(t, http.StatusAccepted, cancel.StatusCode, cancel.Body)
 		} else {
 			requireProblem(t, cancel, http.StatusConflict)

@@ -7,14 +7,15 @@ import (
 )
 
 // apiBatchCancel answers POST /api/v1/batches/{id}/cancel: asks the worker
-// processing the batch to stop (409 unless PROCESSING). It answers 202: the
-// batch ends ERROR "cancelled" within about a second.
+// processing the batch to stop, or ends a batch still READY at once (409
+// unless READY or PROCESSING). It answers 202: the batch ends ERROR
+// "cancelled" within about a second.
 func (s *Server) apiBatchCancel(c *fiber.Ctx) error {
 	id, err := batchIDParam(c)
 	if err != nil {
 		return err
 	}
-	b, err := jobs.CancelBatch(c.UserContext(), s.pool, identity(c).AccountID, id)
+	b, err := jobs.CancelBatch(c.UserContext(), s.cancelDeps(), identity(c).AccountID, id)
 	if err != nil {
 		return err
 	}

@@ -127,7 +127,7 @@ var batchAPIOperations = []apiOperation{
 	{
 		Method: "POST", Path: "/api/v1/batches/{id}/cancel", Tag: "Batches",
 		Summary:     "Cancel a PROCESSING batch",
-		Description: "The worker stops at its next chunk and the batch ends ERROR \"cancelled\" with the files of what it did. 409 unless PROCESSING.",
+		Description: "The worker stops at its next chunk and the batch ends ERROR \"cancelled\" with the files of what it did; a READY batch (still waiting for a worker) ends at once. 409 unless READY or PROCESSING.",
 		Responses:   merge(map[string]any{"202": jsonResponse("Cancellation requested.", batchDocRef)}, problems("401", "404", "409", "429")),
 	},
 	{

@@ -31,7 +31,11 @@ func (s *Server) batchView(c *fiber.Ctx, accountID, id uuid.UUID) (components.Ba
 	if err != nil {
 		return components.BatchView{}, err
 	}
-	return s.rowView(it, time.Now()), nil
+	v := s.rowView(it, time.Now())
+	if err := s.markWorkerWait(c.UserContext(), &v); err != nil {
+		return components.BatchView{}, err
+	}
+	return v, nil
 }
 
 // afterAction answers an action on a batch: its fresh row for the overview,

@@ -50,6 +50,9 @@ func (s *Server) renderEvent(ev *live.Event) (rendered, error) {
 			return nil, err
 		}
 		bv := s.rowView(it, time.Now())
+		if err := s.markWorkerWait(ctx, &bv); err != nil {
+			return nil, err
+		}
 		return rendered{status: bv.Status, created: bv.Created, row: renderString(components.BatchRow(bv)), progress: renderString(components.BatchProgress(bv))}, nil
 	})
 	if err != nil {

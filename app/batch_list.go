@@ -32,8 +32,13 @@ func (s *Server) batchList(c *fiber.Ctx) error {
 		Query:  q, Counts: ov.Counts, All: ov.All, Matching: ov.Matching, WithErrors: ov.WithErrors, Pages: ov.Pages, RenderedAt: now,
 		Rows: make([]components.BatchView, len(ov.Items)),
 	}
+	waiting := make([]*components.BatchView, len(ov.Items))
 	for i := range ov.Items {
 		v.Rows[i] = s.rowView(&ov.Items[i], now)
+		waiting[i] = &v.Rows[i]
+	}
+	if err := s.markWorkerWait(c.UserContext(), waiting...); err != nil {
+		return err
 	}
 	return renderComponent(c, pages.Batches(v))
 }

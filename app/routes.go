@@ -69,6 +69,7 @@ func (s *Server) routes() {
 	app.Post("/batches/new", s.wizardCreate)
 	app.Get("/batches/:id", s.batchReport)
 	app.Get("/batches/:id/details", s.batchDetails)
+	app.Get("/batches/:id/progress", s.batchProgress)
 	app.Get("/batches/:id/wizard/:step", s.wizardStep)
 	app.Post("/batches/:id/wizard/:step", s.wizardSave)
 	app.Post("/batches/:id/input", s.batchInput)

@@ -169,18 +169,26 @@ func missingTx(ctx context.Context, tx pgx.Tx, b *models.Batch) ([]string, error
 	return missing, nil
 }
 
-// CancelBatch asks the worker processing a batch to stop. Only a PROCESSING
-// batch can be cancelled (otherwise a *models.NotAllowedError): the worker
-// sees the request at its next chunk boundary, within about a second, and
-// ends the batch ERROR "cancelled" with the files of what it did.
+// CancelBatch cancels a READY or PROCESSING batch (otherwise a
+// *models.NotAllowedError).
 //
-// It answers at once whatever the worker does: the request is a row of
-// batch_cancel_requests, and cancel_requested_at is set on the batch here
-// only when its row is not locked (a chunk being committed, or a worker that
-// stalled while committing one); otherwise the worker copies it over at its
-// next chunk commit. The first request's time is kept.
-func CancelBatch(ctx context.Context, pool *pgxpool.Pool, accountID, batchID uuid.UUID) (*models.Batch, error) {
-	tx, err := beginTx(ctx, pool)
+// A PROCESSING batch is stopped by its worker, which sees the request at its
+// next chunk boundary, within about a second, and ends the batch ERROR
+// "cancelled" with the files of what it did. CancelBatch answers at once
+// whatever the worker does: the request is a row of batch_cancel_requests,
+// and cancel_requested_at is set on the batch here only when its row is not
+// locked (a chunk being committed, or a worker that stalled while committing
+// one); otherwise the worker copies it over at its next chunk commit. The
+// first request's time is kept.
+//
+// A READY batch has no worker to stop: CancelBatch takes it over as a slice
+// would and ends it ERROR "cancelled" itself, with its files, so that a
+// batch queued while no worker runs can be ended. A worker that takes the
+// batch first (its row is locked) sees the request when it starts and ends
+// the batch the same way without reading the input; a job that comes later
+// finds the batch ended and does nothing.
+func CancelBatch(ctx context.Context, d Deps, accountID, batchID uuid.UUID) (*models.Batch, error) {
+	tx, err := beginTx(ctx, d.Pool)
 	if err != nil {
 		return nil, fmt.Errorf("cancelling batch %s: %w", batchID, err)
 	}
@@ -200,9 +208,12 @@ func CancelBatch(ctx context.Context, pool *pgxpool.Pool, accountID, batchID uui
 	if err != nil {
 		return nil, fmt.Errorf("cancelling batch %s: %w", batchID, err)
 	}
-	marked, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET cancel_requested_at = coalesce(cancel_requested_at, $3), updated_at = now()
+	// A READY batch is taken over (a new owner) in the statement that marks it.
+	owner := uuid.New()
+	marked, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET cancel_requested_at = coalesce(cancel_requested_at, $3),
+		owner = CASE WHEN status = 'READY' THEN $4 ELSE owner END, updated_at = now()
 		WHERE id = (SELECT id FROM batches WHERE account_id = $1 AND id = $2 FOR NO KEY UPDATE SKIP LOCKED)
-		RETURNING `+batchColumns, accountID, batchID, requested))
+		RETURNING `+batchColumns, accountID, batchID, requested, owner))
 	switch {
 	case err == nil:
 		b = marked
@@ -218,6 +229,17 @@ func CancelBatch(ctx context.Context, pool *pgxpool.Pool, accountID, batchID uui
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("cancelling batch %s: %w", batchID, err)
+	}
+	if marked == nil || marked.Status != models.StatusReady {
+		return b, nil
+	}
+	r := &batchRun{ProcessBatchWorker: &ProcessBatchWorker{Deps: d}, batch: marked, owner: owner, claimed: true}
+	if err := r.endWithError(ctx, models.CancelledMessage, "owner = $3", owner); err != nil {
+		return nil, err
+	}
+	b, err = scanBatch(d.Pool.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE account_id = $1 AND id = $2", accountID, batchID))
+	if err != nil {
+		return nil, fmt.Errorf("loading batch %s: %w", batchID, err)
 	}
 	return b, nil
 }

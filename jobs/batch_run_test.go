@@ -141,20 +141,20 @@ func TestRunBatchOfAnotherAccountIsNotFound(t *testing.T) {
 	require.ErrorIs(t, err, models.ErrNotFound)
 	_, err = jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, uuid.New())
 	require.ErrorIs(t, err, models.ErrNotFound)
-	_, err = jobs.CancelBatch(ctx, tb.db.Pool, other.ID, b.ID)
+	_, err = jobs.CancelBatch(ctx, tb.deps, other.ID, b.ID)
 	require.ErrorIs(t, err, models.ErrNotFound)
 	require.Equal(t, models.StatusDraft, tb.batch(t, b.ID).Status)
 }
 
-func TestCancelBatchOnlyWhileProcessing(t *testing.T) {
+func TestCancelBatchOnlyWhileReadyOrProcessing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tb := setup(t)
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), []byte(`[{}]`))
 
-	for _, s := range []models.Status{models.StatusDraft, models.StatusReady, models.StatusFinished, models.StatusError} {
+	for _, s := range []models.Status{models.StatusDraft, models.StatusFinished, models.StatusError} {
 		require.NoError(t, tb.gdb.Model(b).Update("status", s).Error)
-		_, err := jobs.CancelBatch(ctx, tb.db.Pool, tb.account.ID, b.ID)
+		_, err := jobs.CancelBatch(ctx, tb.deps, tb.account.ID, b.ID)
 		var notAllowed *models.NotAllowedError
 		require.ErrorAs(t, err, &notAllowed, s)
 		require.Equal(t, models.NotAllowedError{Action: models.ActionCancel, Status: s}, *notAllowed)
@@ -162,11 +162,48 @@ func TestCancelBatchOnlyWhileProcessing(t *testing.T) {
 	}
 
 	require.NoError(t, tb.gdb.Model(b).Update("status", models.StatusProcessing).Error)
-	got, err := jobs.CancelBatch(ctx, tb.db.Pool, tb.account.ID, b.ID)
+	got, err := jobs.CancelBatch(ctx, tb.deps, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	require.NotNil(t, got.CancelRequestedAt)
 	first := *tb.batch(t, b.ID).CancelRequestedAt
-	_, err = jobs.CancelBatch(ctx, tb.db.Pool, tb.account.ID, b.ID)
+	_, err = jobs.CancelBatch(ctx, tb.deps, tb.account.ID, b.ID)
 	require.NoError(t, err, "cancelling twice is fine")
 	require.True(t, first.Equal(*tb.batch(t, b.ID).CancelRequestedAt), "the first request time is kept")
+}
+
+// A READY batch has no worker to stop: Cancel ends it at once, with its
+// files, and its job, when a worker takes it later, leaves it as it is.
+func TestCancelReadyBatchEndsItWithoutAWorker(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), []byte(`[{"external_id":"a"}]`))
+	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	require.NoError(t, err)
+
+	got, err := jobs.CancelBatch(ctx, tb.deps, tb.account.ID, b.ID)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusError, got.Status)
+	require.Equal(t, models.CancelledMessage, got.ErrorMessage)
+	require.Equal(t, models.OutcomeCancelled, got.Outcome())
+	require.NotNil(t, got.FinishedAt)
+	require.NotNil(t, got.CancelRequestedAt)
+	_, content, ok := tb.file(t, got, models.KindError)
+	require.True(t, ok, "error.log says why the batch ended")
+	lines := ndjson[errorLine](t, content)
+	require.Equal(t, models.CancelledMessage, lines[len(lines)-1].Message)
+
+	var notAllowed *models.NotAllowedError
+	_, err = jobs.CancelBatch(ctx, tb.deps, tb.account.ID, b.ID)
+	require.ErrorAs(t, err, &notAllowed, "an ended batch cannot be cancelled again")
+
+	tb.startWorkers(t, 100)
+	require.Eventually(t, func() bool {
+		return tb.count(t, "SELECT count(*) FROM river_job WHERE kind = 'process_batch' AND state = 'completed'") == 1
+	}, 30*time.Second, 20*time.Millisecond, "the job runs and completes")
+	after := tb.batch(t, b.ID)
+	require.Equal(t, models.StatusError, after.Status)
+	require.Equal(t, models.CancelledMessage, after.ErrorMessage)
+	require.Nil(t, after.StartedAt, "no worker took the ended batch")
+	require.Zero(t, tb.count(t, "SELECT count(*) FROM records WHERE batch_id = $1", b.ID))
 }

@@ -225,7 +225,7 @@ func TestCancelStopsTheWorkerAtAChunkBoundary(t *testing.T) {
 	require.NoError(t, err)
 	tb.waitFor(t, b.ID, 30*time.Second, func(b *models.Batch) bool { return b.ProcessedCount > 0 })
 
-	_, err = jobs.CancelBatch(ctx, tb.db.Pool, tb.account.ID, b.ID)
+	_, err = jobs.CancelBatch(ctx, tb.deps, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	b = tb.waitFor(t, b.ID, time.Minute, func(b *models.Batch) bool { return b.Status != models.StatusProcessing })
 
@@ -333,7 +333,7 @@ func TestCancelBeforeTheFirstChunkInsertsNothing(t *testing.T) {
 	// An attempt started the batch and stopped before its input was read;
 	// the cancel came before the next attempt.
 	require.NoError(t, tb.gdb.Model(b).Updates(map[string]any{"status": models.StatusProcessing, "started_at": time.Now()}).Error)
-	_, err = jobs.CancelBatch(ctx, tb.db.Pool, tb.account.ID, b.ID)
+	_, err = jobs.CancelBatch(ctx, tb.deps, tb.account.ID, b.ID)
 	require.NoError(t, err)
 
 	tb.startWorkers(t, 1000)

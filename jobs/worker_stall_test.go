@@ -246,7 +246,7 @@ func TestStalledWorkerBlocksNobody(t *testing.T) {
 
 	cancelCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	got, err := jobs.CancelBatch(cancelCtx, tb.db.Pool, tb.account.ID, b.ID)
+	got, err := jobs.CancelBatch(cancelCtx, tb.deps, tb.account.ID, b.ID)
 	require.NoError(t, err, "cancel does not wait for the stalled worker")
 	require.NotNil(t, got.CancelRequestedAt)
 

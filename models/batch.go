@@ -52,7 +52,7 @@ func (s Status) Allows(a Action) bool {
 	case ActionDelete:
 		return s == StatusDraft || s == StatusFinished || s == StatusError
 	case ActionCancel:
-		return s == StatusProcessing
+		return s == StatusReady || s == StatusProcessing
 	}
 	return false
 }

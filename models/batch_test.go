@@ -11,7 +11,7 @@ func TestStatusAllows(t *testing.T) {
 	t.Parallel()
 	want := map[Status][]Action{
 		StatusDraft:      {ActionEdit, ActionClone, ActionRun, ActionDelete},
-		StatusReady:      {ActionView, ActionClone},
+		StatusReady:      {ActionView, ActionClone, ActionCancel},
 		StatusProcessing: {ActionView, ActionClone, ActionCancel},
 		StatusFinished:   {ActionView, ActionClone, ActionDelete},
 		StatusError:      {ActionView, ActionClone, ActionDelete},

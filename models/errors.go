@@ -42,7 +42,7 @@ func (e *NotAllowedError) Reason() string {
 		ActionEdit:   "Only DRAFT batches can be edited.",
 		ActionRun:    "Only DRAFT batches can be run.",
 		ActionDelete: "Only DRAFT, FINISHED and ERROR batches can be deleted.",
-		ActionCancel: "Only PROCESSING batches can be cancelled.",
+		ActionCancel: "Only READY or PROCESSING batches can be cancelled.",
 	}
 	return fmt.Sprintf("This batch is %s. %s", e.Status, allowed[e.Action])
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,12 +63,17 @@ func TestPagesPassAxe(t *testing.T) {
 		"/batches/" + draft, "/batches/new", "/no-such-page"}
 
 	var found []string
+	shots := sync.OnceValue(func() string { return artifactDir(t) })
 	for _, size := range [][2]int64{{phoneWidth, phoneHeight}, {1280, 900}} {
 		for _, scheme := range []string{"light", "dark"} {
 			check := func(tb *tab, p string) {
 				tb.open(p)
-				for _, v := range tb.axe(source) {
+				violations := tb.axe(source)
+				for _, v := range violations {
 					found = append(found, fmt.Sprintf("%s %dpx %s: %s (%s) %v", p, size[0], scheme, v.ID, v.Impact, v.Targets))
+				}
+				if len(violations) > 0 {
+					found = append(found, fmt.Sprintf("%s %dpx %s: screenshot %s", p, size[0], scheme, tb.saveShot(shots(), shotName(p, size[0], scheme))))
 				}
 			}
 			anon.viewport(size[0], size[1])

@@ -487,6 +487,21 @@
     showToast(text, kind === "clean" ? "success" : kind === "with_errors" ? "warning" : "error");
   });
 
+  // A page kept in the back/forward cache keeps its live streams open, and
+  // the browser's six connections per server run out: after a few live
+  // pages the next page never loads. Leaving such a page closes its streams
+  // (the SSE extension closes an element's stream on the cleanup event htmx
+  // sends before removing it); coming back to it loads it again, live.
+  window.addEventListener("pagehide", function (e) {
+    var streams = document.querySelectorAll("[sse-connect]");
+    if (!e.persisted || !streams.length) return;
+    document.documentElement.setAttribute("data-streams-closed", "");
+    streams.forEach(function (el) { htmx.trigger(el, "htmx:beforeCleanupElement"); });
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted && document.documentElement.hasAttribute("data-streams-closed")) location.reload();
+  });
+
   // Interface picker: choosing an interface preselects its flow.
   document.addEventListener("change", function (e) {
     var sel = e.target.closest("select[data-flow-target]");

@@ -43,6 +43,11 @@ type BatchView struct {
 	Expires *time.Time
 	// Now is when the view was made; rates and durations are measured to it.
 	Now time.Time
+	// WaitingForWorker is set on a READY batch that has waited longer than
+	// models.WorkerWaitAfter while no worker took any batch; LastTaken is
+	// when a worker last took one (the zero time: never).
+	WaitingForWorker bool
+	LastTaken        time.Time
 }
 
 // NewBatchView makes the view of a batch with its interface and flow names.
@@ -52,13 +57,26 @@ func NewBatchView(it *models.BatchListItem, now time.Time) BatchView {
 		ID: b.ID.String(), Name: b.Name, Description: b.Description, Status: b.Status, Format: b.Format,
 		Source: SourceLabel(b.Source, b.Designer), Interface: it.InterfaceName, Flow: it.FlowName, Folder: b.Folder(),
 		Total: b.TotalCount, Processed: b.ProcessedCount, Inserted: b.InsertedCount, Updated: b.UpdatedCount,
-		Failed: b.FailedCount, Error: b.ErrorMessage, Outcome: b.Outcome(), OutcomeText: b.OutcomeSummary(), Cancelling: b.CancelRequestedAt != nil && b.Status == models.StatusProcessing, HasInput: it.HasInput,
+		Failed: b.FailedCount, Error: b.ErrorMessage, Outcome: b.Outcome(), OutcomeText: b.OutcomeSummary(), Cancelling: b.CancelRequestedAt != nil && (b.Status == models.StatusProcessing || b.Status == models.StatusReady), HasInput: it.HasInput,
 		Created: b.CreatedAt, Ready: b.ReadyAt, Started: b.StartedAt, Finished: b.FinishedAt, Now: now,
 	}
 	if b.ParentBatchID != nil {
 		v.ParentID = b.ParentBatchID.String()
 	}
 	return v
+}
+
+// WaitingText says that the batch waits for a worker, and since when no
+// worker has taken a batch, in whole minutes.
+func (v BatchView) WaitingText() string {
+	if v.LastTaken.IsZero() {
+		return "Waiting for a worker; no worker has taken a batch yet."
+	}
+	n := int(v.Now.Sub(v.LastTaken) / time.Minute)
+	if n == 1 {
+		return "Waiting for a worker; none has taken a batch for 1 minute."
+	}
+	return fmt.Sprintf("Waiting for a worker; none has taken a batch for %d minutes.", n)
 }
 
 // SourceLabel names where a batch came from.

@@ -449,7 +449,7 @@ func Interface(v InterfaceView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, " <div class=\"grid gap-6 lg:grid-cols-3\"><section class=\"card p-5 lg:col-span-1\" aria-labelledby=\"settings-title\"><h2 id=\"settings-title\" class=\"text-base font-semibold text-gray-900\">Settings</h2><dl class=\"mt-3 space-y-2 text-sm\"><div><dt class=\"text-gray-500\">Format</dt><dd class=\"uppercase\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, " <div class=\"grid grid-cols-1 gap-6 lg:grid-cols-3\"><section class=\"card p-5 lg:col-span-1\" aria-labelledby=\"settings-title\"><h2 id=\"settings-title\" class=\"text-base font-semibold text-gray-900\">Settings</h2><dl class=\"mt-3 space-y-2 text-sm\"><div><dt class=\"text-gray-500\">Format</dt><dd class=\"uppercase\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -726,14 +726,14 @@ func urlLine(id, url string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "\" class=\"flex-1 overflow-x-auto rounded-md bg-gray-100 px-2 py-1 text-xs\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "\" class=\"min-w-0 flex-1 break-all rounded-md bg-gray-100 px-2 py-1 text-xs\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var33 string
 		templ_7745c5c3_Var33, templ_7745c5c3_Err = templ.JoinStringErrs(url)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/interfaces.templ`, Line: 190, Col: 95}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/interfaces.templ`, Line: 190, Col: 97}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var33))
 		if templ_7745c5c3_Err != nil {
