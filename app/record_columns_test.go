@@ -197,3 +197,27 @@ func TestRecordsBrowserFiltersByBatch(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, b.Get(base+"?batch="+theirs.march.ID.String()).StatusCode)
 	require.Equal(t, http.StatusNotFound, b.Get("/flows/"+theirs.flow.ID.String()+"/records?batch="+theirs.march.ID.String()).StatusCode)
 }
+
+func TestRecordPageListsItsFields(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t)
+	a := h.CreateAccount(t, "onerecord@example.com", false)
+	p := seedPeopleFlow(t, h, a.ID)
+	b := h.SignIn(t, a)
+
+	page := b.Get("/records/" + p.ids[0].String())
+	require.Equal(t, http.StatusOK, page.StatusCode)
+	doc, err := html.Parse(stringsReader(page.Body))
+	require.NoError(t, err)
+	list := find(doc, func(n *html.Node) bool { return attr(n, "id") == "record-fields" })
+	require.NotNil(t, list)
+	var got []string
+	for _, row := range children(list, func(n *html.Node) bool { return n.Data == "div" }) {
+		cells := children(row, func(n *html.Node) bool { return n.Data == "dt" || n.Data == "dd" })
+		require.Len(t, cells, 2)
+		got = append(got, text(cells[0])+" = "+text(cells[1]))
+	}
+	// The key field first, the interface's fields in order, then the others.
+	require.Equal(t, []string{"external_id = P-1", "first_name = Ada", "last_name = Lovelace", "email = ada@example.com", "age = 36", "city = London", "nickname = Countess"}, got)
+	require.Contains(t, page.Body, `id="record-data"`, "the JSON stays, to copy")
+}
