@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -147,4 +148,34 @@ func TestReadableDataPassAxeAndFitAPhone(t *testing.T) {
 	tb.do(chromedp.Click(chromedp.CSS(`[data-remove-batch-filter]`)))
 	tb.waitFor(`document.readyState === "complete" && !location.search.includes("batch=") && document.querySelector("#records") !== null`, 10*time.Second)
 	require.Equal(t, 6, eval[int](tb, `new URLSearchParams(location.search).getAll("col").length`))
+}
+
+func TestRecordIDIsCopiedWhole(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, noWorkers)
+	a := h.CreateAccount(t, "copy@example.com", true)
+	flow, _ := seedContactRecords(t, h, a, 1)
+	tb := newTab(t, h)
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+		_, err := chromedp.Call(ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted,
+			Origin: h.URL, BrowserContextID: chromedp.FromContext(tb.ctx).BrowserContextID})
+		cancel()
+		require.NoError(t, err)
+	}
+	tb.signIn(a)
+	tb.open("/flows/" + flow.String() + "/records")
+
+	id := eval[string](tb, `document.querySelector("[data-record-id] a").title`)
+	require.Len(t, id, 36)
+	require.Equal(t, id[28:], tb.text(`[data-record-id] code`))
+	tb.do(chromedp.Click(chromedp.CSS(`[data-record-id] button[data-copy]`)))
+	tb.waitFor(`document.querySelector("#toasts [data-toast]") !== null`, 10*time.Second)
+	require.Equal(t, "Record ID copied", tb.text(`#toasts [data-toast] .toast-message`))
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	copied, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	require.Equal(t, id, copied)
 }
