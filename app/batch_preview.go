@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
@@ -160,9 +163,9 @@ func (s *Server) previewAs(ctx context.Context, b *models.Batch, input *models.F
 	if b.Format.Text() {
 		sum.ReadAs = rd.Encoding().Label()
 	}
-	mapper := previewMapper(m)
+	mapper, fields := previewMapper(m)
+	sum.PreviewFields = fields
 	deadline := time.Now().Add(countBudget)
-	var buf []byte
 	for n := 0; ; n++ {
 		rec, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -178,14 +181,7 @@ func (s *Server) previewAs(ctx context.Context, b *models.Batch, input *models.F
 		}
 		sum.Records++
 		if n < previewRecords && mapper != nil {
-			p := pages.PreviewRecord{Index: rec.Index, Line: rec.Line}
-			out, _, err := mapper.Map(buf[:0], rec)
-			if err != nil {
-				p.Error = err.Error() // a FieldError: written for people, names the field and value
-			} else {
-				p.JSON, buf = string(out), out
-			}
-			sum.Preview = append(sum.Preview, p)
+			sum.Preview = append(sum.Preview, previewRecord(mapper, rec))
 		}
 		if n%1024 == 0 && time.Now().After(deadline) {
 			sum.RecordsCapped = true
@@ -198,10 +194,11 @@ func (s *Server) previewAs(ctx context.Context, b *models.Batch, input *models.F
 }
 
 // previewMapper maps through the interface's fields under the batch's
-// effective column map, with the flow's key, or nil without an interface.
-func previewMapper(m *batchMatching) *ingest.Mapper {
+// effective column map, with the flow's key, and returns the names of the
+// fields it maps; nil without an interface.
+func previewMapper(m *batchMatching) (*ingest.Mapper, []string) {
 	if m.iface == nil {
-		return nil
+		return nil, nil
 	}
 	fields := m.mappedFields()
 	mp, err := ingest.NewMapper(fields, m.keyField)
@@ -209,9 +206,59 @@ func previewMapper(m *batchMatching) *ingest.Mapper {
 		mp, err = ingest.NewMapper(fields, "")
 	}
 	if err != nil {
-		return nil
+		return nil, nil
 	}
-	return mp
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Name
+	}
+	return mp, names
+}
+
+// previewCellLen bounds the text of a preview cell, in bytes.
+const previewCellLen = 200
+
+// previewRecord maps rec field by field: each field's value as text, or
+// why the field fails the record (FieldErrors are written for people).
+func previewRecord(mp *ingest.Mapper, rec *ingest.Record) pages.PreviewRecord {
+	p := pages.PreviewRecord{Index: rec.Index, Line: rec.Line}
+	values, err := mp.MapFields(rec)
+	if err != nil {
+		p.Error = err.Error()
+		return p
+	}
+	p.Cells = make([]pages.PreviewCell, len(values))
+	for i, v := range values {
+		switch {
+		case v.Err != nil:
+			// The column names the field; the cell tells what is wrong.
+			p.Cells[i].Error = strings.TrimPrefix(v.Err.Error(), "field "+v.Err.Field+": ")
+		case v.JSON != nil:
+			p.Cells[i].Value = clip(jsonText(v.JSON), previewCellLen)
+		}
+	}
+	return p
+}
+
+// jsonText is a JSON value as a person reads it: a string without quotes
+// and escapes, anything else as written.
+func jsonText(v []byte) string {
+	var s string
+	if len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &s) == nil {
+		return s
+	}
+	return string(v)
+}
+
+// clip cuts s to at most n bytes, at a character boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // columnPanel shows each field beside the column it reads: the batch's

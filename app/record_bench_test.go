@@ -64,6 +64,20 @@ func BenchmarkRecordsBrowser(b *testing.B) {
 			}
 		})
 	}
+	// What a page asks besides the records: the fields its columns offer,
+	// the batches its filter offers, the names of the page's batches (one
+	// primary-key lookup; the seeded records' batch is not stored, so any
+	// ID costs the same).
+	b.Run("query_columns_and_batches", func(b *testing.B) {
+		for b.Loop() {
+			_, err := models.FlowFieldNames(ctx, h.DB, a.ID, flow.ID)
+			require.NoError(b, err)
+			_, err = models.RecentFlowBatches(ctx, h.DB, a.ID, flow.ID, 20)
+			require.NoError(b, err)
+			_, err = models.BatchNames(ctx, h.DB, a.ID, ids[:1])
+			require.NoError(b, err)
+		}
+	})
 	for _, c := range cases {
 		res := br.Get(c.path)
 		require.Equal(b, http.StatusOK, res.StatusCode, c.name)

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,18 +54,25 @@ func (q recordSearch) Filter() (models.RecordFilter, string) {
 }
 
 // recordsPage is a flow's records browser: newest first, a page at a time,
-// searchable by key and by field value.
+// searchable by key and by field value, narrowed to a batch, with a column
+// per chosen field.
 func (s *Server) recordsPage(c *fiber.Ctx) error {
 	id := identity(c)
+	ctx := c.UserContext()
 	flow, err := s.flowParam(c)
 	if err != nil {
 		return err
 	}
 	search := recordSearch{Q: c.Query("q"), Before: c.Query("before")}
+	choice := readColumnChoice(c, flow.KeyField)
 	v := pages.RecordsView{
 		Layout: s.layout(c, id, layouts.SectionFlows, "Records of "+flow.Name),
 		FlowID: flow.ID.String(), FlowName: flow.Name, KeyField: flow.KeyField, Archived: flow.ArchivedAt != nil,
 		Query: strings.TrimSpace(search.Q), Paged: search.Before != "", WindowLen: formatCount(models.RecordSearchWindow),
+	}
+	known, err := models.FlowFieldNames(ctx, s.db, id.AccountID, flow.ID)
+	if err != nil {
+		return err
 	}
 	filter, msg := search.Filter()
 	if bid := c.Query("batch"); bid != "" && msg == "" {
@@ -83,24 +92,18 @@ func (s *Server) recordsPage(c *fiber.Ctx) error {
 	}
 	if msg != "" {
 		v.Error = msg
+		choice.columns(&v, recordFields(known, flow.KeyField, nil))
+		if err := s.batchChoices(c, &v, flow.ID); err != nil {
+			return err
+		}
 		return render(c, pages.Records(v), pages.RecordResults(v))
 	}
-	page, err := models.ListRecords(c.UserContext(), s.db, id.AccountID, flow.ID, filter)
+	page, err := models.ListRecords(ctx, s.db, id.AccountID, flow.ID, filter)
 	if err != nil {
 		return err
 	}
-	for _, r := range page.Records {
-		row := pages.RecordRow{ID: r.ID.String(), Preview: string(r.Data), CreatedAt: components.Timestamp(r.CreatedAt)}
-		if r.Key != nil {
-			row.Key = *r.Key
-		}
-		if r.BatchID != nil {
-			row.BatchID = r.BatchID.String()
-		}
-		if len(row.Preview) > 300 {
-			row.Preview = row.Preview[:300] + "…"
-		}
-		v.Records = append(v.Records, row)
+	if err := s.recordRows(c, &v, page.Records, known, choice); err != nil {
+		return err
 	}
 	if page.Next != uuid.Nil {
 		v.Next, v.Window = page.Next.String(), page.Window
@@ -108,15 +111,66 @@ func (s *Server) recordsPage(c *fiber.Ctx) error {
 	if isHTMX(c) && !isBoosted(c) {
 		return render(c, pages.Records(v), pages.RecordResults(v))
 	}
+	if err := s.batchChoices(c, &v, flow.ID); err != nil {
+		return err
+	}
 	if v.BatchID != "" {
 		return render(c, pages.Records(v), pages.RecordResults(v))
 	}
-	n, err := models.CountFlowRecords(c.UserContext(), s.db, id.AccountID, flow.ID, recordCountLimit)
+	n, err := models.CountFlowRecords(ctx, s.db, id.AccountID, flow.ID, recordCountLimit)
 	if err != nil {
 		return err
 	}
 	v.Total = recordTotal(n)
 	return render(c, pages.Records(v), pages.RecordResults(v))
+}
+
+// recordRows fills the view's columns and rows from a page of records.
+func (s *Server) recordRows(c *fiber.Ctx, v *pages.RecordsView, records []models.Record, known []string, choice columnChoice) error {
+	data := make([]map[string]json.RawMessage, len(records))
+	var batchIDs []uuid.UUID
+	for i, r := range records {
+		if err := json.Unmarshal(r.Data, &data[i]); err != nil {
+			return fmt.Errorf("reading record %s: %w", r.ID, err)
+		}
+		if r.BatchID != nil && !slices.Contains(batchIDs, *r.BatchID) {
+			batchIDs = append(batchIDs, *r.BatchID)
+		}
+	}
+	choice.columns(v, recordFields(known, v.KeyField, data))
+	names, err := models.BatchNames(c.UserContext(), s.db, identity(c).AccountID, batchIDs)
+	if err != nil {
+		return err
+	}
+	for i, r := range records {
+		row := pages.RecordRow{ID: r.ID.String(), Cells: recordCells(data[i], v.Columns), CreatedAt: components.Timestamp(r.CreatedAt)}
+		if r.Key != nil {
+			row.Key = *r.Key
+		}
+		if r.BatchID != nil {
+			row.BatchID, row.BatchName = r.BatchID.String(), names[*r.BatchID]
+		}
+		v.Records = append(v.Records, row)
+	}
+	return nil
+}
+
+// batchChoices lists the flow's recent batches for the batch filter, with
+// the filtered batch among them.
+func (s *Server) batchChoices(c *fiber.Ctx, v *pages.RecordsView, flowID uuid.UUID) error {
+	batches, err := models.RecentFlowBatches(c.UserContext(), s.db, identity(c).AccountID, flowID, recentBatches)
+	if err != nil {
+		return err
+	}
+	listed := v.BatchID == ""
+	for _, b := range batches {
+		listed = listed || b.ID.String() == v.BatchID
+		v.Batches = append(v.Batches, pages.Option{ID: b.ID.String(), Label: b.Name + " · " + string(b.Status) + " · " + b.CreatedAt.UTC().Format(time.DateOnly)})
+	}
+	if !listed {
+		v.Batches = append([]pages.Option{{ID: v.BatchID, Label: v.BatchName}}, v.Batches...)
+	}
+	return nil
 }
 
 func recordTotal(n int64) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,7 +15,7 @@ import (
 	"github.com/flowbatch/flowbatch/views/pages"
 )
 
-// recordShow is one record's page: pretty JSON, its flow and the batch it came from.
+// recordShow is one record's page: its fields, its JSON, its flow and the batch it came from.
 func (s *Server) recordShow(c *fiber.Ctx) error {
 	id := identity(c)
 	recordID, err := paramID(c, "id")
@@ -34,11 +35,29 @@ func (s *Server) recordShow(c *fiber.Ctx) error {
 	if err := json.Indent(&pretty, r.Data, "", "  "); err != nil {
 		return err
 	}
+	var data map[string]json.RawMessage
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		return fmt.Errorf("reading record %s: %w", r.ID, err)
+	}
+	known, err := models.FlowFieldNames(ctx, s.db, id.AccountID, flow.ID)
+	if err != nil {
+		return err
+	}
 	v := pages.RecordView{
 		Layout: s.layout(c, id, layouts.SectionFlows, "Record"),
 		ID:     r.ID.String(), FlowID: flow.ID.String(), FlowName: flow.Name, Data: pretty.String(),
 		CreatedAt: components.Timestamp(r.CreatedAt), UpdatedAt: components.Timestamp(r.UpdatedAt),
 		BatchIndex: strconv.FormatInt(r.BatchIndex+1, 10),
+	}
+	// The key field first, then the flow's fields, then the record's others.
+	names := recordFields(known, flow.KeyField, []map[string]json.RawMessage{data})
+	if _, ok := data[flow.KeyField]; ok {
+		names = append([]string{flow.KeyField}, names...)
+	}
+	for _, name := range names {
+		if val, ok := data[name]; ok && string(val) != "null" {
+			v.Fields = append(v.Fields, pages.RecordField{Name: name, Value: jsonText(val)})
+		}
 	}
 	if r.Key != nil {
 		v.Key = *r.Key

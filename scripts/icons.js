@@ -27,6 +27,7 @@ const icons = {
   "error": "20/solid/exclamation-circle.svg",
   "info": "20/solid/information-circle.svg",
   "ellipsis": "20/solid/ellipsis-vertical.svg",
+  "copy": "20/solid/clipboard-document.svg",
 };
 
 const root = path.dirname(require.resolve("heroicons/package.json"));

@@ -149,14 +149,48 @@ func (k valueKind) String() string {
 // keys are the field names, and returns the key field's value as text ("" without
 // a key field). When the record fails it returns dst unchanged and a *FieldError.
 func (m *Mapper) Map(dst []byte, rec *Record) (out []byte, key string, err error) {
+	if ferr := m.start(rec); ferr != nil {
+		return dst, "", ferr
+	}
+	start := len(dst)
+	dst = append(dst, '{')
+	n := 0
+	for i := range m.fields {
+		mark := len(dst)
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, m.fields[i].keyJSON...)
+		vs := len(dst)
+		var present bool
+		var ferr *FieldError
+		dst, present, ferr = m.mapField(dst, rec, i)
+		if ferr != nil {
+			return dst[:start], "", ferr
+		}
+		if !present {
+			dst = dst[:mark]
+			continue
+		}
+		if i == m.keyIdx {
+			key = m.keyText(dst[vs:])
+		}
+		n++
+	}
+	return append(dst, '}'), key, nil
+}
+
+// start checks what fails the record as a whole, before any field is mapped,
+// and follows a change of CSV header.
+func (m *Mapper) start(rec *Record) *FieldError {
 	switch rec.format {
 	case FormatJSON:
 		if rec.raw[0] != '{' {
-			return dst, "", &FieldError{Msg: "record is not a JSON object (found " + kindName(rec.raw[0]) + ")", Value: errorValue(rec.raw)}
+			return &FieldError{Msg: "record is not a JSON object (found " + kindName(rec.raw[0]) + ")", Value: errorValue(rec.raw)}
 		}
 	case FormatCSV:
 		if rec.wantCols > 0 && len(rec.cols) != rec.wantCols {
-			return dst, "", &FieldError{Msg: fmt.Sprintf("row has %d columns, expected %d", len(rec.cols), rec.wantCols)}
+			return &FieldError{Msg: fmt.Sprintf("row has %d columns, expected %d", len(rec.cols), rec.wantCols)}
 		}
 		if m.csvHead != rec.csvHead {
 			m.resolveColumns(rec.csvHead)
@@ -166,48 +200,35 @@ func (m *Mapper) Map(dst []byte, rec *Record) (out []byte, key string, err error
 			m.resolveColumns(rec.csvHead)
 		}
 	}
-	start := len(dst)
-	dst = append(dst, '{')
-	n := 0
-	for i := range m.fields {
-		f := &m.fields[i]
-		v := m.lookup(rec, i)
-		mark := len(dst)
-		if n > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, f.keyJSON...)
-		vs := len(dst)
-		var present bool
-		var ferr *FieldError
-		if rec.format == FormatXLSX && (f.Type == TypeDate || f.Type == TypeDatetime) {
-			v = m.excelDate(v, f.Type, rec.xlsx1904)
-		}
-		dst, present, ferr = m.appendValue(dst, f, v)
-		if ferr != nil {
-			ferr.Field = f.Name
-			return dst[:start], "", ferr
-		}
-		if !present {
-			dst = dst[:mark]
-			if f.Required {
-				msg := "required field missing"
-				if v.note != "" {
-					msg += " (" + v.note + ")"
-				}
-				return dst[:start], "", &FieldError{Field: f.Name, Msg: msg}
-			}
-			if i == m.keyIdx {
-				return dst[:start], "", &FieldError{Field: f.Name, Msg: "key field " + f.Name + " is empty"}
-			}
-			continue
-		}
-		if i == m.keyIdx {
-			key = m.keyText(dst[vs:])
-		}
-		n++
+	return nil
+}
+
+// mapField appends the value of field i of the record as JSON to dst. It
+// reports false, with dst unchanged, for a missing value that is allowed to
+// be missing; a missing required or key value is a *FieldError.
+func (m *Mapper) mapField(dst []byte, rec *Record, i int) ([]byte, bool, *FieldError) {
+	f := &m.fields[i]
+	v := m.lookup(rec, i)
+	if rec.format == FormatXLSX && (f.Type == TypeDate || f.Type == TypeDatetime) {
+		v = m.excelDate(v, f.Type, rec.xlsx1904)
 	}
-	return append(dst, '}'), key, nil
+	dst, present, ferr := m.appendValue(dst, f, v)
+	switch {
+	case ferr != nil:
+		ferr.Field = f.Name
+		return dst, false, ferr
+	case present:
+		return dst, true, nil
+	case f.Required:
+		msg := "required field missing"
+		if v.note != "" {
+			msg += " (" + v.note + ")"
+		}
+		return dst, false, &FieldError{Field: f.Name, Msg: msg}
+	case i == m.keyIdx:
+		return dst, false, &FieldError{Field: f.Name, Msg: "key field " + f.Name + " is empty"}
+	}
+	return dst, false, nil
 }
 
 // keyText returns the text of a mapped value.
@@ -463,3 +484,36 @@ func (m *Mapper) excelDate(v value, t FieldType, date1904 bool) value {
 // maxExcelSerial is the serial number of 10000-01-01, past the last date a
 // field may hold.
 const maxExcelSerial = 2958466
+
+// FieldValue is one field of a record mapped by MapFields.
+type FieldValue struct {
+	// JSON is the mapped value as JSON, nil when the value is missing.
+	JSON []byte
+	// Err tells why the field fails the record, nil when it does not.
+	Err *FieldError
+}
+
+// MapFields maps each field of the record on its own, for showing a record
+// field by field: where Map stops at the first failing field, MapFields goes
+// on, so that every failing field carries its error. The values are in the
+// order of the fields. A record that fails as a whole (not an object, a row
+// of the wrong width) returns that *FieldError and no values.
+func (m *Mapper) MapFields(rec *Record) ([]FieldValue, error) {
+	if ferr := m.start(rec); ferr != nil {
+		return nil, ferr
+	}
+	out := make([]FieldValue, len(m.fields))
+	var buf []byte
+	for i := range m.fields {
+		var present bool
+		var ferr *FieldError
+		buf, present, ferr = m.mapField(buf[:0], rec, i)
+		switch {
+		case ferr != nil:
+			out[i].Err = ferr
+		case present:
+			out[i].JSON = bytes.Clone(buf)
+		}
+	}
+	return out, nil
+}

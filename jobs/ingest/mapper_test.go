@@ -181,3 +181,48 @@ func TestFieldErrorValueTruncated(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, `field v: expected an integer (value "`+strings.Repeat("é", 100)+`…")`, got[0].Err)
 }
+
+func TestMapFieldsGoesOnPastAFailingField(t *testing.T) {
+	t.Parallel()
+	fields := []ingest.Field{
+		{Name: "id", Source: "id", Type: ingest.TypeInteger},
+		{Name: "name", Source: "name", Type: ingest.TypeString, Required: true},
+		{Name: "age", Source: "age", Type: ingest.TypeInteger},
+		{Name: "tag", Source: "tag", Type: ingest.TypeString},
+	}
+	m, err := ingest.NewMapper(fields, "id")
+	require.NoError(t, err)
+	r, err := ingest.NewReader(strings.NewReader(`[{"id": 7, "age": "old", "tag": "a\"b"}, {"id": "8", "name": "Ann"}, 5]`), ingest.Options{Format: ingest.FormatJSON})
+	require.NoError(t, err)
+	type cell struct{ JSON, Err string }
+	cells := func(vs []ingest.FieldValue) []cell {
+		out := make([]cell, len(vs))
+		for i, v := range vs {
+			out[i].JSON = string(v.JSON)
+			if v.Err != nil {
+				out[i].Err = v.Err.Error()
+			}
+		}
+		return out
+	}
+
+	rec, err := r.Next()
+	require.NoError(t, err)
+	_, _, mapErr := m.Map(nil, rec)
+	require.EqualError(t, mapErr, "field name: required field missing", "Map stops at the first failing field")
+	vs, err := m.MapFields(rec)
+	require.NoError(t, err)
+	require.Equal(t, []cell{{JSON: "7"}, {Err: "field name: required field missing"}, {Err: `field age: expected an integer (value "old")`}, {JSON: `"a\"b"`}}, cells(vs))
+
+	rec, err = r.Next()
+	require.NoError(t, err)
+	vs, err = m.MapFields(rec)
+	require.NoError(t, err)
+	require.Equal(t, []cell{{JSON: "8"}, {JSON: `"Ann"`}, {}, {}}, cells(vs), "missing optional values are nil")
+
+	rec, err = r.Next()
+	require.NoError(t, err)
+	vs, err = m.MapFields(rec)
+	require.EqualError(t, err, `record is not a JSON object (found number) (value "5")`)
+	require.Nil(t, vs)
+}

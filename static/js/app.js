@@ -184,7 +184,8 @@
     announced = Object.assign({ at: Date.now() }, now);
   });
 
-  // Copy buttons: <button data-copy="text"> or data-copy-target="#id".
+  // Copy buttons: <button data-copy="text"> or data-copy-target="#id". A
+  // button with data-copied (an icon, named by aria-label) says so in a toast.
   document.addEventListener("click", function (e) {
     var btn = e.target.closest("[data-copy],[data-copy-target]");
     if (!btn) return;
@@ -195,6 +196,7 @@
     }
     if (navigator.clipboard) {
       navigator.clipboard.writeText(text).then(function () {
+        if (btn.dataset.copied) return showToast(btn.dataset.copied, "success");
         var old = btn.textContent;
         btn.textContent = "Copied";
         setTimeout(function () { btn.textContent = old; }, 1500);
