@@ -449,8 +449,18 @@ func percentile(ds []time.Duration, p int) float64 {
 // batches of 100, sent by 8 concurrent clients, until all are FINISHED; the
 // ratio b/a; and (c) created_at → finished_at of 100-record batches sent one
 // after the other (p50, p95). The flow has no key field, so every batch inserts.
+//
+// With FLOWBATCH_BENCH_CPUPROFILE=FILE it also writes a CPU profile of the
+// server during the first profileWindow of (b) to FILE (go tool pprof FILE).
 func BenchmarkManySmallBatches(b *testing.B) {
-	s := startServer(b, 4)
+	profilePath := os.Getenv("FLOWBATCH_BENCH_CPUPROFILE")
+	var env []string
+	var metricsAddr string
+	if profilePath != "" {
+		metricsAddr = freeAddr(b)
+		env = append(env, "FLOWBATCH_METRICS_ADDR="+metricsAddr, "FLOWBATCH_PPROF=true")
+	}
+	s := startServer(b, 4, env...)
 	if _, err := s.pool.Exec(context.Background(), "UPDATE flows SET key_field = ''"); err != nil {
 		b.Fatal(err)
 	}
@@ -476,6 +486,12 @@ func BenchmarkManySmallBatches(b *testing.B) {
 
 		start = time.Now()
 		cpuBefore := s.cpuSeconds(b)
+		profiled := make(chan error, 1)
+		if profilePath != "" && i == 0 {
+			go func() { profiled <- fetchProfile(metricsAddr, profilePath) }()
+		} else {
+			profiled <- nil
+		}
 		ids := make(chan string, batches)
 		var wg sync.WaitGroup
 		for c := 0; c < clients; c++ {
@@ -504,6 +520,9 @@ func BenchmarkManySmallBatches(b *testing.B) {
 		}
 		many = append(many, s.waitFinished(b, all).Sub(start))
 		cpu += s.cpuSeconds(b) - cpuBefore
+		if err := <-profiled; err != nil {
+			b.Fatal(err)
+		}
 		rows, err := s.pool.Query(context.Background(),
 			"SELECT started_at - ready_at, finished_at - started_at FROM batches WHERE id = ANY($1::uuid[])", all)
 		if err != nil {
@@ -540,4 +559,30 @@ func BenchmarkManySmallBatches(b *testing.B) {
 	b.ReportMetric(cpu*1000/float64(b.N*batches), "server-CPU-ms/small-batch")
 	b.ReportMetric(percentile(latencies, 50), "small-p50-ms")
 	b.ReportMetric(percentile(latencies, 95), "small-p95-ms")
+}
+
+// profileWindow is how long BenchmarkManySmallBatches profiles the server;
+// the 200 batches take longer, and their load is steady.
+const profileWindow = 2 * time.Second
+
+// fetchProfile writes a CPU profile of profileWindow of the server whose
+// metrics listener (with FLOWBATCH_PPROF) is at addr to path.
+func fetchProfile(addr, path string) error {
+	res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(profileWindow.Seconds())))
+	if err != nil {
+		return fmt.Errorf("fetching the CPU profile: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("fetching the CPU profile: status %d", res.StatusCode)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the CPU profile: %w", err)
+	}
+	return f.Close()
 }
