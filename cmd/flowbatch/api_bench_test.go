@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowbatch/flowbatch/db/dbtest"
@@ -160,15 +161,56 @@ func (s *benchServer) peakRSS(b *testing.B) int64 {
 // cpuSeconds reads the server's user+system CPU time so far.
 func (s *benchServer) cpuSeconds(b *testing.B) float64 {
 	b.Helper()
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	secs, ok := processCPU(s.cmd.Process.Pid)
+	if !ok {
+		b.Fatal("the server process has no /proc entry")
+	}
+	return secs
+}
+
+// databaseCPU reads the user+system CPU time so far of the PostgreSQL
+// backends connected to the server's database (on this machine), by pid.
+func (s *benchServer) databaseCPU(b *testing.B) map[int]float64 {
+	b.Helper()
+	rows, err := s.pool.Query(context.Background(),
+		"SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
 	if err != nil {
 		b.Fatal(err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpu := map[int]float64{}
+	for _, pid := range pids {
+		if secs, ok := processCPU(int(pid)); ok {
+			cpu[int(pid)] = secs
+		}
+	}
+	return cpu
+}
+
+// databaseCPUSince is the CPU time the database's backends spent since
+// before (a databaseCPU reading); a backend that ended in between is not counted.
+func (s *benchServer) databaseCPUSince(b *testing.B, before map[int]float64) float64 {
+	var total float64
+	for pid, secs := range s.databaseCPU(b) {
+		total += secs - before[pid]
+	}
+	return total
+}
+
+// processCPU reads the user+system CPU time so far of process pid.
+func processCPU(pid int) (float64, bool) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
 	}
 	// Fields after the command name, which is in parentheses: utime is the 12th, stime the 13th.
 	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
 	utime, _ := strconv.ParseFloat(fields[11], 64)
 	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / 100 // clock ticks; 100 a second on Linux
+	return (utime + stime) / 100, true // clock ticks; 100 a second on Linux
 }
 
 // contactsReader generates a JSON array of contacts of about size bytes, on the fly.
@@ -450,8 +492,10 @@ func percentile(ds []time.Duration, p int) float64 {
 // ratio b/a; and (c) created_at → finished_at of 100-record batches sent one
 // after the other (p50, p95). The flow has no key field, so every batch inserts.
 //
-// With FLOWBATCH_BENCH_CPUPROFILE=FILE it also writes a CPU profile of the
-// server during the first profileWindow of (b) to FILE (go tool pprof FILE).
+// It also reports the CPU time of the server and of the database's
+// backends per small batch during (b). With FLOWBATCH_BENCH_CPUPROFILE=FILE
+// it writes a CPU profile of the server during the first profileWindow of
+// (b) to FILE (go tool pprof FILE); FLOWBATCH_BENCH_WORKERS=N runs N workers.
 func BenchmarkManySmallBatches(b *testing.B) {
 	profilePath := os.Getenv("FLOWBATCH_BENCH_CPUPROFILE")
 	var env []string
@@ -460,7 +504,7 @@ func BenchmarkManySmallBatches(b *testing.B) {
 		metricsAddr = freeAddr(b)
 		env = append(env, "FLOWBATCH_METRICS_ADDR="+metricsAddr, "FLOWBATCH_PPROF=true")
 	}
-	s := startServer(b, 4, env...)
+	s := startServer(b, benchWorkers(), env...)
 	if _, err := s.pool.Exec(context.Background(), "UPDATE flows SET key_field = ''"); err != nil {
 		b.Fatal(err)
 	}
@@ -477,7 +521,7 @@ func BenchmarkManySmallBatches(b *testing.B) {
 	}
 	var one, many []time.Duration
 	var latencies, waits, runs []time.Duration
-	var cpu float64
+	var cpu, dbCPU float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
@@ -485,7 +529,7 @@ func BenchmarkManySmallBatches(b *testing.B) {
 		one = append(one, s.waitFinished(b, []string{id}).Sub(start))
 
 		start = time.Now()
-		cpuBefore := s.cpuSeconds(b)
+		cpuBefore, dbBefore := s.cpuSeconds(b), s.databaseCPU(b)
 		profiled := make(chan error, 1)
 		if profilePath != "" && i == 0 {
 			go func() { profiled <- fetchProfile(metricsAddr, profilePath) }()
@@ -520,6 +564,7 @@ func BenchmarkManySmallBatches(b *testing.B) {
 		}
 		many = append(many, s.waitFinished(b, all).Sub(start))
 		cpu += s.cpuSeconds(b) - cpuBefore
+		dbCPU += s.databaseCPUSince(b, dbBefore)
 		if err := <-profiled; err != nil {
 			b.Fatal(err)
 		}
@@ -557,13 +602,14 @@ func BenchmarkManySmallBatches(b *testing.B) {
 	b.ReportMetric(percentile(waits, 50), "200x100-queue-p50-ms")
 	b.ReportMetric(percentile(runs, 50), "200x100-processing-p50-ms")
 	b.ReportMetric(cpu*1000/float64(b.N*batches), "server-CPU-ms/small-batch")
+	b.ReportMetric(dbCPU*1000/float64(b.N*batches), "db-CPU-ms/small-batch")
 	b.ReportMetric(percentile(latencies, 50), "small-p50-ms")
 	b.ReportMetric(percentile(latencies, 95), "small-p95-ms")
 }
 
 // profileWindow is how long BenchmarkManySmallBatches profiles the server;
-// the 200 batches take longer, and their load is steady.
-const profileWindow = 2 * time.Second
+// it covers most or all of the 200 batches, whose load is steady.
+const profileWindow = 5 * time.Second
 
 // fetchProfile writes a CPU profile of profileWindow of the server whose
 // metrics listener (with FLOWBATCH_PPROF) is at addr to path.
@@ -585,4 +631,12 @@ func fetchProfile(addr, path string) error {
 		return fmt.Errorf("writing the CPU profile: %w", err)
 	}
 	return f.Close()
+}
+
+// benchWorkers is FLOWBATCH_BENCH_WORKERS, or the default 4.
+func benchWorkers() int {
+	if n, err := strconv.Atoi(os.Getenv("FLOWBATCH_BENCH_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return 4
 }
