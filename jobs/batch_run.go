@@ -35,12 +35,13 @@ const batchColumns = `id, account_id, name, description, format, interface_id, f
 	failed_count, error_message, created_at, updated_at, ready_at, started_at, finished_at, cancel_requested_at,
 	parent_batch_id`
 
-func scanBatch(row pgx.Row) (*models.Batch, error) {
+// scanBatch scans a row of batchColumns, followed by the columns of extra.
+func scanBatch(row pgx.Row, extra ...any) (*models.Batch, error) {
 	var b models.Batch
-	err := row.Scan(&b.ID, &b.AccountID, &b.Name, &b.Description, &b.Format, &b.InterfaceID, &b.FlowID,
+	err := row.Scan(append([]any{&b.ID, &b.AccountID, &b.Name, &b.Description, &b.Format, &b.InterfaceID, &b.FlowID,
 		&b.Status, &b.Source, &b.Designer, &b.InputName, &b.OutputName, &b.TotalCount, &b.ProcessedCount,
 		&b.InsertedCount, &b.UpdatedCount, &b.FailedCount, &b.ErrorMessage, &b.CreatedAt, &b.UpdatedAt,
-		&b.ReadyAt, &b.StartedAt, &b.FinishedAt, &b.CancelRequestedAt, &b.ParentBatchID)
+		&b.ReadyAt, &b.StartedAt, &b.FinishedAt, &b.CancelRequestedAt, &b.ParentBatchID}, extra...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, models.ErrNotFound
 	}
