@@ -3,6 +3,8 @@ package ingest
 import (
 	"sort"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // maxColumnDepth bounds how deep nested JSON objects are walked for column names.
@@ -57,7 +59,7 @@ func eachJSONValue(b []byte, prefix string, depth int, fn func(name, text string
 	for i < len(b) && b[i] == '"' {
 		ke := skipJSONString(b, i)
 		scratch = unescapeJSON(scratch[:0], b[i+1:ke-1])
-		name := prefix + string(scratch)
+		name := prefix + textOf(scratch)
 		i = skipJSONSpace(b, ke)
 		vs := skipJSONSpace(b, i+1) // after ':'
 		ve := skipJSONValue(b, vs)
@@ -68,7 +70,7 @@ func eachJSONValue(b []byte, prefix string, depth int, fn func(name, text string
 			}
 		case '[':
 		case '"':
-			fn(name, string(unescapeJSON(nil, v[1:len(v)-1])))
+			fn(name, textOf(unescapeJSON(scratch[:0], v[1:len(v)-1])))
 		case 'n':
 			fn(name, "")
 		default:
@@ -79,4 +81,19 @@ func eachJSONValue(b []byte, prefix string, depth int, fn func(name, text string
 			i = skipJSONSpace(b, i+1)
 		}
 	}
+}
+
+// textOf is b as text, each byte that is not UTF-8 read as U+FFFD, as
+// encoding/json reads strings.
+func textOf(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		sb.WriteRune(r)
+		b = b[n:]
+	}
+	return sb.String()
 }
