@@ -35,9 +35,9 @@ func (r *batchRun) snapshot(ctx context.Context, flow *models.Flow) (*models.Bat
 	if snap.Resolved {
 		return snap, nil
 	}
-	in, err := r.Store.Open(ctx, r.inputKey)
+	in, err := r.openRaw(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("opening input of batch %s: %w", b.ID, err)
+		return nil, err
 	}
 	cols, err := DetectColumns(in, BatchIngestOptions(&snap.Interface, b))
 	_ = in.Close()

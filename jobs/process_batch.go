@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -137,13 +138,15 @@ type batchRun struct {
 	batch *models.Batch
 	// owner is the slice's token, stored on the batch when it takes the
 	// batch over (claimed); chunk commits and the final status require it.
-	owner      uuid.UUID
-	claimed    bool
-	assembled  []string // storage keys of the segments assembled into the result files
-	iface      *models.Interface
-	columnMap  models.ColumnMap
-	flow       *models.Flow
-	inputKey   string
+	owner     uuid.UUID
+	claimed   bool
+	assembled []string // storage keys of the segments assembled into the result files
+	iface     *models.Interface
+	columnMap models.ColumnMap
+	flow      *models.Flow
+	inputKey  string
+	// input is the payload itself when it is small (holdInput).
+	input      []byte
 	loaded     loaded
 	opts       ingest.Options
 	lastNotify time.Time
@@ -177,6 +180,21 @@ func (r *batchRun) work(ctx context.Context) error {
 	}
 	if b.CancelRequestedAt != nil {
 		return r.finish(ctx, outcome{cancelled: true}) // without reading the input
+	}
+	if b.TotalCount == 0 && r.input != nil && !b.Designer {
+		readStart := time.Now()
+		c, perr, ok, err := r.readWhole(ctx)
+		if ok && perr == nil {
+			r.Log.Debug("validated batch input", "records", c.n, "duration", time.Since(readStart), "one_pass", true)
+		}
+		switch {
+		case err != nil:
+			return err
+		case perr != nil:
+			return r.finish(ctx, outcome{payload: perr})
+		case ok:
+			return r.commitWhole(ctx, c, time.Now())
+		}
 	}
 	if b.TotalCount == 0 {
 		validateStart := time.Now()
@@ -244,8 +262,9 @@ func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
 		WHERE id = $1 AND old.was IN ('READY', 'PROCESSING')
 		RETURNING `+batchColumns+`, old.was, read_options, read_encoding, run_snapshot,
 			(SELECT storage_key FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
+			(SELECT size FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
 			(SELECT key_field FROM flows WHERE account_id = batches.account_id AND id = batches.flow_id)`,
-		batchID, r.owner), &was, &l.readOptions, &l.readEncoding, &l.snapshot, &l.inputKey, &l.keyField)
+		batchID, r.owner), &was, &l.readOptions, &l.readEncoding, &l.snapshot, &l.inputKey, &l.inputSize, &l.keyField)
 	if errors.Is(err, models.ErrNotFound) {
 		// Not READY or PROCESSING (it ended), or gone.
 		b, err = scanBatch(tx.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1", batchID))
@@ -279,6 +298,7 @@ type loaded struct {
 	readEncoding string
 	snapshot     []byte
 	inputKey     *string // nil: the batch has no input file
+	inputSize    *int64
 	keyField     *string // nil: the batch's flow does not exist
 }
 
@@ -347,6 +367,11 @@ func (r *batchRun) load(ctx context.Context) error {
 		return permanent("the batch's input file no longer exists")
 	}
 	r.inputKey = *l.inputKey
+	if l.inputSize != nil && *l.inputSize <= smallInputBytes {
+		if err := r.holdInput(ctx); err != nil {
+			return err
+		}
+	}
 	b.ReadEncoding = l.readEncoding
 	if err := b.ReadOptions.Scan(l.readOptions); err != nil {
 		return permanent("the batch's read options cannot be used: %v", err)
@@ -373,9 +398,9 @@ func (r *batchRun) mapper() (*ingest.Mapper, error) {
 // openInput opens the batch's payload as a record reader; the Closer
 // closes both.
 func (r *batchRun) openInput(ctx context.Context) (ingest.Reader, io.Closer, error) {
-	in, err := r.Store.Open(ctx, r.inputKey)
+	in, err := r.openRaw(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening input of batch %s: %w", r.batch.ID, err)
+		return nil, nil, err
 	}
 	rd, err := ingest.NewReader(in, r.opts)
 	if err != nil {
@@ -383,6 +408,18 @@ func (r *batchRun) openInput(ctx context.Context) (ingest.Reader, io.Closer, err
 		return nil, nil, permanent("the interface's format options cannot be used: %v", err)
 	}
 	return rd, inputCloser{rd, in}, nil
+}
+
+// openRaw opens the batch's payload: from memory when load held it there.
+func (r *batchRun) openRaw(ctx context.Context) (io.ReadCloser, error) {
+	if r.input != nil {
+		return io.NopCloser(bytes.NewReader(r.input)), nil
+	}
+	in, err := r.Store.Open(ctx, r.inputKey)
+	if err != nil {
+		return nil, fmt.Errorf("opening input of batch %s: %w", r.batch.ID, err)
+	}
+	return in, nil
 }
 
 // inputCloser closes a reader (an XLSX reader's temporary files) and its input.
