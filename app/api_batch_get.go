@@ -28,9 +28,12 @@ func (s *Server) sendBatch(c *fiber.Ctx, status int, b *models.Batch) error {
 	if err != nil {
 		return err
 	}
-	groups, err := models.BatchErrorGroups(c.UserContext(), s.db, b.AccountID, []uuid.UUID{b.ID}, models.ErrorSummaryGroups)
-	if err != nil {
-		return err
+	var groups map[uuid.UUID][]models.ErrorGroup
+	if b.FailedCount > 0 { // the groups of failed records are saved with the count
+		groups, err = models.BatchErrorGroups(c.UserContext(), s.db, b.AccountID, []uuid.UUID{b.ID}, models.ErrorSummaryGroups)
+		if err != nil {
+			return err
+		}
 	}
 	return c.Status(status).JSON(models.NewBatchDocument(b, files[b.ID], s.cfg.BaseURL, time.Now()).WithErrorSummary(groups[b.ID]))
 }

@@ -35,12 +35,13 @@ const batchColumns = `id, account_id, name, description, format, interface_id, f
 	failed_count, error_message, created_at, updated_at, ready_at, started_at, finished_at, cancel_requested_at,
 	parent_batch_id`
 
-func scanBatch(row pgx.Row) (*models.Batch, error) {
+// scanBatch scans a row of batchColumns, followed by the columns of extra.
+func scanBatch(row pgx.Row, extra ...any) (*models.Batch, error) {
 	var b models.Batch
-	err := row.Scan(&b.ID, &b.AccountID, &b.Name, &b.Description, &b.Format, &b.InterfaceID, &b.FlowID,
+	err := row.Scan(append([]any{&b.ID, &b.AccountID, &b.Name, &b.Description, &b.Format, &b.InterfaceID, &b.FlowID,
 		&b.Status, &b.Source, &b.Designer, &b.InputName, &b.OutputName, &b.TotalCount, &b.ProcessedCount,
 		&b.InsertedCount, &b.UpdatedCount, &b.FailedCount, &b.ErrorMessage, &b.CreatedAt, &b.UpdatedAt,
-		&b.ReadyAt, &b.StartedAt, &b.FinishedAt, &b.CancelRequestedAt, &b.ParentBatchID)
+		&b.ReadyAt, &b.StartedAt, &b.FinishedAt, &b.CancelRequestedAt, &b.ParentBatchID}, extra...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, models.ErrNotFound
 	}
@@ -128,12 +129,16 @@ func RunBatch(ctx context.Context, pool *pgxpool.Pool, client *Client, accountID
 // missingTx names what batch b lacks to run, in the words shown to people.
 func missingTx(ctx context.Context, tx pgx.Tx, b *models.Batch) ([]string, error) {
 	var hasInterface, hasFlow, hasInput bool
+	var key *string
+	var fields []byte
 	err := tx.QueryRow(ctx, `SELECT
 		EXISTS (SELECT 1 FROM interfaces WHERE account_id = $1 AND id = $2 AND archived_at IS NULL
 			AND scopes ? 'batch' AND format = $3),
 		EXISTS (SELECT 1 FROM flows WHERE account_id = $1 AND id = $4 AND archived_at IS NULL),
-		EXISTS (SELECT 1 FROM files WHERE account_id = $1 AND batch_id = $5 AND kind = 'input')`,
-		b.AccountID, b.InterfaceID, string(b.Format), b.FlowID, b.ID).Scan(&hasInterface, &hasFlow, &hasInput)
+		EXISTS (SELECT 1 FROM files WHERE account_id = $1 AND batch_id = $5 AND kind = 'input'),
+		(SELECT key_field FROM flows WHERE account_id = $1 AND id = $4),
+		(SELECT fields FROM interfaces WHERE account_id = $1 AND id = $2)`,
+		b.AccountID, b.InterfaceID, string(b.Format), b.FlowID, b.ID).Scan(&hasInterface, &hasFlow, &hasInput, &key, &fields)
 	if err != nil {
 		return nil, fmt.Errorf("checking batch %s: %w", b.ID, err)
 	}
@@ -144,14 +149,8 @@ func missingTx(ctx context.Context, tx pgx.Tx, b *models.Batch) ([]string, error
 	if !hasFlow {
 		missing = append(missing, MissingFlow)
 	}
-	if hasInterface && hasFlow {
-		var key string
-		var fields []byte
-		err := tx.QueryRow(ctx, `SELECT f.key_field, i.fields FROM flows f JOIN interfaces i ON i.account_id = f.account_id
-			WHERE f.account_id = $1 AND f.id = $2 AND i.id = $3`, b.AccountID, b.FlowID, b.InterfaceID).Scan(&key, &fields)
-		if err != nil {
-			return nil, fmt.Errorf("checking key field of batch %s: %w", b.ID, err)
-		}
+	if hasInterface && hasFlow && key != nil {
+		key := *key
 		var fs models.Fields
 		if err := json.Unmarshal(fields, &fs); err != nil {
 			return nil, fmt.Errorf("checking key field of batch %s: %w", b.ID, err)

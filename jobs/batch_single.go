@@ -6,12 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/flowbatch/flowbatch/jobs/ingest"
 	"github.com/flowbatch/flowbatch/models"
 )
 
@@ -63,7 +65,97 @@ func (r *batchRun) insertAndFinish(ctx context.Context, total int64) (err error)
 	if err := r.readChunks(ctx, rd, m, free, full); err != nil {
 		return err
 	}
-	c := <-full
+	return r.commitWhole(ctx, <-full, began)
+}
+
+// smallInputBytes bounds the inputs held in memory by an attempt, so that
+// column detection and the records are read without going back to storage,
+// and in one pass (readWhole).
+const smallInputBytes = 1 << 20
+
+// holdInput reads the batch's input, of up to smallInputBytes, into memory.
+func (r *batchRun) holdInput(ctx context.Context) error {
+	in, err := r.Store.Open(ctx, r.inputKey)
+	if err != nil {
+		return fmt.Errorf("opening input of batch %s: %w", r.batch.ID, err)
+	}
+	defer in.Close()
+	data, err := io.ReadAll(io.LimitReader(in, smallInputBytes+1))
+	if err != nil {
+		return fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
+	}
+	if len(data) <= smallInputBytes {
+		r.input = data
+	}
+	return nil
+}
+
+// readWhole reads and maps a small input in one pass, for a batch that
+// fits one chunk, instead of a validation pass and then a second one: what
+// the validation pass guards (no record of an input invalid for its format
+// is inserted) holds, since commitWhole inserts nothing before the whole
+// input has been read. A payload fault is returned as the validation pass
+// returns it. ok is false when the input has more records than a chunk, or
+// none: the general path processes it then.
+func (r *batchRun) readWhole(ctx context.Context) (c *chunk, perr *ingest.PayloadError, ok bool, err error) {
+	m, err := r.mapper()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	size := cmp.Or(r.ChunkSize, DefaultChunkSize)
+	for {
+		c, perr, err = r.readWholePass(ctx, m, size)
+		if errors.Is(err, ingest.ErrNotUTF8) && r.opts.Encoding == ingest.EncodingAuto {
+			// Read again as Windows-1252, as the validation pass does.
+			r.opts.Encoding = ingest.AutoFallback
+			continue
+		}
+		switch {
+		case err != nil:
+			return nil, nil, false, err
+		case perr != nil && perr.NoRecords(), perr == nil && (c == nil || c.n == 0):
+			return nil, nil, false, nil
+		}
+		return c, perr, true, nil
+	}
+}
+
+// readWholePass maps the input's records into one chunk and settles the
+// encoding read in; c is nil when there are more than size records.
+func (r *batchRun) readWholePass(ctx context.Context, m *ingest.Mapper, size int) (*chunk, *ingest.PayloadError, error) {
+	rd, in, err := r.openInput(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer in.Close()
+	c := new(chunk)
+	c.reset(0)
+	for {
+		rec, err := rd.Next()
+		var perr *ingest.PayloadError
+		switch {
+		case errors.Is(err, io.EOF):
+			r.opts.Encoding = rd.Encoding()
+			return c, nil, nil
+		case errors.As(err, &perr):
+			r.opts.Encoding = rd.Encoding()
+			return nil, perr, nil
+		case errors.Is(err, ingest.ErrNotUTF8):
+			return nil, nil, err
+		case err != nil:
+			return nil, nil, fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
+		}
+		if c.n == size {
+			return nil, nil, nil
+		}
+		c.add(m, rec)
+	}
+}
+
+// commitWhole inserts the records of c, the whole batch, and ends the batch
+// in one transaction (see insertAndFinish).
+func (r *batchRun) commitWhole(ctx context.Context, c *chunk, began time.Time) (err error) {
+	r.batch.TotalCount = int64(c.n)
 	c.ids = resize(c.ids, c.n)
 	c.status = resize(c.status, c.n)
 	for _, f := range c.failures {

@@ -17,10 +17,7 @@ import (
 // existed gets one from its interface and flow as they are now.
 func (r *batchRun) snapshot(ctx context.Context, flow *models.Flow) (*models.BatchSnapshot, error) {
 	b := r.batch
-	var raw []byte
-	if err := r.Pool.QueryRow(ctx, "SELECT run_snapshot FROM batches WHERE id = $1", b.ID).Scan(&raw); err != nil {
-		return nil, fmt.Errorf("loading snapshot of batch %s: %w", b.ID, err)
-	}
+	raw := r.loaded.snapshot // read by start
 	snap := &models.BatchSnapshot{}
 	if raw != nil {
 		if err := json.Unmarshal(raw, snap); err != nil {
@@ -38,9 +35,9 @@ func (r *batchRun) snapshot(ctx context.Context, flow *models.Flow) (*models.Bat
 	if snap.Resolved {
 		return snap, nil
 	}
-	in, err := r.Store.Open(ctx, r.inputKey)
+	in, err := r.openRaw(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("opening input of batch %s: %w", b.ID, err)
+		return nil, err
 	}
 	cols, err := DetectColumns(in, BatchIngestOptions(&snap.Interface, b))
 	_ = in.Close()

@@ -96,20 +96,28 @@ var txLimitsSQL = fmt.Sprintf("SET LOCAL lock_timeout = %d; SET LOCAL statement_
 
 // txBeginner is a pool or a connection.
 type txBeginner interface {
-	Begin(ctx context.Context) (pgx.Tx, error)
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
 }
 
 // beginTx begins a transaction bounded by the engine's timeouts.
 func beginTx(ctx context.Context, db txBeginner) (pgx.Tx, error) {
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		return nil, err
+	return beginTxWith(ctx, db, "")
+}
+
+// beginTxWith begins a transaction bounded by the engine's timeouts, then
+// by the SET LOCAL statements of extra, in the one round trip of BEGIN.
+func beginTxWith(ctx context.Context, db txBeginner, extra string) (pgx.Tx, error) {
+	q := "BEGIN; " + txLimitsSQL
+	if extra != "" {
+		q += "; " + extra
 	}
-	if _, err := tx.Exec(ctx, txLimitsSQL); err != nil {
-		_ = tx.Rollback(context.WithoutCancel(ctx))
-		return nil, err
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{BeginQuery: q})
+	if conn, ok := db.(*pgx.Conn); ok && err != nil {
+		// BEGIN may have run before the statement failed. (The pool
+		// closes a connection given back inside a transaction.)
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 	}
-	return tx, nil
+	return tx, err
 }
 
 // Client is the River client type used across Flowbatch.

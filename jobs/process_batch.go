@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -137,13 +138,16 @@ type batchRun struct {
 	batch *models.Batch
 	// owner is the slice's token, stored on the batch when it takes the
 	// batch over (claimed); chunk commits and the final status require it.
-	owner      uuid.UUID
-	claimed    bool
-	assembled  []string // storage keys of the segments assembled into the result files
-	iface      *models.Interface
-	columnMap  models.ColumnMap
-	flow       *models.Flow
-	inputKey   string
+	owner     uuid.UUID
+	claimed   bool
+	assembled []string // storage keys of the segments assembled into the result files
+	iface     *models.Interface
+	columnMap models.ColumnMap
+	flow      *models.Flow
+	inputKey  string
+	// input is the payload itself when it is small (holdInput).
+	input      []byte
+	loaded     loaded
 	opts       ingest.Options
 	lastNotify time.Time
 }
@@ -176,6 +180,21 @@ func (r *batchRun) work(ctx context.Context) error {
 	}
 	if b.CancelRequestedAt != nil {
 		return r.finish(ctx, outcome{cancelled: true}) // without reading the input
+	}
+	if b.TotalCount == 0 && r.input != nil && !b.Designer {
+		readStart := time.Now()
+		c, perr, ok, err := r.readWhole(ctx)
+		if ok && perr == nil {
+			r.Log.Debug("validated batch input", "records", c.n, "duration", time.Since(readStart), "one_pass", true)
+		}
+		switch {
+		case err != nil:
+			return err
+		case perr != nil:
+			return r.finish(ctx, outcome{payload: perr})
+		case ok:
+			return r.commitWhole(ctx, c, time.Now())
+		}
 	}
 	if b.TotalCount == 0 {
 		validateStart := time.Now()
@@ -224,35 +243,43 @@ const cancelRequestSQL = `(SELECT requested_at FROM batch_cancel_requests WHERE 
 // start takes the batch over for this slice (a READY batch moves to
 // PROCESSING + started_at) and returns it as it is now. Taking over waits
 // for a stalled holder of the row lock to be ended by the server
-// (startLockTimeout) rather than failing the attempt.
+// (startLockTimeout) rather than failing the attempt. The statement that
+// takes the batch over also reads what load needs (r.loaded), so that
+// starting an attempt costs one statement between BEGIN and COMMIT, and a
+// notification when the batch was READY.
 func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
 	batchID := r.job.Args.BatchID
-	tx, err := beginTx(ctx, r.Pool)
+	tx, err := beginTxWith(ctx, r.Pool, fmt.Sprintf("SET LOCAL lock_timeout = %d", startLockTimeout.Milliseconds()))
 	if err != nil {
 		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-	if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", startLockTimeout.Milliseconds())); err != nil {
-		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)
-	}
-	b, err := scanBatch(tx.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1 FOR NO KEY UPDATE", batchID))
+	var was models.Status
+	var l loaded
+	b, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'PROCESSING', started_at = coalesce(started_at, now()),
+		owner = $2, cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now()
+		FROM (SELECT status AS was FROM batches WHERE id = $1 FOR NO KEY UPDATE) old
+		WHERE id = $1 AND old.was IN ('READY', 'PROCESSING')
+		RETURNING `+batchColumns+`, old.was, read_options, read_encoding, run_snapshot,
+			(SELECT storage_key FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
+			(SELECT size FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
+			(SELECT key_field FROM flows WHERE account_id = batches.account_id AND id = batches.flow_id)`,
+		batchID, r.owner), &was, &l.readOptions, &l.readEncoding, &l.snapshot, &l.inputKey, &l.inputSize, &l.keyField)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, river.JobCancel(fmt.Errorf("batch %s was deleted", batchID))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("loading batch %s: %w", batchID, err)
-	}
-	if b.Status != models.StatusReady && b.Status != models.StatusProcessing {
+		// Not READY or PROCESSING (it ended), or gone.
+		b, err = scanBatch(tx.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1", batchID))
+		if errors.Is(err, models.ErrNotFound) {
+			return nil, river.JobCancel(fmt.Errorf("batch %s was deleted", batchID))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("loading batch %s: %w", batchID, err)
+		}
 		return b, nil
 	}
-	wasReady := b.Status == models.StatusReady
-	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'PROCESSING', started_at = coalesce(started_at, now()),
-		owner = $2, cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now()
-		WHERE id = $1 RETURNING `+batchColumns, batchID, r.owner))
 	if err != nil {
 		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)
 	}
-	if wasReady {
+	if was == models.StatusReady {
 		if err := notifyTx(ctx, tx, b); err != nil {
 			return nil, err
 		}
@@ -261,7 +288,18 @@ func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
 		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)
 	}
 	r.claimed = true
+	r.loaded = l
 	return b, nil
+}
+
+// loaded is what start read besides the batch, for load.
+type loaded struct {
+	readOptions  []byte
+	readEncoding string
+	snapshot     []byte
+	inputKey     *string // nil: the batch has no input file
+	inputSize    *int64
+	keyField     *string // nil: the batch's flow does not exist
 }
 
 // stillOwner reports whether the slice still owns its batch; when that
@@ -320,26 +358,22 @@ func (r *batchRun) load(ctx context.Context) error {
 	if b.FlowID == nil {
 		return permanent("the batch has no flow")
 	}
-	var err error
-	if r.flow, err = models.FlowByID(ctx, r.DB, b.AccountID, *b.FlowID); errors.Is(err, models.ErrNotFound) {
+	l := r.loaded
+	if l.keyField == nil {
 		return permanent("the batch's flow no longer exists")
-	} else if err != nil {
-		return err
 	}
-	err = r.Pool.QueryRow(ctx, "SELECT storage_key FROM files WHERE account_id = $1 AND batch_id = $2 AND kind = 'input'",
-		b.AccountID, b.ID).Scan(&r.inputKey)
-	if errors.Is(err, pgx.ErrNoRows) {
+	r.flow = &models.Flow{ID: *b.FlowID, AccountID: b.AccountID, KeyField: *l.keyField}
+	if l.inputKey == nil {
 		return permanent("the batch's input file no longer exists")
 	}
-	if err != nil {
-		return fmt.Errorf("loading input of batch %s: %w", b.ID, err)
+	r.inputKey = *l.inputKey
+	if l.inputSize != nil && *l.inputSize <= smallInputBytes {
+		if err := r.holdInput(ctx); err != nil {
+			return err
+		}
 	}
-	var readOptions []byte
-	err = r.Pool.QueryRow(ctx, "SELECT read_options, read_encoding FROM batches WHERE id = $1", b.ID).Scan(&readOptions, &b.ReadEncoding)
-	if err != nil {
-		return fmt.Errorf("loading read options of batch %s: %w", b.ID, err)
-	}
-	if err := b.ReadOptions.Scan(readOptions); err != nil {
+	b.ReadEncoding = l.readEncoding
+	if err := b.ReadOptions.Scan(l.readOptions); err != nil {
 		return permanent("the batch's read options cannot be used: %v", err)
 	}
 	snap, err := r.snapshot(ctx, r.flow)
@@ -364,9 +398,9 @@ func (r *batchRun) mapper() (*ingest.Mapper, error) {
 // openInput opens the batch's payload as a record reader; the Closer
 // closes both.
 func (r *batchRun) openInput(ctx context.Context) (ingest.Reader, io.Closer, error) {
-	in, err := r.Store.Open(ctx, r.inputKey)
+	in, err := r.openRaw(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening input of batch %s: %w", r.batch.ID, err)
+		return nil, nil, err
 	}
 	rd, err := ingest.NewReader(in, r.opts)
 	if err != nil {
@@ -374,6 +408,18 @@ func (r *batchRun) openInput(ctx context.Context) (ingest.Reader, io.Closer, err
 		return nil, nil, permanent("the interface's format options cannot be used: %v", err)
 	}
 	return rd, inputCloser{rd, in}, nil
+}
+
+// openRaw opens the batch's payload: from memory when load held it there.
+func (r *batchRun) openRaw(ctx context.Context) (io.ReadCloser, error) {
+	if r.input != nil {
+		return io.NopCloser(bytes.NewReader(r.input)), nil
+	}
+	in, err := r.Store.Open(ctx, r.inputKey)
+	if err != nil {
+		return nil, fmt.Errorf("opening input of batch %s: %w", r.batch.ID, err)
+	}
+	return in, nil
 }
 
 // inputCloser closes a reader (an XLSX reader's temporary files) and its input.

@@ -326,12 +326,12 @@ func BatchOfFolder(ctx context.Context, db *gorm.DB, accountID uuid.UUID, folder
 	return &ids[0], nil
 }
 
-// StorageUsed is the total size of an account's files, in bytes: the
-// account_usage counter, which a trigger on files keeps in the transaction
-// of every change (migration 00072).
+// StorageUsed is the total size of an account's files, in bytes: the sum of
+// its account_usage counter rows, which a trigger on files keeps in the
+// transaction of every change (migrations 00072 and 00190).
 func StorageUsed(ctx context.Context, db *gorm.DB, accountID uuid.UUID) (int64, error) {
 	var used int64
-	err := db.WithContext(ctx).Raw("SELECT coalesce((SELECT bytes FROM account_usage WHERE account_id = ?), 0)", accountID).
+	err := db.WithContext(ctx).Raw("SELECT coalesce(sum(bytes), 0)::bigint FROM account_usage WHERE account_id = ?", accountID).
 		Scan(&used).Error
 	if err != nil {
 		return 0, fmt.Errorf("reading storage used: %w", err)

@@ -2,8 +2,11 @@ package models_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowbatch/flowbatch/db"
@@ -12,8 +15,9 @@ import (
 )
 
 // TestStorageUsedFollowsEveryChange checks the account_usage counter against
-// the sum of the account's file sizes after inserts, size changes, deletes
-// and the cascade of a batch deletion, for two accounts side by side.
+// the sum of the account's file sizes after inserts, size changes, deletes,
+// the cascade of a batch deletion and concurrent transactions, for two
+// accounts side by side.
 func TestStorageUsedFollowsEveryChange(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -53,4 +57,36 @@ func TestStorageUsedFollowsEveryChange(t *testing.T) {
 	used, err := models.StorageUsed(ctx, gdb, other.ID)
 	require.NoError(t, err)
 	require.EqualValues(t, 7, used)
+
+	// Concurrent transactions (other connections) add to rows of their own;
+	// the sum stays exact.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tx, err := tdb.Pool.Begin(ctx)
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+			_, err = tx.Exec(ctx, "INSERT INTO files (account_id, name, size, storage_key) VALUES ($1, $2, 10, $2)", a.ID, fmt.Sprintf("c%d", i))
+			if assert.NoError(t, err) {
+				_, err = tx.Exec(ctx, "UPDATE files SET size = 30 WHERE storage_key = $1", fmt.Sprintf("c%d", i))
+			}
+			if assert.NoError(t, err) {
+				assert.NoError(t, tx.Commit(ctx))
+			}
+		}()
+	}
+	wg.Wait()
+	check(70 + 8*30)
+	exec("DELETE FROM files WHERE storage_key LIKE 'c%'")
+	check(70)
+
+	// An account deleted with its files leaves no counter behind.
+	exec("DELETE FROM accounts WHERE id = ?", other.ID)
+	var rows int
+	require.NoError(t, gdb.Raw("SELECT count(*) FROM account_usage WHERE account_id = ?", other.ID).Scan(&rows).Error)
+	require.Zero(t, rows)
 }

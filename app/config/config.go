@@ -30,6 +30,8 @@ type Config struct {
 	SweepAge       time.Duration
 	AccountQuota   int64
 	MetricsAddr    string
+	// Pprof serves Go's /debug/pprof/ profiles on the metrics listener.
+	Pprof bool
 	// TracingEndpoint is OTEL_EXPORTER_OTLP_ENDPOINT: spans go there when set.
 	TracingEndpoint string
 	LogFormat       string
@@ -89,6 +91,8 @@ var Vars = []Var{
 			}
 			return checkAddr(v)
 		}},
+	{"FLOWBATCH_PPROF", "false", "true also serves Go's profiles (/debug/pprof/) on the metrics listener, for diagnosing CPU and memory use",
+		func(c *Config, v string) error { return setBool(&c.Pprof, v) }},
 	{"FLOWBATCH_RETENTION", "", "how long FINISHED and ERROR batches are kept before they and their files are deleted (records stay), e.g. 90d or 720h; empty: forever",
 		func(c *Config, v string) error { return setRetention(&c.Retention, v) }},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP over HTTP, e.g. http://127.0.0.1:4318) that receives spans of requests and jobs; empty: no tracing",
@@ -133,6 +137,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.SweepAge <= c.ReadTimeout {
 		// An upload stores its object before the row that references it.
 		return nil, errors.New("FLOWBATCH_SWEEP_AGE: must be longer than FLOWBATCH_READ_TIMEOUT, so that no upload still arriving is swept")
+	}
+	if c.Pprof && c.MetricsAddr == "" {
+		return nil, errors.New("FLOWBATCH_PPROF: the profiles are served on the metrics listener; set FLOWBATCH_METRICS_ADDR too")
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr

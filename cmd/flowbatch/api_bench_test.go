@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowbatch/flowbatch/db/dbtest"
@@ -77,7 +79,7 @@ func startServer(b testing.TB, workers int, env ...string) *benchServer {
 	addr := ln.Addr().String()
 	ln.Close()
 	env = append(append(os.Environ(), env...),
-		"DATABASE_URL="+tdb.URL,
+		"DATABASE_URL="+withParam(b, tdb.URL, "application_name", serverAppName),
 		"FLOWBATCH_ADDR="+addr,
 		"FLOWBATCH_STORAGE_URL=file://"+b.TempDir(),
 		"FLOWBATCH_WORKERS="+strconv.Itoa(workers),
@@ -137,6 +139,21 @@ func startServer(b testing.TB, workers int, env ...string) *benchServer {
 	return s
 }
 
+// serverAppName names the server's database sessions, apart from the benchmark's own.
+const serverAppName = "flowbatch-bench-server"
+
+// withParam returns the connection URL u with the query parameter k=v.
+func withParam(b testing.TB, u, k, v string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := parsed.Query()
+	q.Set(k, v)
+	parsed.RawQuery = q.Encode()
+	return parsed.String()
+}
+
 // peakRSS reads the server's peak resident set size (VmHWM) in bytes.
 func (s *benchServer) peakRSS(b *testing.B) int64 {
 	b.Helper()
@@ -160,15 +177,56 @@ func (s *benchServer) peakRSS(b *testing.B) int64 {
 // cpuSeconds reads the server's user+system CPU time so far.
 func (s *benchServer) cpuSeconds(b *testing.B) float64 {
 	b.Helper()
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	secs, ok := processCPU(s.cmd.Process.Pid)
+	if !ok {
+		b.Fatal("the server process has no /proc entry")
+	}
+	return secs
+}
+
+// databaseCPU reads the user+system CPU time so far of the server's
+// PostgreSQL backends (on this machine), by pid.
+func (s *benchServer) databaseCPU(b *testing.B) map[int]float64 {
+	b.Helper()
+	rows, err := s.pool.Query(context.Background(),
+		"SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", serverAppName)
 	if err != nil {
 		b.Fatal(err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpu := map[int]float64{}
+	for _, pid := range pids {
+		if secs, ok := processCPU(int(pid)); ok {
+			cpu[int(pid)] = secs
+		}
+	}
+	return cpu
+}
+
+// databaseCPUSince is the CPU time the database's backends spent since
+// before (a databaseCPU reading); a backend that ended in between is not counted.
+func (s *benchServer) databaseCPUSince(b *testing.B, before map[int]float64) float64 {
+	var total float64
+	for pid, secs := range s.databaseCPU(b) {
+		total += secs - before[pid]
+	}
+	return total
+}
+
+// processCPU reads the user+system CPU time so far of process pid.
+func processCPU(pid int) (float64, bool) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
 	}
 	// Fields after the command name, which is in parentheses: utime is the 12th, stime the 13th.
 	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
 	utime, _ := strconv.ParseFloat(fields[11], 64)
 	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / 100 // clock ticks; 100 a second on Linux
+	return (utime + stime) / 100, true // clock ticks; 100 a second on Linux
 }
 
 // contactsReader generates a JSON array of contacts of about size bytes, on the fly.
@@ -418,8 +476,11 @@ func (s *benchServer) waitFinished(b *testing.B, ids []string) time.Time {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		var finished, failed int
+		// A join, not id = ANY($1): over a small table the planner scans it
+		// and compares every row with every ID, which at 200 IDs every 2 ms
+		// cost the database more CPU than the batches did.
 		err := s.pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE status = 'FINISHED'),
-			count(*) FILTER (WHERE status = 'ERROR') FROM batches WHERE id = ANY($1::uuid[])`, ids).Scan(&finished, &failed)
+			count(*) FILTER (WHERE status = 'ERROR') FROM batches JOIN unnest($1::uuid[]) AS w(id) USING (id)`, ids).Scan(&finished, &failed)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -449,8 +510,20 @@ func percentile(ds []time.Duration, p int) float64 {
 // batches of 100, sent by 8 concurrent clients, until all are FINISHED; the
 // ratio b/a; and (c) created_at → finished_at of 100-record batches sent one
 // after the other (p50, p95). The flow has no key field, so every batch inserts.
+//
+// It also reports the CPU time of the server and of the database's
+// backends per small batch during (b). With FLOWBATCH_BENCH_CPUPROFILE=FILE
+// it writes a CPU profile of the server during the first profileWindow of
+// (b) to FILE (go tool pprof FILE); FLOWBATCH_BENCH_WORKERS=N runs N workers.
 func BenchmarkManySmallBatches(b *testing.B) {
-	s := startServer(b, 4)
+	profilePath := os.Getenv("FLOWBATCH_BENCH_CPUPROFILE")
+	var env []string
+	var metricsAddr string
+	if profilePath != "" {
+		metricsAddr = freeAddr(b)
+		env = append(env, "FLOWBATCH_METRICS_ADDR="+metricsAddr, "FLOWBATCH_PPROF=true")
+	}
+	s := startServer(b, benchWorkers(), env...)
 	if _, err := s.pool.Exec(context.Background(), "UPDATE flows SET key_field = ''"); err != nil {
 		b.Fatal(err)
 	}
@@ -467,7 +540,7 @@ func BenchmarkManySmallBatches(b *testing.B) {
 	}
 	var one, many []time.Duration
 	var latencies, waits, runs []time.Duration
-	var cpu float64
+	var cpu, dbCPU float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
@@ -475,7 +548,13 @@ func BenchmarkManySmallBatches(b *testing.B) {
 		one = append(one, s.waitFinished(b, []string{id}).Sub(start))
 
 		start = time.Now()
-		cpuBefore := s.cpuSeconds(b)
+		cpuBefore, dbBefore := s.cpuSeconds(b), s.databaseCPU(b)
+		profiled := make(chan error, 1)
+		if profilePath != "" && i == 0 {
+			go func() { profiled <- fetchProfile(metricsAddr, profilePath) }()
+		} else {
+			profiled <- nil
+		}
 		ids := make(chan string, batches)
 		var wg sync.WaitGroup
 		for c := 0; c < clients; c++ {
@@ -504,6 +583,10 @@ func BenchmarkManySmallBatches(b *testing.B) {
 		}
 		many = append(many, s.waitFinished(b, all).Sub(start))
 		cpu += s.cpuSeconds(b) - cpuBefore
+		dbCPU += s.databaseCPUSince(b, dbBefore)
+		if err := <-profiled; err != nil {
+			b.Fatal(err)
+		}
 		rows, err := s.pool.Query(context.Background(),
 			"SELECT started_at - ready_at, finished_at - started_at FROM batches WHERE id = ANY($1::uuid[])", all)
 		if err != nil {
@@ -538,6 +621,41 @@ func BenchmarkManySmallBatches(b *testing.B) {
 	b.ReportMetric(percentile(waits, 50), "200x100-queue-p50-ms")
 	b.ReportMetric(percentile(runs, 50), "200x100-processing-p50-ms")
 	b.ReportMetric(cpu*1000/float64(b.N*batches), "server-CPU-ms/small-batch")
+	b.ReportMetric(dbCPU*1000/float64(b.N*batches), "db-CPU-ms/small-batch")
 	b.ReportMetric(percentile(latencies, 50), "small-p50-ms")
 	b.ReportMetric(percentile(latencies, 95), "small-p95-ms")
+}
+
+// profileWindow is how long BenchmarkManySmallBatches profiles the server;
+// it covers most or all of the 200 batches, whose load is steady.
+const profileWindow = 5 * time.Second
+
+// fetchProfile writes a CPU profile of profileWindow of the server whose
+// metrics listener (with FLOWBATCH_PPROF) is at addr to path.
+func fetchProfile(addr, path string) error {
+	res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(profileWindow.Seconds())))
+	if err != nil {
+		return fmt.Errorf("fetching the CPU profile: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("fetching the CPU profile: status %d", res.StatusCode)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the CPU profile: %w", err)
+	}
+	return f.Close()
+}
+
+// benchWorkers is FLOWBATCH_BENCH_WORKERS, or the default 4.
+func benchWorkers() int {
+	if n, err := strconv.Atoi(os.Getenv("FLOWBATCH_BENCH_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return 4
 }

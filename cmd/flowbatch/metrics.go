@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -27,14 +28,22 @@ func newRegistry(pool *pgxpool.Pool) *prometheus.Registry {
 }
 
 // serveMetrics serves reg at /metrics on its own listener
-// (FLOWBATCH_METRICS_ADDR), apart from the app, until ctx ends.
-func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, log *slog.Logger) (wait func() error, err error) {
+// (FLOWBATCH_METRICS_ADDR), apart from the app, until ctx ends; with
+// profiles, Go's /debug/pprof/ too (FLOWBATCH_PPROF).
+func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, profiles bool, log *slog.Logger) (wait func() error, err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s (FLOWBATCH_METRICS_ADDR): %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
+	if profiles {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
 	done := make(chan error, 1)

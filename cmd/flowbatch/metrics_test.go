@@ -53,6 +53,10 @@ func TestMetricsAreServedApartFromTheApp(t *testing.T) {
 		body = scrape()
 		return regexp.MustCompile(`(?m)^flowbatch_job_attempts_total\{kind="process_batch",result="completed"\} 1$`).MatchString(body)
 	}, 10*time.Second, 50*time.Millisecond, "process_batch completion counted")
+	res, err = http.Get("http://" + metricsAddr + "/debug/pprof/")
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusNotFound, res.StatusCode, "profiles are served only with FLOWBATCH_PPROF")
 	for _, want := range []string{
 		`^flowbatch_http_requests_total\{method="POST",route="/api/v2/interfaces/:id/batch",status="201"\} 1$`,
 		`^flowbatch_http_request_duration_seconds_count\{method="GET",route="/api/v1/batches/:id"\} [1-9]`,
@@ -74,4 +78,27 @@ func TestMetricsAreServedApartFromTheApp(t *testing.T) {
 	} {
 		require.Regexp(t, regexp.MustCompile("(?m)"+want), body)
 	}
+}
+
+// TestProfilesServedOnTheMetricsListener: with FLOWBATCH_PPROF, Go's
+// profiles are served on the metrics listener, never by the app.
+func TestProfilesServedOnTheMetricsListener(t *testing.T) {
+	t.Parallel()
+	metricsAddr := freeAddr(t)
+	s := startServer(t, 0, "FLOWBATCH_METRICS_ADDR="+metricsAddr, "FLOWBATCH_PPROF=true")
+	get := func(url string) (int, string) {
+		res, err := http.Get(url)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return res.StatusCode, string(body)
+	}
+	status, body := get("http://" + metricsAddr + "/debug/pprof/goroutine?debug=1")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "goroutine profile:")
+	status, _ = get("http://" + metricsAddr + "/debug/pprof/profile?seconds=1")
+	require.Equal(t, http.StatusOK, status)
+	_, body = get(s.url + "/debug/pprof/goroutine?debug=1")
+	require.NotContains(t, body, "goroutine profile:", "the app does not serve profiles")
 }

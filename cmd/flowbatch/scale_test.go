@@ -63,7 +63,7 @@ type cluster struct {
 	iface map[string]string // format → starter interface ID
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

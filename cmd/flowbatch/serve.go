@@ -75,7 +75,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 
 	g, gctx := errgroup.WithContext(ctx)
 	if reg != nil {
-		wait, err := serveMetrics(gctx, cfg.MetricsAddr, reg, log)
+		wait, err := serveMetrics(gctx, cfg.MetricsAddr, reg, cfg.Pprof, log)
 		if err != nil {
 			return err
 		}

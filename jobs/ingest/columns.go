@@ -1,10 +1,10 @@
 package ingest
 
 import (
-	"bytes"
-	"encoding/json"
 	"sort"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // maxColumnDepth bounds how deep nested JSON objects are walked for column names.
@@ -41,9 +41,7 @@ func (r *Record) EachValue(fn func(name, text string)) {
 		if len(r.raw) == 0 || r.raw[0] != '{' {
 			return
 		}
-		d := json.NewDecoder(bytes.NewReader(r.raw))
-		d.UseNumber()
-		eachJSONValue(d, "", 0, fn)
+		eachJSONValue(r.raw, "", 0, fn)
 	case FormatXML:
 		for _, xv := range r.xvals {
 			if !xv.children {
@@ -53,39 +51,49 @@ func (r *Record) EachValue(fn func(name, text string)) {
 	}
 }
 
-// eachJSONValue walks the object whose '{' is the decoder's next token,
-// naming its members prefix+key. It stops quietly on anything unexpected:
-// the record was validated by the reader already.
-func eachJSONValue(d *json.Decoder, prefix string, depth int, fn func(name, text string)) bool {
-	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
-		return false
-	}
-	for d.More() {
-		tok, err := d.Token()
-		if err != nil {
-			return false
-		}
-		key, _ := tok.(string)
-		name := prefix + key
-		var raw json.RawMessage
-		if err := d.Decode(&raw); err != nil {
-			return false
-		}
-		switch raw[0] {
+// eachJSONValue walks the object b (validated by the reader already),
+// naming its members prefix+key.
+func eachJSONValue(b []byte, prefix string, depth int, fn func(name, text string)) {
+	var scratch []byte
+	i := skipJSONSpace(b, 1)
+	for i < len(b) && b[i] == '"' {
+		ke := skipJSONString(b, i)
+		scratch = unescapeJSON(scratch[:0], b[i+1:ke-1])
+		name := prefix + textOf(scratch)
+		i = skipJSONSpace(b, ke)
+		vs := skipJSONSpace(b, i+1) // after ':'
+		ve := skipJSONValue(b, vs)
+		switch v := b[vs:ve]; v[0] {
 		case '{':
 			if depth+1 < maxColumnDepth {
-				eachJSONValue(json.NewDecoder(bytes.NewReader(raw)), name+".", depth+1, fn)
+				eachJSONValue(v, name+".", depth+1, fn)
 			}
 		case '[':
 		case '"':
-			var s string
-			_ = json.Unmarshal(raw, &s)
-			fn(name, s)
+			fn(name, textOf(unescapeJSON(scratch[:0], v[1:len(v)-1])))
 		case 'n':
 			fn(name, "")
 		default:
-			fn(name, string(raw))
+			fn(name, string(v))
+		}
+		i = skipJSONSpace(b, ve)
+		if i < len(b) && b[i] == ',' {
+			i = skipJSONSpace(b, i+1)
 		}
 	}
-	return true
+}
+
+// textOf is b as text, each byte that is not UTF-8 read as U+FFFD, as
+// encoding/json reads strings.
+func textOf(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		sb.WriteRune(r)
+		b = b[n:]
+	}
+	return sb.String()
 }
