@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -30,7 +31,15 @@ func (s *Server) newJobsDashboard(ctx context.Context) (fiber.Handler, error) {
 	if err := h.Start(ctx); err != nil {
 		return nil, fmt.Errorf("starting the job dashboard: %w", err)
 	}
-	return adaptor.HTTPHandler(h), nil
+	// River UI's endpoints derive timeouts from the request's context.
+	// Through the adaptor that is fasthttp's RequestCtx, whose Done channel
+	// fasthttp v1.60 sets to nil without a lock when the server shuts down,
+	// racing the goroutine that every derived context starts to watch it.
+	// The dashboard's requests get the dashboard's own context instead,
+	// which ends when the server stops.
+	return adaptor.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})), nil
 }
 
 // requireOperator lets only operators through; to everyone else the
