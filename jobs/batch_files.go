@@ -317,8 +317,41 @@ func (r *batchRun) ownerIfClaimed() *uuid.UUID {
 // endWithError writes the files of r.batch ending ERROR with msg and, in one
 // transaction, registers them and sets the status, if the batch is still
 // READY or PROCESSING and guard (an SQL condition on the batch row, with
-// guardArg as $3) holds.
+// guardArg as $3) holds. A chunk still in flight when the batch is failed
+// (a cancelled job's other insert streams) may commit after the files were
+// written: the status is set only while processed_count is the count the
+// files were written for, and otherwise the files are written again from the
+// new count.
 func (r *batchRun) endWithError(ctx context.Context, msg, guard string, guardArg any) error {
+	for try := 1; ; try++ {
+		ended, err := r.endWithErrorAt(ctx, msg, guard, guardArg)
+		if err != nil || ended {
+			return err
+		}
+		b, err := scanBatch(r.Pool.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1", r.batch.ID))
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			return nil
+		case err != nil:
+			return fmt.Errorf("failing batch %s: %w", r.batch.ID, err)
+		case b.Status != models.StatusReady && b.Status != models.StatusProcessing, b.ProcessedCount == r.batch.ProcessedCount:
+			return nil // ended already, or another slice holds it
+		case try == endWithErrorTries:
+			r.Log.Warn("a failed batch's count kept moving while its files were written; the watchdog ends it", "tries", try)
+			return nil
+		}
+		r.batch = b
+	}
+}
+
+// endWithErrorTries bounds how often endWithError writes the files again for
+// a count that moved on: chunks in flight are at most the insert streams'.
+const endWithErrorTries = 8
+
+// endWithErrorAt is one try of endWithError: it reports false when the batch
+// was not ended, because it ended already, another slice holds it, or its
+// processed_count moved on from r.batch's.
+func (r *batchRun) endWithErrorAt(ctx context.Context, msg, guard string, guardArg any) (bool, error) {
 	b := r.batch
 	line := &errorLine{Index: b.ProcessedCount, Message: msg}
 	files, err := r.assemble(ctx, line)
@@ -330,34 +363,34 @@ func (r *batchRun) endWithError(ctx context.Context, msg, guard string, guardArg
 	}
 	tx, err := beginTx(ctx, r.Pool)
 	if err != nil {
-		return fmt.Errorf("failing batch %s: %w", b.ID, err)
+		return false, fmt.Errorf("failing batch %s: %w", b.ID, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
 	ended, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'ERROR', error_message = $2, finished_at = now(),
-		updated_at = now() WHERE id = $1 AND status IN ('READY', 'PROCESSING') AND `+guard+` RETURNING `+batchColumns,
-		b.ID, msg, guardArg))
+		updated_at = now() WHERE id = $1 AND status IN ('READY', 'PROCESSING') AND processed_count = $4 AND `+guard+` RETURNING `+batchColumns,
+		b.ID, msg, guardArg, b.ProcessedCount))
 	if errors.Is(err, models.ErrNotFound) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("failing batch %s: %w", b.ID, err)
+		return false, fmt.Errorf("failing batch %s: %w", b.ID, err)
 	}
 	if err := registerFilesTx(ctx, tx, ended, files); err != nil {
-		return err
+		return false, err
 	}
 	if err := notifyTx(ctx, tx, ended); err != nil {
-		return err
+		return false, err
 	}
 	if err := enqueueBatchWebhooksTx(ctx, tx, ended); err != nil {
-		return err
+		return false, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("failing batch %s: %w", b.ID, err)
+		return false, fmt.Errorf("failing batch %s: %w", b.ID, err)
 	}
 	r.batch = ended
 	r.Metrics.batchEnded(ended)
 	r.deleteSegments(ctx)
-	return nil
+	return true, nil
 }
 
 // writeErrorOnly writes error.log with the one line of a batch-level fault.
