@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -139,12 +140,16 @@ func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, canc
 		free <- new(chunk)
 	}
 	readErr := make(chan error, 1)
+	r.end = -1
 	go func() {
 		defer close(full)
 		readErr <- r.readChunks(readCtx, rd, m, free, full)
 	}()
 
 	limit := r.batch.TotalCount
+	if r.streamed {
+		limit = math.MaxInt64
+	}
 	committed := r.batch.ProcessedCount
 	var inFlight []*flight // in chunk order
 	// settle waits for the oldest chunk in flight and takes its outcome.
@@ -194,6 +199,9 @@ func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, canc
 	if err != nil || cancelled {
 		return false, cancelled, err
 	}
+	if r.streamed {
+		return r.end >= 0 && r.batch.ProcessedCount == r.end, false, nil
+	}
 	return r.batch.ProcessedCount >= limit, false, nil
 }
 
@@ -212,12 +220,19 @@ type flight struct {
 var errEarlierChunkFailed = errors.New("an earlier chunk did not commit")
 
 // readChunks fills chunks taken from free with the records from the batch's
-// processed count on and passes them to full, until the batch's total.
+// processed count on and passes them to full, until the batch's total. A
+// streamed batch's total is not known: it reads to the payload's end, then
+// sets r.end to the number of records, and a payload fault is a
+// *payloadFault (the chunks before it are passed on as usual).
 func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.Mapper, free <-chan *chunk, full chan<- *chunk) error {
 	limit := r.batch.TotalCount
+	if r.streamed {
+		limit = math.MaxInt64
+	}
 	size := cmp.Or(r.ChunkSize, DefaultChunkSize)
 	failed := r.batch.FailedCount
-	for next := r.batch.ProcessedCount; next < limit; {
+	eof, seen := false, int64(0)
+	for next := r.batch.ProcessedCount; next < limit && !eof; {
 		var c *chunk
 		select {
 		case c = <-free:
@@ -229,22 +244,40 @@ func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.M
 			rec, err := rd.Next()
 			var perr *ingest.PayloadError
 			switch {
+			case r.streamed && errors.Is(err, io.EOF):
+				eof = true
+			case r.streamed && errors.As(err, &perr):
+				return &payloadFault{perr: perr}
 			case errors.Is(err, io.EOF), errors.As(err, &perr):
 				return permanent("the input changed after it was validated")
 			case err != nil:
 				return fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
 			}
+			if eof {
+				break
+			}
+			seen++
 			if int64(rec.Index) < c.start {
 				continue // done by an earlier attempt
 			}
 			c.add(m, rec)
 		}
 		next += int64(c.n)
+		if eof && seen != next {
+			return permanent("the input changed after it was validated") // it ends before the saved progress
+		}
+		if eof && c.n == 0 {
+			r.end = next
+			return nil
+		}
 		c.failedBefore, failed = failed, failed+int64(len(c.failures))
 		select {
 		case full <- c:
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+		if eof {
+			r.end = next
 		}
 	}
 	return nil
