@@ -67,19 +67,22 @@ func (c *chunk) reset(start int64) {
 func (c *chunk) add(m *ingest.Mapper, rec *ingest.Record) {
 	before := len(c.data)
 	out, key, err := m.Map(c.data, rec)
+	if err == nil { // first, without errors.As, whose target would be allocated for every record
+		c.data = out
+		c.pos = append(c.pos, c.n)
+		c.ends = append(c.ends, len(out))
+		c.keys = append(c.keys, key)
+		c.n++
+		return
+	}
 	var ferr *ingest.FieldError
 	switch {
 	case errors.As(err, &ferr):
 		c.data = c.data[:before]
 		c.failures = append(c.failures, recordFailure{pos: c.n, line: rec.Line, offset: rec.Offset, err: ferr})
-	case err != nil:
+	default:
 		c.data = c.data[:before]
 		c.failures = append(c.failures, recordFailure{pos: c.n, line: rec.Line, offset: rec.Offset, err: &ingest.FieldError{Msg: err.Error()}})
-	default:
-		c.data = out
-		c.pos = append(c.pos, c.n)
-		c.ends = append(c.ends, len(out))
-		c.keys = append(c.keys, key)
 	}
 	c.n++
 }
@@ -404,14 +407,20 @@ func (r *batchRun) copyRecords(ctx context.Context, tx pgx.Tx, c *chunk) error {
 	return nil
 }
 
-// chunkRows feeds the chunk's mapped records to COPY.
+// chunkRows feeds the chunk's mapped records to COPY. The values of a row
+// are encoded before the next is asked for, so a row's id and index are
+// passed as pointers to fields reused from row to row, and the batch's
+// constant columns are boxed once: boxing a pgtype.UUID or an int64 into
+// an interface allocates, five times per record.
 type chunkRows struct {
 	c    *chunk
 	i    int
 	vals []any
 	only []bool // staging: only the records marked here
 
-	account, flow, batch pgtype.UUID
+	account, flow, batch any // pgtype.UUID
+	id                   pgtype.UUID
+	index                pgtype.Int8
 }
 
 // pgUUID wraps id for pgx's binary UUID encoding; a uuid.UUID would go
@@ -434,11 +443,13 @@ func (s *chunkRows) Values() ([]any, error) {
 	if c.keys[s.i] != "" {
 		key = c.keys[s.i]
 	}
+	s.id = pgUUID(c.ids[p])
+	s.index = pgtype.Int8{Int64: c.start + int64(p), Valid: true}
 	if s.only != nil {
-		s.vals = append(s.vals[:0], pgUUID(c.ids[p]), c.start+int64(p), key, c.doc(s.i))
+		s.vals = append(s.vals[:0], &s.id, &s.index, key, c.doc(s.i))
 		return s.vals, nil
 	}
-	s.vals = append(s.vals[:0], pgUUID(c.ids[p]), s.account, s.flow, s.batch, c.start+int64(p), key, c.doc(s.i))
+	s.vals = append(s.vals[:0], &s.id, s.account, s.flow, s.batch, &s.index, key, c.doc(s.i))
 	return s.vals, nil
 }
 
