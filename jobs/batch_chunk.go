@@ -115,7 +115,7 @@ func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, canc
 	// transactions upserting the same keys could deadlock.
 	streams := 1
 	if r.flow.KeyField == "" {
-		streams = insertStreams
+		streams = cmp.Or(r.InsertStreams, DefaultInsertStreams)
 	}
 	conns := make([]*pgxpool.Conn, streams)
 	for i := range conns {
@@ -208,8 +208,20 @@ func (r *batchRun) insert(ctx context.Context, sliceStart time.Time) (done, canc
 	return r.batch.ProcessedCount >= limit, false, nil
 }
 
-// insertStreams is how many chunks of a batch without key field are inserted at once.
-const insertStreams = 2
+// DefaultInsertStreams is how many chunks of a batch without key field are
+// inserted at once unless Deps.InsertStreams says otherwise.
+const DefaultInsertStreams = 2
+
+// InsertStreams is the number of insert streams of a process: setting when
+// positive (FLOWBATCH_INSERT_STREAMS), else one per CPU core, since
+// PostgreSQL copies one stream on one core, between DefaultInsertStreams and
+// 8. The process sizes its connection pool for its workers' streams.
+func InsertStreams(setting, cores int) int {
+	if setting > 0 {
+		return setting
+	}
+	return min(max(cores, DefaultInsertStreams), 8)
+}
 
 // flight is a chunk being committed by its own goroutine.
 type flight struct {
