@@ -85,6 +85,7 @@ func BenchmarkIngestVsTwoCopies(b *testing.B) {
 
 	var halves [2]string
 	var copies []time.Duration
+	var copyCPU float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, c := range cases {
@@ -119,11 +120,13 @@ func BenchmarkIngestVsTwoCopies(b *testing.B) {
 		if _, err := s.pool.Exec(ctx, "TRUNCATE records"); err != nil {
 			b.Fatal(err)
 		}
-		copies = append(copies, s.copyTwoStreams(b, halves))
+		took, cpu := s.copyTwoStreams(b, halves)
+		copies, copyCPU = append(copies, took), copyCPU+cpu
 	}
 	b.StopTimer()
 	base := median(copies)
 	b.ReportMetric(base, "copy2-ms")
+	b.ReportMetric(copyCPU/float64(b.N), "copy2-db-CPU-s")
 	b.Logf("two \\copy streams: %v", copies)
 	for _, c := range cases {
 		m := median(c.times)
@@ -217,8 +220,10 @@ func (s *benchServer) exportHalves(b *testing.B, id string) [2]string {
 }
 
 // copyTwoStreams empties records_copy and loads both files into it with two
-// psql \copy processes at once; it returns the time until both ended.
-func (s *benchServer) copyTwoStreams(b *testing.B, files [2]string) time.Duration {
+// psql \copy processes at once; it returns the time until both ended and the
+// CPU time of their backends (sampled every 20 ms: the last 20 ms of each
+// may be missed).
+func (s *benchServer) copyTwoStreams(b *testing.B, files [2]string) (took time.Duration, dbCPU float64) {
 	b.Helper()
 	if _, err := s.pool.Exec(context.Background(), "TRUNCATE records_copy"); err != nil {
 		b.Fatal(err)
@@ -230,22 +235,52 @@ func (s *benchServer) copyTwoStreams(b *testing.B, files [2]string) time.Duratio
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, err := exec.Command("psql", "-q", "-v", "ON_ERROR_STOP=1", s.dbURL, "-c",
-				`\copy records_copy (id, account_id, flow_id, batch_id, batch_index, key, data) FROM '`+file+`'`).CombinedOutput()
-			if err != nil {
+			cmd := exec.Command("psql", "-q", "-v", "ON_ERROR_STOP=1", s.dbURL, "-c",
+				`\copy records_copy (id, account_id, flow_id, batch_id, batch_index, key, data) FROM '`+file+`'`)
+			cmd.Env = append(os.Environ(), "PGAPPNAME="+copyAppName)
+			if out, err := cmd.CombinedOutput(); err != nil {
 				errs[h] = fmt.Errorf("psql \\copy: %v: %s", err, out)
 			}
 		}()
 	}
-	wg.Wait()
-	took := time.Since(start)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	cpu := map[int]float64{} // the CPU time last seen of each psql backend
+	for sampling := true; sampling; {
+		select {
+		case <-done:
+			sampling = false
+		case <-time.After(20 * time.Millisecond):
+			rows, err := s.pool.Query(context.Background(), "SELECT pid FROM pg_stat_activity WHERE application_name = $1", copyAppName)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for rows.Next() {
+				var pid int
+				if err := rows.Scan(&pid); err != nil {
+					b.Fatal(err)
+				}
+				if c := procCPUSeconds(pid); c > 0 {
+					cpu[pid] = c
+				}
+			}
+			rows.Close()
+		}
+	}
+	took = time.Since(start)
 	for _, err := range errs {
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
-	return took
+	for _, c := range cpu {
+		dbCPU += c
+	}
+	return took, dbCPU
 }
+
+// copyAppName names the psql sessions of the baseline in pg_stat_activity.
+const copyAppName = "flowbatch-bench-copy"
 
 // dbCPUSeconds sums the user+system CPU time of the database's backends
 // that are connected now (the server's pool and River), read from /proc.
