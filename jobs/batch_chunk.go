@@ -257,18 +257,18 @@ func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.M
 		c.reset(next)
 		for c.start+int64(c.n) < limit && c.n < size {
 			rec, err := rd.Next()
-			var perr *ingest.PayloadError
-			switch {
-			case r.streamed && errors.Is(err, io.EOF):
-				eof = true
-			case r.streamed && errors.As(err, &perr):
-				return &payloadFault{perr: perr}
-			case errors.Is(err, io.EOF), errors.As(err, &perr):
-				return permanent("the input changed after it was validated")
-			case err != nil:
-				return fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
-			}
-			if eof {
+			if err != nil { // apart, so that errors.As's target is not allocated for every record
+				var perr *ingest.PayloadError
+				switch {
+				case r.streamed && errors.Is(err, io.EOF):
+					eof = true
+				case r.streamed && errors.As(err, &perr):
+					return &payloadFault{perr: perr}
+				case errors.Is(err, io.EOF), errors.As(err, &perr):
+					return permanent("the input changed after it was validated")
+				default:
+					return fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
+				}
 				break
 			}
 			seen++

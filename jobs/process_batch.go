@@ -499,14 +499,14 @@ func (r *batchRun) countRecords(ctx context.Context, rd ingest.Reader, bound int
 	lastCheck := time.Now()
 	for bound <= 0 || n < bound {
 		_, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return n, nil, nil
-		}
-		var perr *ingest.PayloadError
-		if errors.As(err, &perr) {
-			return n, perr, nil
-		}
 		if err != nil {
+			var perr *ingest.PayloadError
+			switch {
+			case errors.Is(err, io.EOF):
+				return n, nil, nil
+			case errors.As(err, &perr):
+				return n, perr, nil
+			}
 			return 0, nil, fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
 		}
 		n++
