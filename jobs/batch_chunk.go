@@ -246,8 +246,11 @@ func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.M
 	}
 	size := cmp.Or(r.ChunkSize, DefaultChunkSize)
 	failed := r.batch.FailedCount
+	// A fault before resumeAt is in records an earlier slice read without
+	// one: the input changed, which is not the payload's fault.
+	resumeAt := r.batch.ProcessedCount
 	eof, seen := false, int64(0)
-	for next := r.batch.ProcessedCount; next < limit && !eof; {
+	for next := resumeAt; next < limit && !eof; {
 		var c *chunk
 		select {
 		case c = <-free:
@@ -262,7 +265,7 @@ func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.M
 				switch {
 				case r.streamed && errors.Is(err, io.EOF):
 					eof = true
-				case r.streamed && errors.As(err, &perr):
+				case r.streamed && errors.As(err, &perr) && int64(perr.Index) >= resumeAt:
 					return &payloadFault{perr: perr}
 				case errors.Is(err, io.EOF), errors.As(err, &perr):
 					return permanent("the input changed after it was validated")
