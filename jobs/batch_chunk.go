@@ -1,8 +1,10 @@
 package jobs
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -55,6 +57,8 @@ type chunk struct {
 
 	// The chunk's segment of the result files (see buildSegment).
 	out, proc, errs []byte
+	// copyBuf holds the chunk's rows as a binary COPY stream (appendCopyRows).
+	copyBuf []byte
 }
 
 func (c *chunk) reset(start int64) {
@@ -402,8 +406,6 @@ func resize[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-var recordColumns = []string{"id", "account_id", "flow_id", "batch_id", "batch_index", "key", "data"}
-
 // copyRecords inserts the chunk's mapped records with COPY.
 func (r *batchRun) copyRecords(ctx context.Context, tx pgx.Tx, c *chunk) error {
 	for _, p := range c.pos {
@@ -414,28 +416,13 @@ func (r *batchRun) copyRecords(ctx context.Context, tx pgx.Tx, c *chunk) error {
 		c.ids[p], c.status[p] = id, statusInserted
 	}
 	b := r.batch
-	src := &chunkRows{c: c, i: -1, vals: make([]any, len(recordColumns)),
-		account: pgUUID(b.AccountID), flow: pgUUID(*b.FlowID), batch: pgUUID(b.ID)}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, recordColumns, src); err != nil {
+	c.copyBuf = c.appendCopyRows(c.copyBuf[:0], nil, b.AccountID, *b.FlowID, b.ID)
+	_, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(c.copyBuf),
+		"COPY records (id, account_id, flow_id, batch_id, batch_index, key, data) FROM STDIN BINARY")
+	if err != nil {
 		return fmt.Errorf("copying chunk at %d: %w", c.start, err)
 	}
 	return nil
-}
-
-// chunkRows feeds the chunk's mapped records to COPY. The values of a row
-// are encoded before the next is asked for, so a row's id and index are
-// passed as pointers to fields reused from row to row, and the batch's
-// constant columns are boxed once: boxing a pgtype.UUID or an int64 into
-// an interface allocates, five times per record.
-type chunkRows struct {
-	c    *chunk
-	i    int
-	vals []any
-	only []bool // staging: only the records marked here
-
-	account, flow, batch any // pgtype.UUID
-	id                   pgtype.UUID
-	index                pgtype.Int8
 }
 
 // pgUUID wraps id for pgx's binary UUID encoding; a uuid.UUID would go
@@ -443,32 +430,46 @@ type chunkRows struct {
 // the worker's time.
 func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
 
-func (s *chunkRows) Next() bool {
-	for s.i++; s.i < len(s.c.pos); s.i++ {
-		if s.only == nil || s.only[s.i] {
-			return true
+// copyHeader starts a binary COPY stream: its signature, flags and header
+// extension length (PostgreSQL's COPY documentation, "Binary Format").
+const copyHeader = "PGCOPY\n\xff\r\n\x00" + "\x00\x00\x00\x00" + "\x00\x00\x00\x00"
+
+// appendCopyRows appends the chunk's mapped records (those marked in only,
+// when set) as a binary COPY stream: per row its UUID, the constant UUIDs
+// consts (the records table's account, flow and batch), its batch index,
+// its key (NULL without one) and its document as jsonb (version 1, then the
+// text). Written by hand rather than through pgx's CopyFrom, which looks up
+// an encoding plan and boxes each value into an interface: 14 % of the
+// server's CPU in a 192k batch's profile.
+func (c *chunk) appendCopyRows(buf []byte, only []bool, consts ...uuid.UUID) []byte {
+	buf = append(buf, copyHeader...)
+	fields := uint16(4 + len(consts))
+	for i, p := range c.pos {
+		if only != nil && !only[i] {
+			continue
 		}
+		buf = binary.BigEndian.AppendUint16(buf, fields)
+		buf = binary.BigEndian.AppendUint32(buf, 16)
+		buf = append(buf, c.ids[p][:]...)
+		for _, id := range consts {
+			buf = binary.BigEndian.AppendUint32(buf, 16)
+			buf = append(buf, id[:]...)
+		}
+		buf = binary.BigEndian.AppendUint32(buf, 8)
+		buf = binary.BigEndian.AppendUint64(buf, uint64(c.start+int64(p)))
+		if k := c.keys[i]; k == "" {
+			buf = binary.BigEndian.AppendUint32(buf, math.MaxUint32) // -1: NULL
+		} else {
+			buf = binary.BigEndian.AppendUint32(buf, uint32(len(k)))
+			buf = append(buf, k...)
+		}
+		doc := c.doc(i)
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(doc)+1))
+		buf = append(buf, 1) // jsonb version
+		buf = append(buf, doc...)
 	}
-	return false
+	return binary.BigEndian.AppendUint16(buf, math.MaxUint16) // trailer: -1
 }
-
-func (s *chunkRows) Values() ([]any, error) {
-	c, p := s.c, s.c.pos[s.i]
-	var key any
-	if c.keys[s.i] != "" {
-		key = c.keys[s.i]
-	}
-	s.id = pgUUID(c.ids[p])
-	s.index = pgtype.Int8{Int64: c.start + int64(p), Valid: true}
-	if s.only != nil {
-		s.vals = append(s.vals[:0], &s.id, &s.index, key, c.doc(s.i))
-		return s.vals, nil
-	}
-	s.vals = append(s.vals[:0], &s.id, s.account, s.flow, s.batch, &s.index, key, c.doc(s.i))
-	return s.vals, nil
-}
-
-func (s *chunkRows) Err() error { return nil }
 
 // upsertSQL moves the staged records into the flow, updating those whose key
 // exists. Rows are taken in key order so that concurrent batches on one flow
@@ -502,8 +503,9 @@ func (r *batchRun) upsertRecords(ctx context.Context, tx pgx.Tx, c *chunk) error
 			c.ids[p] = id
 		}
 	}
-	src := &chunkRows{c: c, i: -1, vals: make([]any, 4), only: only}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records_staging"}, []string{"id", "batch_index", "key", "data"}, src); err != nil {
+	c.copyBuf = c.appendCopyRows(c.copyBuf[:0], only)
+	_, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(c.copyBuf), "COPY records_staging (id, batch_index, key, data) FROM STDIN BINARY")
+	if err != nil {
 		return fmt.Errorf("staging chunk at %d: %w", c.start, err)
 	}
 	rows, err := tx.Query(ctx, upsertSQL, r.batch.AccountID, *r.batch.FlowID, r.batch.ID)
