@@ -164,6 +164,10 @@ func appendUUID(dst []byte, id uuid.UUID) []byte {
 type outcome struct {
 	cancelled bool
 	payload   *ingest.PayloadError
+	// discard: the payload fault was found while inserting (a batch
+	// validated while inserting); the records, failures and counts of the
+	// chunks committed before it are removed with the status change.
+	discard bool
 }
 
 // resultFile is a result file being written.
@@ -229,8 +233,10 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 	if err != nil {
 		return err
 	}
-	if files, err = r.addFailedRecords(ctx, files, func(kind models.FileKind) string { return resultKey(r.batch.ID, kind) }); err != nil {
-		return err
+	if !o.discard { // a discarded batch keeps no failures, hence no failed records file
+		if files, err = r.addFailedRecords(ctx, files, func(kind models.FileKind) string { return resultKey(r.batch.ID, kind) }); err != nil {
+			return err
+		}
 	}
 
 	tx, err := beginTx(ctx, r.Pool)
@@ -241,8 +247,19 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 	if err := registerFilesTx(ctx, tx, b, files); err != nil {
 		return err
 	}
-	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = $2, error_message = $3, finished_at = now(), updated_at = now()
-		WHERE id = $1 AND status = 'PROCESSING' AND owner = $4 RETURNING `+batchColumns, b.ID, string(status), msg, r.owner))
+	if o.discard {
+		if err := r.discardRecordsTx(ctx, tx); err != nil {
+			return err
+		}
+	}
+	// A batch validated while inserting learns its total at its end.
+	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = $2, error_message = $3, finished_at = now(), updated_at = now(),
+		total_count = CASE WHEN $5 THEN 0 WHEN $2 = 'FINISHED' THEN greatest(total_count, processed_count) ELSE total_count END,
+		processed_count = CASE WHEN $5 THEN 0 ELSE processed_count END,
+		inserted_count = CASE WHEN $5 THEN 0 ELSE inserted_count END,
+		updated_count = CASE WHEN $5 THEN 0 ELSE updated_count END,
+		failed_count = CASE WHEN $5 THEN 0 ELSE failed_count END
+		WHERE id = $1 AND status = 'PROCESSING' AND owner = $4 RETURNING `+batchColumns, b.ID, string(status), msg, r.owner, o.discard))
 	if errors.Is(err, models.ErrNotFound) {
 		return errNotOwner
 	}
@@ -264,6 +281,23 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 	r.batch = b
 	r.Metrics.batchEnded(b)
 	r.deleteSegments(context.WithoutCancel(ctx))
+	return nil
+}
+
+// discardRecordsTx deletes what the committed chunks of the batch stored:
+// its records and its failures. The batch's row lock, taken by the ending
+// UPDATE after it, is not needed: no other attempt commits chunks of a
+// batch this slice owns, and the ending UPDATE checks that it still does.
+func (r *batchRun) discardRecordsTx(ctx context.Context, tx pgx.Tx) error {
+	b := r.batch
+	if _, err := tx.Exec(ctx, `DELETE FROM records WHERE flow_id = $1 AND batch_id = $2`, *b.FlowID, b.ID); err != nil {
+		return fmt.Errorf("removing the records of batch %s: %w", b.ID, err)
+	}
+	for _, table := range []string{"batch_errors", "batch_error_groups"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE batch_id = $1`, b.ID); err != nil {
+			return fmt.Errorf("removing the failures of batch %s: %w", b.ID, err)
+		}
+	}
 	return nil
 }
 

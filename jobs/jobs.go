@@ -31,6 +31,10 @@ type Deps struct {
 	// ChunkSize is the number of records inserted per transaction; zero
 	// means DefaultChunkSize.
 	ChunkSize int
+	// InsertStreams is how many chunks of a batch without key field are
+	// copied at once, each on its own connection (InsertStreams); zero
+	// means DefaultInsertStreams.
+	InsertStreams int
 	// SliceBudget is how long a process_batch attempt keeps starting new
 	// chunks before it snoozes to go on in a new attempt; zero means
 	// DefaultSliceBudget.

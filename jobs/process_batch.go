@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -150,6 +151,12 @@ type batchRun struct {
 	loaded     loaded
 	opts       ingest.Options
 	lastNotify time.Time
+	// streamed: the batch is validated while its records are inserted
+	// (validatesWhileInserting); its total is known only at its end.
+	streamed bool
+	// end is a streamed batch's number of records once the insert's reader
+	// saw the payload's end, -1 before (read after the reader returned).
+	end int64
 }
 
 // errNotOwner stops a slice whose batch was taken over by another attempt.
@@ -196,9 +203,17 @@ func (r *batchRun) work(ctx context.Context) error {
 			return r.commitWhole(ctx, c, time.Now())
 		}
 	}
-	if b.TotalCount == 0 {
+	// A batch validated while inserting that already committed chunks
+	// resumes without a validation pass.
+	r.streamed = r.validatesWhileInserting() && b.TotalCount == 0 && b.ProcessedCount > 0
+	if b.TotalCount == 0 && !r.streamed {
 		validateStart := time.Now()
-		total, perr, err := r.validate(ctx)
+		var bound int64
+		if r.validatesWhileInserting() {
+			bound = int64(cmp.Or(r.ChunkSize, DefaultChunkSize)) + 1
+		}
+		setting := r.opts.Encoding
+		total, perr, err := r.validate(ctx, bound)
 		switch {
 		case errors.Is(err, errCancelRequested):
 			return r.finish(ctx, outcome{cancelled: true})
@@ -211,8 +226,15 @@ func (r *batchRun) work(ctx context.Context) error {
 		if perr != nil && !perr.NoRecords() {
 			return r.finish(ctx, outcome{payload: perr})
 		}
-		if r.fitsOneChunk(total) {
+		switch {
+		case r.fitsOneChunk(total):
 			return r.insertAndFinish(ctx, total)
+		case bound > 0 && total == bound:
+			// More than one chunk: the rest is validated while inserting.
+			if err := r.settleEncoding(ctx, setting); err != nil {
+				return err
+			}
+			r.streamed, total = true, 0
 		}
 		if err := r.saveTotal(ctx, total); err != nil {
 			return err
@@ -223,6 +245,10 @@ func (r *batchRun) work(ctx context.Context) error {
 	}
 	insertStart := time.Now()
 	done, cancelled, err := r.insert(ctx, sliceStart)
+	var fault *payloadFault
+	if errors.As(err, &fault) {
+		return r.finish(ctx, outcome{payload: fault.perr, discard: true})
+	}
 	if err != nil {
 		return err
 	}
@@ -444,17 +470,57 @@ var errCancelRequested = errors.New("cancel requested")
 // cancelCheckInterval spaces the validation pass's looks at cancel requests.
 const cancelCheckInterval = 500 * time.Millisecond
 
-// validate reads the whole payload once, without mapping, so that a payload
+// validatesWhileInserting reports whether the batch's payload, when it is
+// more than one chunk, is validated while its records are inserted instead
+// of in a pass of its own: a payload fault then ends the batch ERROR and
+// deletes the records of its earlier chunks in the transaction that sets
+// the status (finish with outcome.discard), so a broken payload still
+// inserts nothing. Only plain inserts qualify: an upsert may have replaced
+// records of earlier batches, which deleting cannot restore; a designer
+// batch validates its whole payload but processes 20 records.
+func (r *batchRun) validatesWhileInserting() bool {
+	return r.flow.KeyField == "" && !r.batch.Designer
+}
+
+// payloadFault is a payload fault found while inserting a batch validated
+// while inserting.
+type payloadFault struct{ perr *ingest.PayloadError }
+
+func (f *payloadFault) Error() string { return f.perr.Error() }
+
+// settleEncoding decides the auto encoding setting over the whole payload
+// (ingest.SettleEncoding) for a batch validated while inserting, whose
+// bounded pass saw only its start; the other settings are decided already.
+func (r *batchRun) settleEncoding(ctx context.Context, setting ingest.Encoding) error {
+	if setting != ingest.EncodingAuto || r.opts.Format == ingest.FormatXLSX || r.opts.Encoding != ingest.EncodingUTF8 {
+		return nil
+	}
+	in, err := r.Store.Open(ctx, r.inputKey)
+	if err != nil {
+		return fmt.Errorf("opening input of batch %s: %w", r.batch.ID, err)
+	}
+	defer in.Close()
+	enc, err := ingest.SettleEncoding(in, setting)
+	if err != nil {
+		return fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
+	}
+	r.opts.Encoding = enc
+	return nil
+}
+
+// validate reads the payload once, without mapping, so that a payload
 // invalid for its format inserts nothing and the total is known before the
 // first chunk. It returns the number of records, or the payload's fault.
+// With bound > 0 it stops after bound records (a batch validated while
+// inserting reads only as far as it needs to tell whether it fits one chunk).
 // It also settles the encoding: under auto, a payload that proves not to be
 // UTF-8 is read again as Windows-1252, and the encoding read in becomes
 // r.opts.Encoding (saved with the total for later slices).
-func (r *batchRun) validate(ctx context.Context) (int64, *ingest.PayloadError, error) {
-	n, perr, enc, err := r.validatePass(ctx)
+func (r *batchRun) validate(ctx context.Context, bound int64) (int64, *ingest.PayloadError, error) {
+	n, perr, enc, err := r.validatePass(ctx, bound)
 	if errors.Is(err, ingest.ErrNotUTF8) && r.opts.Encoding == ingest.EncodingAuto {
 		r.opts.Encoding = ingest.AutoFallback
-		n, perr, enc, err = r.validatePass(ctx)
+		n, perr, enc, err = r.validatePass(ctx, bound)
 	}
 	if err == nil {
 		r.opts.Encoding = enc
@@ -462,31 +528,31 @@ func (r *batchRun) validate(ctx context.Context) (int64, *ingest.PayloadError, e
 	return n, perr, err
 }
 
-func (r *batchRun) validatePass(ctx context.Context) (int64, *ingest.PayloadError, ingest.Encoding, error) {
+func (r *batchRun) validatePass(ctx context.Context, bound int64) (int64, *ingest.PayloadError, ingest.Encoding, error) {
 	rd, in, err := r.openInput(ctx)
 	if err != nil {
 		return 0, nil, "", err
 	}
 	defer in.Close()
-	n, perr, err := r.countRecords(ctx, rd)
+	n, perr, err := r.countRecords(ctx, rd, bound)
 	return n, perr, rd.Encoding(), err
 }
 
-// countRecords reads every record of rd, looking for a cancel request now
-// and then.
-func (r *batchRun) countRecords(ctx context.Context, rd ingest.Reader) (int64, *ingest.PayloadError, error) {
+// countRecords reads every record of rd (at most bound when bound > 0),
+// looking for a cancel request now and then.
+func (r *batchRun) countRecords(ctx context.Context, rd ingest.Reader, bound int64) (int64, *ingest.PayloadError, error) {
 	var n int64
 	lastCheck := time.Now()
-	for {
+	for bound <= 0 || n < bound {
 		_, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return n, nil, nil
-		}
-		var perr *ingest.PayloadError
-		if errors.As(err, &perr) {
-			return n, perr, nil
-		}
 		if err != nil {
+			var perr *ingest.PayloadError
+			switch {
+			case errors.Is(err, io.EOF):
+				return n, nil, nil
+			case errors.As(err, &perr):
+				return n, perr, nil
+			}
 			return 0, nil, fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
 		}
 		n++
@@ -505,6 +571,7 @@ func (r *batchRun) countRecords(ctx context.Context, rd ingest.Reader) (int64, *
 			}
 		}
 	}
+	return n, nil, nil
 }
 
 // saveTotal records the number of records the batch will process.

@@ -40,6 +40,8 @@ type Config struct {
 	// link-local addresses.
 	WebhookAllowPrivate bool
 	ChunkSize           int
+	// InsertStreams is FLOWBATCH_INSERT_STREAMS; 0 lets the process decide (jobs.InsertStreams).
+	InsertStreams int
 	// TrustedProxies are the addresses and CIDR ranges of the load balancers
 	// whose X-Forwarded-For and X-Forwarded-Proto headers are believed.
 	TrustedProxies []string
@@ -110,6 +112,8 @@ var Vars = []Var{
 		func(c *Config, v string) error { return setBool(&c.WebhookAllowPrivate, v) }},
 	{"FLOWBATCH_CHUNK_SIZE", "10000", "records a batch worker inserts per transaction (docs/engine.md)",
 		func(c *Config, v string) error { return setInt(&c.ChunkSize, v, 100, 1_000_000) }},
+	{"FLOWBATCH_INSERT_STREAMS", "0", "connections a batch without key field copies its chunks on at once; 0: one per CPU core, 2 to 8, within the connection pool (docs/engine.md)",
+		func(c *Config, v string) error { return setInt(&c.InsertStreams, v, 0, 32) }},
 	{"FLOWBATCH_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of load balancers whose X-Forwarded-For (client address) and X-Forwarded-Proto are believed; empty: none",
 		func(c *Config, v string) error { return setTrustedProxies(&c.TrustedProxies, v) }},
 }

@@ -22,23 +22,25 @@ func TestLoadDefaults(t *testing.T) {
 	require.Equal(t, int64(50<<30), c.AccountQuota)
 	require.False(t, c.SecureCookies())
 	require.Empty(t, c.TrustedProxies)
+	require.Zero(t, c.InsertStreams, "the process decides from its cores")
 }
 
 func TestLoadReportsEveryBadValue(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{
-		"DATABASE_URL":            "mysql://x",
-		"FLOWBATCH_ADDR":          "8080",
-		"FLOWBATCH_WORKERS":       "-1",
-		"FLOWBATCH_STORAGE_URL":   "ftp://x",
-		"FLOWBATCH_READ_TIMEOUT":  "0s",
-		"FLOWBATCH_SWEEP_AGE":     "30m",
-		"FLOWBATCH_ACCOUNT_QUOTA": "0",
+		"DATABASE_URL":             "mysql://x",
+		"FLOWBATCH_ADDR":           "8080",
+		"FLOWBATCH_WORKERS":        "-1",
+		"FLOWBATCH_STORAGE_URL":    "ftp://x",
+		"FLOWBATCH_READ_TIMEOUT":   "0s",
+		"FLOWBATCH_SWEEP_AGE":      "30m",
+		"FLOWBATCH_ACCOUNT_QUOTA":  "0",
+		"FLOWBATCH_INSERT_STREAMS": "-2",
 	}
 	_, err := Load(func(k string) string { return env[k] })
 	require.Error(t, err)
 	for _, name := range []string{"DATABASE_URL", "FLOWBATCH_ADDR", "FLOWBATCH_WORKERS", "FLOWBATCH_STORAGE_URL", "FLOWBATCH_READ_TIMEOUT",
-		"FLOWBATCH_SWEEP_AGE", "FLOWBATCH_ACCOUNT_QUOTA"} {
+		"FLOWBATCH_SWEEP_AGE", "FLOWBATCH_ACCOUNT_QUOTA", "FLOWBATCH_INSERT_STREAMS"} {
 		require.Contains(t, err.Error(), name)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,7 +35,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		return errors.New("worker needs --workers of at least 1")
 	}
 
-	pool, gdb, err := openDatabase(ctx, cfg, int32(max(10, *workers*2+8)))
+	// Each worker holds one connection per insert stream while it inserts;
+	// 8 more serve the web requests, River and the batches' other transactions.
+	streams := jobs.InsertStreams(cfg.InsertStreams, runtime.NumCPU())
+	pool, gdb, err := openDatabase(ctx, cfg, int32(max(10, *workers*streams+8)))
 	if err != nil {
 		return err
 	}
@@ -46,7 +50,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	defer store.Close()
 
 	stopping := make(chan struct{})
-	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, ChunkSize: cfg.ChunkSize, Stopping: stopping,
+	deps := jobs.Deps{Pool: pool, DB: gdb, Store: store, Log: log, ChunkSize: cfg.ChunkSize, InsertStreams: streams, Stopping: stopping,
 		Retention: cfg.Retention, BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate, SweepAge: cfg.SweepAge}
 	var tracing *sdktrace.TracerProvider
 	if cfg.TracingEndpoint != "" {

@@ -152,6 +152,26 @@ func decode(src io.Reader, enc Encoding) (io.Reader, Encoding, error) {
 	}
 }
 
+// SettleEncoding reads the whole text payload r through the decoding a
+// Reader would apply under setting enc and returns the encoding the payload
+// reads in, without parsing it: under EncodingAuto, UTF-8 when every byte
+// is (or a byte order mark says so), AutoFallback otherwise. A caller that
+// reads records while it inserts them settles auto first this way, so that
+// no record is ever read in the wrong encoding. The cost is one pass of
+// utf8.Valid over the bytes.
+func SettleEncoding(r io.Reader, enc Encoding) (Encoding, error) {
+	text, used, err := decode(r, enc)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(io.Discard, text); errors.Is(err, ErrNotUTF8) {
+		return AutoFallback, nil
+	} else if err != nil {
+		return "", err
+	}
+	return used, nil
+}
+
 // utf8Guard passes UTF-8 text through and fails with ErrNotUTF8 at the first
 // invalid sequence, including one cut short by the end of the text.
 type utf8Guard struct {

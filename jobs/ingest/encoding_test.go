@@ -154,6 +154,30 @@ func TestAutoDecidesOverTheWholePayload(t *testing.T) {
 	require.Equal(t, `{"name":"Müller"}`, res[20000].Out)
 }
 
+// SettleEncoding decides auto over the whole payload as the readers do,
+// without parsing it: a late invalid byte makes it Windows-1252, a byte
+// order mark wins, and an explicit setting is kept.
+func TestSettleEncoding(t *testing.T) {
+	t.Parallel()
+	utf8Text := strings.Repeat("Zoë,1\n", 30000) // beyond one 64 KiB buffer
+	for _, tc := range []struct {
+		name  string
+		input []byte
+		enc   ingest.Encoding
+		want  ingest.Encoding
+	}{
+		{"UTF-8 under auto", []byte(utf8Text), ingest.EncodingAuto, ingest.EncodingUTF8},
+		{"late invalid byte under auto", append([]byte(utf8Text), latin1(t, "Müller\n")...), ingest.EncodingAuto, ingest.EncodingWindows1252},
+		{"sequence cut by the end under auto", append([]byte(utf8Text), 0xC3), ingest.EncodingAuto, ingest.EncodingWindows1252},
+		{"UTF-16 byte order mark under auto", []byte{0xFF, 0xFE, 'a', 0}, ingest.EncodingAuto, ingest.EncodingUTF16LE},
+		{"explicit ISO-8859-1", latin1(t, "Müller\n"), ingest.EncodingISO88591, ingest.EncodingISO88591},
+	} {
+		got, err := ingest.SettleEncoding(iotest.HalfReader(bytes.NewReader(tc.input)), tc.enc)
+		require.NoError(t, err, tc.name)
+		require.Equal(t, tc.want, got, tc.name)
+	}
+}
+
 // Under auto, JSON and XML fall back like CSV; an explicit UTF-8 setting
 // keeps failing only the records with bad bytes.
 func TestEncodingOtherFormats(t *testing.T) {

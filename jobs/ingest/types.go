@@ -195,6 +195,11 @@ func appendDatetime(dst, b []byte) ([]byte, bool) {
 	default:
 		return dst, false
 	}
+	if offset == 0 {
+		// Already UTC and checked field by field: written as time's
+		// RFC3339Nano would write it, without building a time.Time.
+		return appendUTC(dst, y, mo, d, h, mi, s, ns), true
+	}
 	t := time.Date(y, time.Month(mo), d, h, mi, s, ns, time.UTC).Add(-time.Duration(offset) * time.Second)
 	if t.Year() < 1 || t.Year() > 9999 {
 		return dst, false
@@ -202,4 +207,27 @@ func appendDatetime(dst, b []byte) ([]byte, bool) {
 	dst = append(dst, '"')
 	dst = t.AppendFormat(dst, time.RFC3339Nano)
 	return append(dst, '"'), true
+}
+
+// appendUTC appends the quoted RFC 3339 form of a valid UTC time (year 1 to
+// 9999), with the fraction's trailing zeros dropped, as
+// time.Time.AppendFormat(time.RFC3339Nano) writes it.
+func appendUTC(dst []byte, y, mo, d, h, mi, s, ns int) []byte {
+	dst = append(dst, '"', byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+mo/10), byte('0'+mo%10), '-', byte('0'+d/10), byte('0'+d%10), 'T',
+		byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':', byte('0'+s/10), byte('0'+s%10))
+	if ns > 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		dst = append(dst, frac[:n]...)
+	}
+	return append(dst, 'Z', '"')
 }

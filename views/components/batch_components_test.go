@@ -78,6 +78,26 @@ func TestBatchRowShowsProgressOnlyWhileProcessing(t *testing.T) {
 	require.Contains(t, done, `data-status="FINISHED"`)
 }
 
+// A batch validated while inserting learns its total at its end: until
+// then its row and report say "—" and show an indeterminate progress bar,
+// never "50 / 0" or a full bar.
+func TestProgressWhileTheTotalIsUnknown(t *testing.T) {
+	t.Parallel()
+	v := sampleView(models.StatusProcessing)
+	v.Total = 0
+	row := renderHTML(t, BatchRow(v))
+	require.Contains(t, row, "50 / —")
+	require.Contains(t, row, `<progress class="batch-progress" aria-label="Progress of March &lt;contacts&gt;">50 records so far</progress>`)
+	require.NotContains(t, row, "max=")
+	html := renderHTML(t, BatchProgress(v))
+	require.Contains(t, html, `data-count="Total">—<`)
+	require.Contains(t, html, "50 records so far")
+	require.NotContains(t, html, "left", "no ETA without a total")
+
+	v.Status, v.Processed = models.StatusFinished, 0
+	require.Contains(t, renderHTML(t, BatchProgress(v)), `data-count="Total">0<`, "an ended batch's total is known, even 0")
+}
+
 func TestStatusBadgesHaveDistinctColours(t *testing.T) {
 	t.Parallel()
 	seen := map[string]models.Status{}

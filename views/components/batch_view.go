@@ -102,6 +102,21 @@ func ProgressID(id string) string { return "batch-progress-" + id }
 // Allows reports whether the batch's status allows action a.
 func (v BatchView) Allows(a models.Action) bool { return v.Status.Allows(a) }
 
+// TotalKnown reports whether the batch's record count is known: a batch
+// being processed learns it after its validation pass, and a batch
+// validated while inserting (docs/engine.md) only at its end.
+func (v BatchView) TotalKnown() bool {
+	return v.Total > 0 || (v.Status != models.StatusProcessing && v.Status != models.StatusReady)
+}
+
+// TotalText is the record count as people read it, "—" while unknown.
+func (v BatchView) TotalText() string {
+	if !v.TotalKnown() {
+		return "—"
+	}
+	return Count(v.Total)
+}
+
 // Percent is the processed share of the records, 0–100.
 func (v BatchView) Percent() int {
 	if v.Total <= 0 {
