@@ -104,14 +104,15 @@ func (w *ProcessBatchWorker) Work(ctx context.Context, job *river.Job[ProcessBat
 	case run.claimed && !run.stillOwner(ctx):
 		run.Log.Warn("another attempt took over the batch; leaving it", "error", err)
 		return w.yieldJob(ctx, job)
-	case errors.As(err, &snooze):
-		return err
 	case run.claimed && errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely):
 		// An operator cancelled the job (the job dashboard): the batch ends
-		// as the report's Cancel ends it, with the files of what was done.
+		// as the report's Cancel ends it, with the files of what was done,
+		// also when the slice had stopped at the cancel to snooze.
 		if ferr := run.fail(ctx, models.CancelledMessage); ferr != nil {
 			run.Log.Error("ending a batch whose job was cancelled", "error", ferr)
 		}
+		return err
+	case errors.As(err, &snooze):
 		return err
 	case w.stopping() && ctx.Err() != nil:
 		// The process is stopping and its grace ran out mid-chunk: the
