@@ -50,13 +50,28 @@ func TestCancelABatchWaitingForAWorker(t *testing.T) {
 	require.Equal(t, "Waiting for a worker; no worker has taken a batch yet. Start one (flowbatch worker, or flowbatch serve with workers), or cancel the batch.",
 		tb.text("[data-waiting] p"))
 
-	tb.do(chromedp.Click(chromedp.CSS("[data-waiting] button")))
-	tb.waitFor(`document.getElementById("confirm-dialog").open`, 5*time.Second)
+	// The panel is swapped when its stream connects: a click during the
+	// swap may miss, so click until the dialog opens.
+	deadline := time.Now().Add(20 * time.Second)
+	for open := false; !open; {
+		require.True(t, time.Now().Before(deadline), "the dialog never opened")
+		tb.do(chromedp.Click(chromedp.CSS("[data-waiting] button")))
+		for try := time.Now().Add(time.Second); !open && time.Now().Before(try); {
+			open = eval[bool](tb, `document.getElementById("confirm-dialog").open`)
+		}
+	}
 	require.Contains(t, tb.text("#confirm-dialog-text"), "“Nobody takes me”")
+	// A live event replaces the panel, and its button, while the dialog is
+	// open: confirming still cancels.
+	require.True(t, eval[bool](tb, `window.askedButton = document.querySelector("[data-waiting] button"); true`))
+	ev := models.BatchEvent{AccountID: a.ID, BatchID: id, Status: models.StatusReady}
+	_, err := h.Pool.Exec(context.Background(), models.NotifySQL, models.BatchEventsChannel, ev.Payload())
+	require.NoError(t, err)
+	tb.waitFor(`!window.askedButton.isConnected`, 20*time.Second)
 	tb.do(chromedp.Click(chromedp.CSS("[data-confirm-ok]")))
 	// The stream shows the batch ended, and the answer reloads the report.
 	tb.waitFor(`document.readyState === "complete" && document.querySelector("[data-outcome=cancelled]") !== null &&
-		document.querySelector("[data-waiting]") === null`, 10*time.Second)
+		document.querySelector("[data-waiting]") === null`, 30*time.Second)
 	require.Empty(t, tb.dialogs, "no browser dialog")
 	b, err := models.BatchByID(context.Background(), h.DB, a.ID, id)
 	require.NoError(t, err)

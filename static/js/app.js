@@ -78,9 +78,27 @@
     cancel.focus();
     return true;
   }
+  // A live fragment (an SSE event, a reload) may replace the asking element
+  // while the dialog is open, and htmx sends nothing for an element no
+  // longer in the page: the request then goes out from the element that
+  // took its place, asked already.
+  var asked = null;
   document.addEventListener("htmx:confirm", function (e) {
     if (!e.detail.question) return;
-    if (askConfirm(e.detail.question, function () { e.detail.issueRequest(true); })) e.preventDefault();
+    e.preventDefault();
+    if (e.detail.elt === asked) {
+      asked = null;
+      e.detail.issueRequest(true);
+      return;
+    }
+    var shown = askConfirm(e.detail.question, function () {
+      var elt = e.detail.elt;
+      var now = elt.isConnected ? null : document.querySelector("[hx-" + e.detail.verb + '="' + CSS.escape(e.detail.path) + '"]');
+      if (!now) return e.detail.issueRequest(true);
+      asked = now;
+      htmx.ajax(e.detail.verb, e.detail.path, { source: now });
+    });
+    if (!shown && window.confirm(e.detail.question)) e.detail.issueRequest(true);
   });
 
   // Toasts: a response header HX-Trigger {"toast":{"message","kind"}} (set
