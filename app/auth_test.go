@@ -245,9 +245,17 @@ func TestLoginRateLimited(t *testing.T) {
 	h := apptest.New(t, func(c *config.Config) { c.LoginRateLimit = 3 })
 	b := h.NewBrowser(t)
 	b.Get("/login")
+	// Windows are whole minutes of the clock: four attempts that straddle
+	// the turn of a minute (the fourth answered 422, not 429) are made again
+	// in the new window, where the first of them already counts.
 	var last *apptest.Response
 	for range 4 {
 		last = b.PostForm("/login", url.Values{"email": {"x@example.com"}, "password": {"wrong password"}})
+	}
+	if last.StatusCode == http.StatusUnprocessableEntity {
+		for range 3 {
+			last = b.PostForm("/login", url.Values{"email": {"x@example.com"}, "password": {"wrong password"}})
+		}
 	}
 	require.Equal(t, http.StatusTooManyRequests, last.StatusCode)
 	wait, err := strconv.Atoi(last.Header.Get("Retry-After"))
