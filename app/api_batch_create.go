@@ -199,8 +199,10 @@ func (b *blankDetector) Read(p []byte) (int, error) {
 
 // finishBatchUpload creates the batch over its stored input and, when the
 // client asked for READY, queues it. A batch that cannot be queued is
-// removed again, so that a refused request leaves nothing behind.
-func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Object) error {
+// removed again, so that a refused request leaves nothing behind. room is
+// the quota the upload was stored under: what it has left after the input
+// says whether the account is full, as a quota read at Run would.
+func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Object, room *quotaLimit) error {
 	if err := s.claimIdempotencyKey(c, u.requestHash(c, obj)); err != nil {
 		s.dropObject(c.UserContext(), obj.Key)
 		return err
@@ -220,7 +222,7 @@ func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Obj
 		}
 	}
 	if u.run {
-		ready, err := s.runBatch(ctx, accountID, b.ID)
+		ready, err := s.runUploaded(ctx, accountID, b.ID, room)
 		if err != nil {
 			if derr := s.batches.Delete(context.WithoutCancel(ctx), accountID, b.ID); derr != nil {
 				s.log.Warn("leaving a batch that could not be queued", "batch_id", b.ID, "error", derr)

@@ -30,5 +30,5 @@ func (s *Server) apiBatchCreateV1(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.finishBatchUpload(c, u, obj)
+	return s.finishBatchUpload(c, u, obj, room)
 }

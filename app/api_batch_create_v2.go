@@ -41,7 +41,7 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.finishBatchUpload(c, u, obj)
+		return s.finishBatchUpload(c, u, obj, room)
 	}
 
 	ctx := c.UserContext()
@@ -91,7 +91,7 @@ func (s *Server) apiBatchCreateV2(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return s.finishBatchUpload(c, u, obj)
+	return s.finishBatchUpload(c, u, obj, room)
 }
 
 // applyFields takes the v2 form fields into the draft; a part overrides the

@@ -108,6 +108,15 @@ func (s *Server) runBatch(ctx context.Context, accountID, batchID uuid.UUID) (*m
 	return jobs.RunBatch(ctx, s.pool, s.jobs, accountID, batchID)
 }
 
+// runUploaded queues a batch just created over an upload stored under
+// room, refusing (507) when the upload filled the account.
+func (s *Server) runUploaded(ctx context.Context, accountID, batchID uuid.UUID, room *quotaLimit) (*models.Batch, error) {
+	if room.left <= 0 {
+		return nil, s.accountFull(s.cfg.AccountQuota - room.left)
+	}
+	return jobs.RunBatch(ctx, s.pool, s.jobs, accountID, batchID)
+}
+
 // cloneBatch copies a batch into a new DRAFT when the account has room for
 // another copy of its input.
 func (s *Server) cloneBatch(ctx context.Context, accountID, batchID uuid.UUID) (*models.Batch, error) {

@@ -90,6 +90,21 @@ func TestQuotaRefusesRunAndCloneOfAFullAccount(t *testing.T) {
 	require.Equal(t, 1, countRows(t, b.h, "SELECT count(*) FROM batches"))
 	require.Zero(t, countRows(t, b.h, "SELECT count(*) FROM river_job"))
 
+	// A READY upload that fills the account to the byte is stored, then
+	// refused at Run (its results would not fit) and removed again; one
+	// byte more of room and it is queued.
+	for _, path := range []string{v1Path(b.jsonID), v2Path(b.jsonID)} {
+		leaveRoom(t, b.h, b.acct.ID, int64(len(contactsJSON)))
+		ready = b.post(t, path, "application/json", strings.NewReader(contactsJSON), http.Header{"X-Batch-Status": {"READY"}})
+		p = requireProblem(t, ready, http.StatusInsufficientStorage)
+		require.Contains(t, p.Detail, "stores 1.0 MB of its 1.0 MB quota")
+		require.Equal(t, 1, countRows(t, b.h, "SELECT count(*) FROM batches"), path)
+	}
+	leaveRoom(t, b.h, b.acct.ID, int64(len(contactsJSON))+1)
+	ready = b.post(t, v2Path(b.jsonID), "application/json", strings.NewReader(contactsJSON), http.Header{"X-Batch-Status": {"READY"}})
+	require.Equal(t, http.StatusCreated, ready.StatusCode, ready.Body)
+	require.Equal(t, 1, countRows(t, b.h, "SELECT count(*) FROM river_job"))
+
 	// Room for the copy and a byte more: the account is not full after it.
 	leaveRoom(t, b.h, b.acct.ID, int64(len(contactsJSON))+1)
 	require.Equal(t, http.StatusCreated, b.h.API(t, b.key, http.MethodPost, clone, nil, nil).StatusCode)

@@ -258,8 +258,9 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		processed_count = CASE WHEN $5 THEN 0 ELSE processed_count END,
 		inserted_count = CASE WHEN $5 THEN 0 ELSE inserted_count END,
 		updated_count = CASE WHEN $5 THEN 0 ELSE updated_count END,
-		failed_count = CASE WHEN $5 THEN 0 ELSE failed_count END
-		WHERE id = $1 AND status = 'PROCESSING' AND owner = $4 RETURNING `+batchColumns, b.ID, string(status), msg, r.owner, o.discard))
+		failed_count = CASE WHEN $5 THEN 0 ELSE failed_count END,
+		run_snapshot = coalesce($6::jsonb, run_snapshot)
+		WHERE id = $1 AND status = 'PROCESSING' AND owner = $4 RETURNING `+batchColumns, b.ID, string(status), msg, r.owner, o.discard, r.unsavedSnapshot))
 	if errors.Is(err, models.ErrNotFound) {
 		return errNotOwner
 	}
@@ -303,15 +304,26 @@ func (r *batchRun) discardRecordsTx(ctx context.Context, tx pgx.Tx) error {
 
 // registerFilesTx registers the batch's result files as files rows.
 func registerFilesTx(ctx context.Context, tx pgx.Tx, b *models.Batch, files []*resultFile) error {
-	for _, f := range files {
-		_, err := tx.Exec(ctx, `INSERT INTO files (account_id, folder, name, size, content_type, sha256, storage_key, batch_id, kind)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			ON CONFLICT (batch_id, kind) WHERE batch_id IS NOT NULL DO UPDATE
-			SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, storage_key = EXCLUDED.storage_key, updated_at = now()`,
-			b.AccountID, b.Folder(), b.FileName(f.kind), f.obj.Size, f.contentType, f.obj.SHA256, f.obj.Key, b.ID, string(f.kind))
-		if err != nil {
-			return fmt.Errorf("registering %s file of batch %s: %w", f.kind, b.ID, err)
-		}
+	if len(files) == 0 {
+		return nil
+	}
+	names := make([]string, len(files))
+	sizes := make([]int64, len(files))
+	types := make([]string, len(files))
+	sums := make([]string, len(files))
+	keys := make([]string, len(files))
+	kinds := make([]string, len(files))
+	for i, f := range files {
+		names[i], sizes[i], types[i] = b.FileName(f.kind), f.obj.Size, f.contentType
+		sums[i], keys[i], kinds[i] = f.obj.SHA256, f.obj.Key, string(f.kind)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO files (account_id, folder, batch_id, name, size, content_type, sha256, storage_key, kind)
+		SELECT $1, $2, $3, f.* FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) AS f
+		ON CONFLICT (batch_id, kind) WHERE batch_id IS NOT NULL DO UPDATE
+		SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, storage_key = EXCLUDED.storage_key, updated_at = now()`,
+		b.AccountID, b.Folder(), b.ID, names, sizes, types, sums, keys, kinds)
+	if err != nil {
+		return fmt.Errorf("registering result files of batch %s: %w", b.ID, err)
 	}
 	return nil
 }
@@ -401,8 +413,9 @@ func (r *batchRun) endWithErrorAt(ctx context.Context, msg, guard string, guardA
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
 	ended, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'ERROR', error_message = $2, finished_at = now(),
-		updated_at = now() WHERE id = $1 AND status IN ('READY', 'PROCESSING') AND processed_count = $4 AND `+guard+` RETURNING `+batchColumns,
-		b.ID, msg, guardArg, b.ProcessedCount))
+		updated_at = now(), run_snapshot = coalesce($5::jsonb, run_snapshot)
+		WHERE id = $1 AND status IN ('READY', 'PROCESSING') AND processed_count = $4 AND `+guard+` RETURNING `+batchColumns,
+		b.ID, msg, guardArg, b.ProcessedCount, r.unsavedSnapshot))
 	if errors.Is(err, models.ErrNotFound) {
 		return false, nil
 	}

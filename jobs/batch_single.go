@@ -182,10 +182,11 @@ func (r *batchRun) commitWhole(ctx context.Context, c *chunk, began time.Time) (
 	c.buildSegment()
 	b, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET total_count = $2, processed_count = $3,
 		inserted_count = $4, updated_count = $5, failed_count = $6, status = 'FINISHED', finished_at = now(),
-		read_encoding = $8, cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now()
+		read_encoding = $8, cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now(),
+		run_snapshot = coalesce($9::jsonb, run_snapshot)
 		WHERE id = $1 AND status = 'PROCESSING' AND owner = $7 AND processed_count = 0
 		RETURNING `+batchColumns,
-		r.batch.ID, r.batch.TotalCount, c.n, inserted, updated, len(c.failures), r.owner, string(r.opts.Encoding)))
+		r.batch.ID, r.batch.TotalCount, c.n, inserted, updated, len(c.failures), r.owner, string(r.opts.Encoding), r.unsavedSnapshot))
 	if errors.Is(err, models.ErrNotFound) {
 		return errNotOwner
 	}

@@ -58,8 +58,25 @@ func (r *batchRun) snapshot(ctx context.Context, flow *models.Flow) (*models.Bat
 	if err != nil {
 		return nil, fmt.Errorf("encoding snapshot of batch %s: %w", b.ID, err)
 	}
-	if _, err := r.Pool.Exec(ctx, "UPDATE batches SET run_snapshot = $2 WHERE id = $1 AND status = 'PROCESSING'", b.ID, enc); err != nil {
-		return nil, fmt.Errorf("saving snapshot of batch %s: %w", b.ID, err)
+	r.unsavedSnapshot = enc
+	if r.input == nil {
+		return snap, r.saveSnapshot(ctx)
 	}
+	// A small input's batch most often ends in one transaction, whose
+	// statement saves the snapshot: one round trip and commit less.
 	return snap, nil
+}
+
+// saveSnapshot saves a resolved snapshot that is not saved yet. A crash
+// before it is saved costs nothing but resolving again: the input and the
+// snapshot taken at Run resolve the same way every time.
+func (r *batchRun) saveSnapshot(ctx context.Context) error {
+	if r.unsavedSnapshot == nil {
+		return nil
+	}
+	if _, err := r.Pool.Exec(ctx, "UPDATE batches SET run_snapshot = $2 WHERE id = $1 AND status = 'PROCESSING'", r.batch.ID, r.unsavedSnapshot); err != nil {
+		return fmt.Errorf("saving snapshot of batch %s: %w", r.batch.ID, err)
+	}
+	r.unsavedSnapshot = nil
+	return nil
 }

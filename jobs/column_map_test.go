@@ -145,3 +145,21 @@ func TestInterfaceEditedMidRunDoesNotChangeTheBatch(t *testing.T) {
 	require.Equal(t, original, snap.Interface.Fields)
 	require.Equal(t, "", snap.KeyField)
 }
+
+// A small input's batch saves its resolved snapshot with the statement that
+// ends it: FINISHED above, ERROR here, where the payload breaks after the
+// columns were read.
+func TestSmallBatchEndedByAPayloadFaultKeepsItsResolvedSnapshot(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	tb.startWorkers(t, 0)
+	iface := tb.newInterface(t, models.FormatCSV)
+	broken := append(humanContacts(3), "ext-9,\"Ann\n"...)
+	b := tb.run(t, tb.newBatch(t, iface, broken))
+	require.Equal(t, models.StatusError, b.Status)
+	snap, err := models.BatchSnapshotByID(ctx, tb.gdb, tb.account.ID, b.ID)
+	require.NoError(t, err)
+	require.True(t, snap.Resolved)
+	require.Equal(t, "External ID", snap.ColumnMap["external_id"])
+}

@@ -148,10 +148,14 @@ type batchRun struct {
 	flow      *models.Flow
 	inputKey  string
 	// input is the payload itself when it is small (holdInput).
-	input      []byte
-	loaded     loaded
-	opts       ingest.Options
-	lastNotify time.Time
+	input []byte
+	// unsavedSnapshot is the resolved snapshot of a batch whose input is
+	// held in memory, saved by the statement that ends the batch or, when
+	// it takes the general path, by saveSnapshot before its first chunk.
+	unsavedSnapshot []byte
+	loaded          loaded
+	opts            ingest.Options
+	lastNotify      time.Time
 	// streamed: the batch is validated while its records are inserted
 	// (validatesWhileInserting); its total is known only at its end.
 	streamed bool
@@ -203,6 +207,9 @@ func (r *batchRun) work(ctx context.Context) error {
 		case ok:
 			return r.commitWhole(ctx, c, time.Now())
 		}
+	}
+	if err := r.saveSnapshot(ctx); err != nil {
+		return err
 	}
 	// A batch validated while inserting that already committed chunks
 	// resumes without a validation pass.
