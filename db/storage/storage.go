@@ -4,6 +4,7 @@
 package storage
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -118,6 +120,7 @@ type Writer struct {
 	store  *Store
 	key    string
 	w      *blob.Writer
+	buf    *bufio.Writer
 	cancel context.CancelFunc
 	hash   hashWriter
 	size   int64
@@ -128,6 +131,15 @@ type hashWriter = interface {
 	Sum([]byte) []byte
 }
 
+// writeBufferSize is what a Writer gathers before it writes to the bucket:
+// uploads arrive in pieces of a few KiB (a multipart part is read 4 KiB at
+// a time), and a local bucket makes a system call of every write.
+const writeBufferSize = 256 << 10
+
+// writeBuffers keeps the Writers' buffers between objects, so that the many
+// small objects of small batches do not each allocate one.
+var writeBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
+
 // Create starts writing an object under key. Call Commit to keep it or Abort to drop it.
 func (s *Store) Create(ctx context.Context, key, contentType string) (*Writer, error) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -136,12 +148,14 @@ func (s *Store) Create(ctx context.Context, key, contentType string) (*Writer, e
 		cancel()
 		return nil, s.failed("write", fmt.Errorf("creating object: %w", err))
 	}
-	return &Writer{store: s, key: key, w: w, cancel: cancel, hash: sha256.New()}, nil
+	buf := writeBuffers.Get().(*bufio.Writer)
+	buf.Reset(w)
+	return &Writer{store: s, key: key, w: w, buf: buf, cancel: cancel, hash: sha256.New()}, nil
 }
 
 // Write implements io.Writer.
 func (w *Writer) Write(p []byte) (int, error) {
-	n, err := w.w.Write(p)
+	n, err := w.buf.Write(p)
 	w.hash.Write(p[:n])
 	w.size += int64(n)
 	return n, err
@@ -158,15 +172,32 @@ func (w *Writer) Size() int64 { return w.size }
 // Commit finishes the object and returns its description.
 func (w *Writer) Commit() (Object, error) {
 	defer w.cancel()
+	err := w.buf.Flush()
+	w.releaseBuffer()
+	if err != nil {
+		w.cancel() // closed after a cancel, the object is dropped
+		_ = w.w.Close()
+		return Object{}, w.store.failed("write", fmt.Errorf("writing object: %w", err))
+	}
 	if err := w.w.Close(); err != nil {
 		return Object{}, w.store.failed("write", fmt.Errorf("closing object: %w", err))
 	}
 	return Object{Key: w.key, Size: w.size, SHA256: hex.EncodeToString(w.hash.Sum(nil))}, nil
 }
 
+// releaseBuffer returns the write buffer to the pool.
+func (w *Writer) releaseBuffer() {
+	if w.buf != nil {
+		w.buf.Reset(nil)
+		writeBuffers.Put(w.buf)
+		w.buf = nil
+	}
+}
+
 // Abort drops the object: cancelling the write before Close discards it.
 func (w *Writer) Abort() {
 	w.cancel()
+	w.releaseBuffer()
 	_ = w.w.Close()
 }
 
