@@ -55,6 +55,8 @@ func BenchmarkIngestVsTwoCopies(b *testing.B) {
 		times               []time.Duration
 		uploads, processing []time.Duration
 		serverCPU, dbCPU    float64
+		wal                 walStats
+		indexBytes          int64
 	}
 	cases := []*benchCase{
 		{name: "json-192k", format: "json", n: 192_000},
@@ -86,13 +88,14 @@ func BenchmarkIngestVsTwoCopies(b *testing.B) {
 	var halves [2]string
 	var copies []time.Duration
 	var copyCPU float64
+	var copyWAL walStats
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, c := range cases {
 			if _, err := s.pool.Exec(ctx, "TRUNCATE records"); err != nil {
 				b.Fatal(err)
 			}
-			server, db := s.cpuSeconds(b), s.dbCPUSeconds(b)
+			server, db, wal := s.cpuSeconds(b), s.dbCPUSeconds(b), s.walStats(b)
 			start := time.Now()
 			doc, err := s.postV2Format(c.format, bytes.NewReader(c.data), http.Header{"X-Batch-Status": {"READY"}})
 			if err != nil {
@@ -103,6 +106,8 @@ func BenchmarkIngestVsTwoCopies(b *testing.B) {
 			c.times = append(c.times, s.waitFinishedWithin(b, id, 5*time.Minute).Sub(start))
 			c.serverCPU += s.cpuSeconds(b) - server
 			c.dbCPU += s.dbCPUSeconds(b) - db
+			c.wal = c.wal.add(s.walStats(b).sub(wal))
+			c.indexBytes = s.indexBytes(b, "records")
 			var inserted int
 			var processing time.Duration
 			if err := s.pool.QueryRow(ctx, "SELECT inserted_count, finished_at - started_at FROM batches WHERE id = $1",
@@ -120,14 +125,16 @@ func BenchmarkIngestVsTwoCopies(b *testing.B) {
 		if _, err := s.pool.Exec(ctx, "TRUNCATE records"); err != nil {
 			b.Fatal(err)
 		}
+		wal := s.walStats(b)
 		took, cpu := s.copyTwoStreams(b, halves)
 		copies, copyCPU = append(copies, took), copyCPU+cpu
+		copyWAL = copyWAL.add(s.walStats(b).sub(wal))
 	}
 	b.StopTimer()
 	base := median(copies)
 	b.ReportMetric(base, "copy2-ms")
 	b.ReportMetric(copyCPU/float64(b.N), "copy2-db-CPU-s")
-	b.Logf("two \\copy streams: %v", copies)
+	b.Logf("two \\copy streams: %v; per record %s", copies, copyWAL.perRecord(b.N*cases[0].n))
 	for _, c := range cases {
 		m := median(c.times)
 		b.ReportMetric(m, c.name+"-ms")
@@ -136,7 +143,8 @@ func BenchmarkIngestVsTwoCopies(b *testing.B) {
 		b.ReportMetric(median(c.processing), c.name+"-processing-ms")
 		b.ReportMetric(c.serverCPU/float64(b.N), c.name+"-server-CPU-s")
 		b.ReportMetric(c.dbCPU/float64(b.N), c.name+"-db-CPU-s")
-		b.Logf("%s: %v (upload %v, processing %v)", c.name, c.times, c.uploads, c.processing)
+		b.Logf("%s: %v (upload %v, processing %v); per record %s, %.0f B of indexes",
+			c.name, c.times, c.uploads, c.processing, c.wal.perRecord(b.N*c.n), float64(c.indexBytes)/float64(c.n))
 	}
 	if len(cases) == 4 {
 		b.ReportMetric(median(cases[3].times)/median(cases[0].times), "1M/192k")
@@ -277,6 +285,45 @@ func (s *benchServer) copyTwoStreams(b *testing.B, files [2]string) (took time.D
 		dbCPU += c
 	}
 	return took, dbCPU
+}
+
+// walStats are the cluster's WAL counters (pg_stat_wal) and checkpoints.
+type walStats struct{ records, fpi, bytes, checkpoints int64 }
+
+func (w walStats) sub(o walStats) walStats {
+	return walStats{w.records - o.records, w.fpi - o.fpi, w.bytes - o.bytes, w.checkpoints - o.checkpoints}
+}
+
+func (w walStats) add(o walStats) walStats {
+	return walStats{w.records + o.records, w.fpi + o.fpi, w.bytes + o.bytes, w.checkpoints + o.checkpoints}
+}
+
+// perRecord describes the WAL written per record over n records.
+func (w walStats) perRecord(n int) string {
+	return fmt.Sprintf("WAL %.0f B in %.2f WAL records, %.3f full-page images; %d checkpoints",
+		float64(w.bytes)/float64(n), float64(w.records)/float64(n), float64(w.fpi)/float64(n), w.checkpoints)
+}
+
+// walStats reads the WAL counters (the whole cluster's: the machine's other
+// databases write some too).
+func (s *benchServer) walStats(b *testing.B) walStats {
+	b.Helper()
+	var w walStats
+	if err := s.pool.QueryRow(context.Background(), `SELECT wal_records, wal_fpi, wal_bytes::bigint,
+		(SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) FROM pg_stat_wal`).Scan(&w.records, &w.fpi, &w.bytes, &w.checkpoints); err != nil {
+		b.Fatal(err)
+	}
+	return w
+}
+
+// indexBytes is the size of table's indexes.
+func (s *benchServer) indexBytes(b *testing.B, table string) int64 {
+	b.Helper()
+	var n int64
+	if err := s.pool.QueryRow(context.Background(), "SELECT pg_indexes_size($1::regclass)", table).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
 
 // copyAppName names the psql sessions of the baseline in pg_stat_activity.
