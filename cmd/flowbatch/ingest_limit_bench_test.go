@@ -287,30 +287,37 @@ func (s *benchServer) copyTwoStreams(b *testing.B, files [2]string) (took time.D
 	return took, dbCPU
 }
 
-// walStats are the cluster's WAL counters (pg_stat_wal) and checkpoints.
-type walStats struct{ records, fpi, bytes, checkpoints int64 }
+// walStats are the cluster's WAL counters (pg_stat_wal), its checkpoints and
+// the buffers written out by checkpoints and by backends (pg_stat_bgwriter):
+// a backend writes a dirty buffer itself when it needs the slot and neither
+// the checkpointer nor the background writer has written it.
+type walStats struct{ records, fpi, bytes, checkpoints, checkpointBuffers, backendBuffers int64 }
 
 func (w walStats) sub(o walStats) walStats {
-	return walStats{w.records - o.records, w.fpi - o.fpi, w.bytes - o.bytes, w.checkpoints - o.checkpoints}
+	return walStats{w.records - o.records, w.fpi - o.fpi, w.bytes - o.bytes, w.checkpoints - o.checkpoints,
+		w.checkpointBuffers - o.checkpointBuffers, w.backendBuffers - o.backendBuffers}
 }
 
 func (w walStats) add(o walStats) walStats {
-	return walStats{w.records + o.records, w.fpi + o.fpi, w.bytes + o.bytes, w.checkpoints + o.checkpoints}
+	return walStats{w.records + o.records, w.fpi + o.fpi, w.bytes + o.bytes, w.checkpoints + o.checkpoints,
+		w.checkpointBuffers + o.checkpointBuffers, w.backendBuffers + o.backendBuffers}
 }
 
-// perRecord describes the WAL written per record over n records.
+// perRecord describes the WAL and buffer writes per record over n records.
 func (w walStats) perRecord(n int) string {
-	return fmt.Sprintf("WAL %.0f B in %.2f WAL records, %.3f full-page images; %d checkpoints",
-		float64(w.bytes)/float64(n), float64(w.records)/float64(n), float64(w.fpi)/float64(n), w.checkpoints)
+	return fmt.Sprintf("WAL %.0f B in %.2f WAL records, %.3f full-page images; %d checkpoints; 8 KiB buffers written per 1,000 records: %.1f by checkpoints, %.1f by backends",
+		float64(w.bytes)/float64(n), float64(w.records)/float64(n), float64(w.fpi)/float64(n), w.checkpoints,
+		1000*float64(w.checkpointBuffers)/float64(n), 1000*float64(w.backendBuffers)/float64(n))
 }
 
-// walStats reads the WAL counters (the whole cluster's: the machine's other
-// databases write some too).
+// walStats reads the WAL and buffer counters (the whole cluster's: the
+// machine's other databases write some too).
 func (s *benchServer) walStats(b *testing.B) walStats {
 	b.Helper()
 	var w walStats
 	if err := s.pool.QueryRow(context.Background(), `SELECT wal_records, wal_fpi, wal_bytes::bigint,
-		(SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) FROM pg_stat_wal`).Scan(&w.records, &w.fpi, &w.bytes, &w.checkpoints); err != nil {
+		checkpoints_timed + checkpoints_req, buffers_checkpoint, buffers_backend FROM pg_stat_wal, pg_stat_bgwriter`).Scan(
+		&w.records, &w.fpi, &w.bytes, &w.checkpoints, &w.checkpointBuffers, &w.backendBuffers); err != nil {
 		b.Fatal(err)
 	}
 	return w
