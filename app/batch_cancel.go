@@ -22,7 +22,8 @@ func (s *Server) batchCancel(c *fiber.Ctx) error {
 }
 
 // cancelDeps are what jobs.CancelBatch needs to end a READY batch from the
-// web process: the database and the storage its files go to.
+// web process: the database, the storage its files go to and the metrics
+// that count ended batches.
 func (s *Server) cancelDeps() jobs.Deps {
-	return jobs.Deps{Pool: s.pool, DB: s.db, Store: s.store, Log: s.log}
+	return jobs.Deps{Pool: s.pool, DB: s.db, Store: s.store, Log: s.log, Metrics: s.jobMetrics}
 }

@@ -37,6 +37,9 @@ type Deps struct {
 	Log    *slog.Logger
 	// Metrics registers the web process's Prometheus metrics; nil: none are exported.
 	Metrics prometheus.Registerer
+	// JobMetrics count the batches the web process ends itself (a READY
+	// batch cancelled before a worker took it); nil: not counted.
+	JobMetrics *jobs.Metrics
 	// TracerProvider, when set, receives a server span of every request.
 	TracerProvider trace.TracerProvider
 }
@@ -54,8 +57,9 @@ type Server struct {
 	sessions *session.Store
 	app      *fiber.App
 	// dashboard is River UI for operators; nil without a River client.
-	dashboard fiber.Handler
-	metrics   *httpMetrics
+	dashboard  fiber.Handler
+	metrics    *httpMetrics
+	jobMetrics *jobs.Metrics
 	// signingKeys holds the keys shared by every process (the CSRF cookie's).
 	signingKeys *signingKeys
 }
@@ -71,7 +75,7 @@ const readBufferSize = 16 << 10
 
 // New builds the Fiber app with its middleware and routes.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, pool: d.Pool, db: d.DB, store: d.Store, jobs: d.Jobs, log: d.Log}
+	s := &Server{cfg: d.Config, pool: d.Pool, db: d.DB, store: d.Store, jobs: d.Jobs, log: d.Log, jobMetrics: d.JobMetrics}
 	s.signingKeys = &signingKeys{pool: d.Pool}
 	s.batches = &batches.Service{DB: d.DB, Store: d.Store, Log: d.Log}
 	s.sessions = session.New(session.Config{

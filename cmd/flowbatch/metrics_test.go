@@ -102,3 +102,32 @@ func TestProfilesServedOnTheMetricsListener(t *testing.T) {
 	_, body = get(s.url + "/debug/pprof/goroutine?debug=1")
 	require.NotContains(t, body, "goroutine profile:", "the app does not serve profiles")
 }
+
+// TestMetricsCountABatchCancelledBeforeAWorkerTookIt: a READY batch that is
+// cancelled while no worker runs is ended by the web process, which counts
+// it as a worker counts the batches it ends.
+func TestMetricsCountABatchCancelledBeforeAWorkerTookIt(t *testing.T) {
+	t.Parallel()
+	metricsAddr := freeAddr(t)
+	s := startServer(t, 0, "FLOWBATCH_METRICS_ADDR="+metricsAddr)
+	doc, err := s.postV2(bytes.NewReader(contactsJSON(5)), http.Header{"X-Batch-Status": {"READY"}})
+	require.NoError(t, err)
+	id, _ := doc["id"].(string)
+	req, err := http.NewRequest(http.MethodPost, s.url+"/api/v1/batches/"+id+"/cancel", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+s.key)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusAccepted, res.StatusCode)
+	doc, err = s.get("/api/v1/batches/" + id)
+	require.NoError(t, err)
+	require.Equal(t, "ERROR", doc["status"])
+
+	res, err = http.Get("http://" + metricsAddr + "/metrics")
+	require.NoError(t, err)
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.NoError(t, err)
+	require.Regexp(t, regexp.MustCompile(`(?m)^flowbatch_batches_finished_total\{outcome="cancelled",source="api_v2",status="ERROR"\} 1$`), string(body))
+}

@@ -113,7 +113,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	if web {
 		appDeps := app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Jobs: river, Log: log}
 		if reg != nil {
-			appDeps.Metrics = reg
+			appDeps.Metrics, appDeps.JobMetrics = reg, deps.Metrics
 		}
 		if tracing != nil {
 			appDeps.TracerProvider = tracing
