@@ -239,6 +239,7 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		}
 	}
 
+	discarded := b.InsertedCount
 	tx, err := beginTx(ctx, r.Pool)
 	if err != nil {
 		return fmt.Errorf("finishing batch %s: %w", b.ID, err)
@@ -281,6 +282,9 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 	}
 	r.batch = b
 	r.Metrics.batchEnded(b)
+	if o.discard {
+		r.Metrics.recordsDiscarded(discarded)
+	}
 	r.deleteSegments(context.WithoutCancel(ctx))
 	return nil
 }

@@ -40,7 +40,7 @@ func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool) *Metrics {
 		}, []string{"status", "outcome", "source"}),
 		Records: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "flowbatch_records_processed_total",
-			Help: "Records processed by this process, by result (inserted, updated, failed).",
+			Help: "Records processed by this process, by result (inserted, updated, failed; discarded: inserted records removed again when a payload fault found after their chunk ended the batch).",
 		}, []string{"result"}),
 		ChunkDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "flowbatch_chunk_duration_seconds",
@@ -103,6 +103,14 @@ func (m *Metrics) chunkCommitted(inserted, updated, failed int64, took time.Dura
 	m.Records.WithLabelValues("updated").Add(float64(updated))
 	m.Records.WithLabelValues("failed").Add(float64(failed))
 	m.ChunkDuration.Observe(took.Seconds())
+}
+
+// recordsDiscarded records the inserted records of a batch that a payload
+// fault ended after its chunks had committed, removed again.
+func (m *Metrics) recordsDiscarded(n int64) {
+	if m != nil {
+		m.Records.WithLabelValues("discarded").Add(float64(n))
+	}
 }
 
 // ObserveJobs records the attempts client works until ctx ends.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowbatch/flowbatch/jobs"
@@ -56,6 +58,8 @@ func TestPayloadBrokenLateInsertsNothing(t *testing.T) {
 		t.Run(string(tc.format), func(t *testing.T) {
 			t.Parallel()
 			tb := setup(t)
+			metrics := jobs.NewMetrics(prometheus.NewRegistry(), tb.db.Pool)
+			tb.deps.Metrics = metrics
 			tb.startWorkers(t, tc.chunk)
 			iface := tb.newInterface(t, tc.format)
 			opts := ingesttest.Options{Seed: 3, BadEvery: 1000} // failed records too, stored per chunk
@@ -79,8 +83,12 @@ func TestPayloadBrokenLateInsertsNothing(t *testing.T) {
 			require.Zero(t, tb.count(t, "SELECT count(*) FROM records"))
 			require.Zero(t, tb.count(t, "SELECT count(*) FROM batch_errors"))
 			require.Zero(t, tb.count(t, "SELECT count(*) FROM batch_error_groups"))
-			require.GreaterOrEqual(t, tb.count(t, "SELECT n FROM inserted_total"), tc.at-tc.at/1000-tc.chunk,
+			inserted := tb.count(t, "SELECT n FROM inserted_total")
+			require.GreaterOrEqual(t, inserted, tc.at-tc.at/1000-tc.chunk,
 				"the chunks before the fault were inserted, then removed")
+			require.Equal(t, float64(inserted), testutil.ToFloat64(metrics.Records.WithLabelValues("inserted")))
+			require.Equal(t, float64(inserted), testutil.ToFloat64(metrics.Records.WithLabelValues("discarded")),
+				"what was inserted is counted as discarded again")
 
 			_, content, ok := tb.file(t, b, models.KindError)
 			require.True(t, ok)
