@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"path"
 	"strings"
@@ -235,9 +234,9 @@ func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
 			Abandon(c)
 		}
 	}()
-	mr := multipart.NewReader(stream, params["boundary"])
+	mr := newMultipartReader(stream, params["boundary"])
 	for parts := 0; ; parts++ {
-		raw, err := mr.NextRawPart()
+		raw, err := mr.nextPart()
 		if errors.Is(err, io.EOF) {
 			if parts == 0 {
 				return &Error{Status: http.StatusBadRequest, Detail: "The multipart body has no parts."}
@@ -257,9 +256,18 @@ func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
 		if parts >= opts.MaxParts {
 			return &Error{Status: http.StatusBadRequest, Detail: fmt.Sprintf("The multipart body has more than %d parts.", opts.MaxParts)}
 		}
-		p := &Part{FormName: raw.FormName(), FileName: SafeFileName(raw.FileName()), RawFileName: rawFileName(raw),
+		disposition, dispositionParams, err := mime.ParseMediaType(raw.Header.Get("Content-Disposition"))
+		if err != nil {
+			dispositionParams = nil
+		}
+		formName := ""
+		if disposition == "form-data" {
+			formName = dispositionParams["name"]
+		}
+		rawName := dispositionParams["filename"]
+		p := &Part{FormName: formName, FileName: SafeFileName(rawName), RawFileName: rawName,
 			ContentType: raw.Header.Get("Content-Type")}
-		if raw.FileName() != "" && p.FileName == "" {
+		if rawName != "" && p.FileName == "" {
 			p.FileName = "upload"
 		}
 		if p.IsFile() || (opts.FileField != "" && p.FormName == opts.FileField) {
@@ -288,16 +296,6 @@ const maxEpilogue = 64 << 10
 // Handlers that refuse an upload before reading it call it; Read does when
 // it stops early.
 func Abandon(c *fiber.Ctx) { c.Context().SetConnectionClose() }
-
-// rawFileName is a part's filename parameter as sent (multipart.Part.FileName
-// would strip any directory from it).
-func rawFileName(p *multipart.Part) string {
-	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
-	if err != nil {
-		return ""
-	}
-	return params["filename"]
-}
 
 // SafeFileName reduces a client-supplied file name to a plain base name:
 // no directories, no control characters, at most 120 characters. It is used
