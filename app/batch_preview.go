@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
@@ -16,6 +15,7 @@ import (
 	"github.com/flowbatch/flowbatch/jobs/ingest"
 	"github.com/flowbatch/flowbatch/models"
 	"github.com/flowbatch/flowbatch/models/colmatch"
+	"github.com/flowbatch/flowbatch/models/textclip"
 	"github.com/flowbatch/flowbatch/views/components"
 	"github.com/flowbatch/flowbatch/views/pages"
 )
@@ -234,7 +234,7 @@ func previewRecord(mp *ingest.Mapper, rec *ingest.Record) pages.PreviewRecord {
 			// The column names the field; the cell tells what is wrong.
 			p.Cells[i].Error = strings.TrimPrefix(v.Err.Error(), "field "+v.Err.Field+": ")
 		case v.JSON != nil:
-			p.Cells[i].Value = clip(jsonText(v.JSON), previewCellLen)
+			p.Cells[i].Value = textclip.Clip(jsonText(v.JSON), previewCellLen)
 		}
 	}
 	return p
@@ -248,17 +248,6 @@ func jsonText(v []byte) string {
 		return s
 	}
 	return string(v)
-}
-
-// clip cuts s to at most n bytes, at a character boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // columnPanel shows each field beside the column it reads: the batch's

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/flowbatch/flowbatch/models"
+	"github.com/flowbatch/flowbatch/models/textclip"
 	"github.com/flowbatch/flowbatch/views/pages"
 )
 
@@ -101,7 +102,7 @@ func recordCells(data map[string]json.RawMessage, columns []string) []string {
 	cells := make([]string, len(columns))
 	for i, c := range columns {
 		if v, ok := data[c]; ok && string(v) != "null" {
-			cells[i] = clip(jsonText(v), recordCellLen)
+			cells[i] = textclip.Clip(jsonText(v), recordCellLen)
 		}
 	}
 	return cells

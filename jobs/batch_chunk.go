@@ -318,30 +318,15 @@ func (r *batchRun) readChunks(ctx context.Context, rd ingest.Reader, m *ingest.M
 // before writing anything another attempt could read.
 func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, before *flight) (cancelled bool, err error) {
 	began := time.Now()
-	c.ids = resize(c.ids, c.n)
-	c.status = resize(c.status, c.n)
-	for _, f := range c.failures {
-		c.ids[f.pos], c.status[f.pos] = uuid.Nil, statusFailed
-	}
 	tx, err := beginTx(ctx, conn)
 	if err != nil {
 		return false, fmt.Errorf("beginning chunk at %d: %w", c.start, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-
-	if r.flow.KeyField == "" {
-		err = r.copyRecords(ctx, tx, c)
-	} else {
-		err = r.upsertRecords(ctx, tx, c)
-	}
+	inserted, updated, err := r.writeChunkTx(ctx, tx, c)
 	if err != nil {
 		return false, err
 	}
-	inserted, updated := c.counts()
-	if err := r.saveFailures(ctx, tx, c); err != nil {
-		return false, err
-	}
-	c.buildSegment()
 	if before != nil {
 		select {
 		case <-before.done:
@@ -384,6 +369,32 @@ func (r *batchRun) commitChunk(ctx context.Context, conn *pgx.Conn, c *chunk, be
 	r.batch.ProcessedCount = c.start + int64(c.n)
 	r.Metrics.chunkCommitted(inserted, updated, int64(len(c.failures)), time.Since(began))
 	return cancelled, nil
+}
+
+// writeChunkTx inserts the chunk's records (upserts them, by the flow's
+// key, from the connection's staging table) and saves its failures in tx,
+// then builds its segment of results; it reports how many records were
+// inserted and updated.
+func (r *batchRun) writeChunkTx(ctx context.Context, tx pgx.Tx, c *chunk) (inserted, updated int64, err error) {
+	c.ids = resize(c.ids, c.n)
+	c.status = resize(c.status, c.n)
+	for _, f := range c.failures {
+		c.ids[f.pos], c.status[f.pos] = uuid.Nil, statusFailed
+	}
+	if r.flow.KeyField == "" {
+		err = r.copyRecords(ctx, tx, c)
+	} else {
+		err = r.upsertRecords(ctx, tx, c)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	inserted, updated = c.counts()
+	if err := r.saveFailures(ctx, tx, c); err != nil {
+		return 0, 0, err
+	}
+	c.buildSegment()
+	return inserted, updated, nil
 }
 
 // counts returns how many of the chunk's records were inserted and updated.

@@ -156,30 +156,21 @@ func (r *batchRun) readWholePass(ctx context.Context, m *ingest.Mapper, size int
 // in one transaction (see insertAndFinish).
 func (r *batchRun) commitWhole(ctx context.Context, c *chunk, began time.Time) (err error) {
 	r.batch.TotalCount = int64(c.n)
-	c.ids = resize(c.ids, c.n)
-	c.status = resize(c.status, c.n)
-	for _, f := range c.failures {
-		c.ids[f.pos], c.status[f.pos] = uuid.Nil, statusFailed
-	}
-
 	tx, err := beginTx(ctx, r.Pool)
 	if err != nil {
 		return fmt.Errorf("beginning batch %s: %w", r.batch.ID, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-	if r.flow.KeyField == "" {
-		err = r.copyRecords(ctx, tx, c)
-	} else if _, err = tx.Exec(ctx, stagingTableSQL); err == nil {
-		err = r.upsertRecords(ctx, tx, c)
+	// A pool connection: its staging table may not exist yet.
+	if r.flow.KeyField != "" {
+		if _, err := tx.Exec(ctx, stagingTableSQL); err != nil {
+			return fmt.Errorf("creating the staging table of batch %s: %w", r.batch.ID, err)
+		}
 	}
+	inserted, updated, err := r.writeChunkTx(ctx, tx, c)
 	if err != nil {
 		return err
 	}
-	inserted, updated := c.counts()
-	if err := r.saveFailures(ctx, tx, c); err != nil {
-		return err
-	}
-	c.buildSegment()
 	b, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET total_count = $2, processed_count = $3,
 		inserted_count = $4, updated_count = $5, failed_count = $6, status = 'FINISHED', finished_at = now(),
 		read_encoding = $8, cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now(),

@@ -10,13 +10,13 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/flowbatch/flowbatch/models"
+	"github.com/flowbatch/flowbatch/models/textclip"
 )
 
 // WebhookDeliverArgs delivers one event to one webhook. DeliveryID is the
@@ -132,7 +132,7 @@ func (w *WebhookDeliverWorker) Work(ctx context.Context, job *river.Job[WebhookD
 	if sendErr == nil {
 		d.Status = models.DeliverySucceeded
 	} else {
-		d.Status, d.Error = models.DeliveryFailed, truncate(sendErr.Error(), maxDeliveryError)
+		d.Status, d.Error = models.DeliveryFailed, textclip.Clip(sendErr.Error(), maxDeliveryError)
 		if !final {
 			next := time.Now().Add(w.retryDelay(job.Attempt))
 			d.NextRetryAt = &next
@@ -241,17 +241,6 @@ type deliveryError struct {
 func (e *deliveryError) Error() string { return e.msg }
 
 func (e *deliveryError) Unwrap() error { return e.err }
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
 
 // enqueueBatchWebhooksTx queues one delivery of b's end event (see
 // models.BatchEndEvent) per enabled webhook of b's account that subscribes

@@ -41,6 +41,7 @@ const (
 // errPartHeaderTooLarge reports a part header over maxPartHeaderBytes or maxPartHeaderLines.
 var errPartHeaderTooLarge = errors.New("multipart: part header too large")
 
+// newMultipartReader reads the body r with boundary, which must not be empty.
 func newMultipartReader(r io.Reader, boundary string) *multipartReader {
 	b := []byte("\r\n--" + boundary + "--")
 	return &multipartReader{
@@ -55,10 +56,8 @@ func newMultipartReader(r io.Reader, boundary string) *multipartReader {
 // rawPart is one part: its header and its content, read until the boundary.
 type rawPart struct {
 	Header textproto.MIMEHeader
-	body   *partBody
+	*partBody
 }
-
-func (p *rawPart) Read(b []byte) (int, error) { return p.body.Read(b) }
 
 // nextPart skips what is left of the current part and returns the next
 // one, or io.EOF after the closing boundary, or (an error wrapping io.EOF)
@@ -72,9 +71,6 @@ func (m *multipartReader) nextPart() (*rawPart, error) {
 			return nil, err
 		}
 		m.current = nil
-	}
-	if len(m.dash) == 2 {
-		return nil, errors.New("multipart: boundary is empty")
 	}
 	expectNewPart := false
 	for {
@@ -95,7 +91,7 @@ func (m *multipartReader) nextPart() (*rawPart, error) {
 				return nil, err
 			}
 			m.current = &partBody{m: m}
-			return &rawPart{Header: header, body: m.current}, nil
+			return &rawPart{Header: header, partBody: m.current}, nil
 		}
 		if m.isFinalBoundary(line) {
 			return nil, io.EOF

@@ -1,6 +1,6 @@
 package colmatch
 
-import "unicode/utf8"
+import "github.com/flowbatch/flowbatch/models/textclip"
 
 // MaxSamples is how many sample values a column keeps.
 const MaxSamples = 3
@@ -44,7 +44,7 @@ func (c *Collector) Add(name, value string) {
 	if value == "" || len(col.Samples) >= MaxSamples {
 		return
 	}
-	value = truncate(value)
+	value = textclip.Clip(value, maxSampleLen)
 	for _, s := range col.Samples {
 		if s == value {
 			return
@@ -63,16 +63,4 @@ func Names(columns []Column) []string {
 		out[i] = c.Name
 	}
 	return out
-}
-
-// truncate cuts a sample to maxSampleLen bytes on a rune boundary.
-func truncate(s string) string {
-	if len(s) <= maxSampleLen {
-		return s
-	}
-	cut := maxSampleLen
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
