@@ -53,7 +53,7 @@ func (s *Server) apiBatchColumns(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.matchBatch(c.UserContext(), b)
+	m, err := s.matchBatch(c.UserContext(), s.db, b)
 	if err != nil {
 		return err
 	}

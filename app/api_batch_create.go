@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/flowbatch/flowbatch/app/batches"
 	"github.com/flowbatch/flowbatch/db/storage"
@@ -54,7 +55,7 @@ func (s *Server) openBatchUpload(c *fiber.Ctx, source models.Source) (*batchUplo
 	}
 	u := &batchUpload{iface: in, draft: batches.Draft{
 		Name: strings.TrimSpace(c.Get(headerBatchName)), Format: in.Format,
-		InterfaceID: &in.ID, Source: source,
+		InterfaceID: &in.ID, Interface: in, Source: source,
 	}}
 	switch v := strings.TrimSpace(c.Get(headerBatchStatus)); {
 	case v == "":
@@ -198,40 +199,34 @@ func (b *blankDetector) Read(p []byte) (int, error) {
 }
 
 // finishBatchUpload creates the batch over its stored input and, when the
-// client asked for READY, queues it. A batch that cannot be queued is
-// removed again, so that a refused request leaves nothing behind. room is
-// the quota the upload was stored under: what it has left after the input
-// says whether the account is full, as a quota read at Run would.
+// client asked for READY, queues it in the same transaction, so that a
+// refused request, or a process that dies before answering, leaves no batch
+// behind. room is the quota the upload was stored under: what it has left
+// after the input says whether the account is full, as a quota read at Run
+// would.
 func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Object, room *quotaLimit) error {
 	if err := s.claimIdempotencyKey(c, u.requestHash(c, obj)); err != nil {
 		s.dropObject(c.UserContext(), obj.Key)
 		return err
 	}
 	ctx := c.UserContext()
-	accountID := identity(c).AccountID
-	b, err := s.batches.CreateWithInput(ctx, accountID, u.draft, obj)
+	b, input, err := s.batches.CreateWithInput(ctx, identity(c).AccountID, u.draft, obj, func(tx *gorm.DB, b *models.Batch) (*models.Batch, error) {
+		if u.draft.ColumnMap != nil {
+			if err := s.checkNewBatchMapping(ctx, tx, b); err != nil {
+				return nil, err
+			}
+		}
+		if !u.run {
+			return b, nil
+		}
+		return s.runUploaded(ctx, tx, b, room)
+	})
 	if err != nil {
 		return err
 	}
-	if u.draft.ColumnMap != nil {
-		if err := s.checkNewBatchMapping(ctx, b); err != nil {
-			if derr := s.batches.Delete(context.WithoutCancel(ctx), accountID, b.ID); derr != nil {
-				s.log.Warn("leaving a batch whose column map was refused", "batch_id", b.ID, "error", derr)
-			}
-			return err
-		}
-	}
-	if u.run {
-		ready, err := s.runUploaded(ctx, accountID, b.ID, room)
-		if err != nil {
-			if derr := s.batches.Delete(context.WithoutCancel(ctx), accountID, b.ID); derr != nil {
-				s.log.Warn("leaving a batch that could not be queued", "batch_id", b.ID, "error", derr)
-			}
-			return err
-		}
-		b = ready
-	}
-	return s.sendBatchCreated(c, b)
+	// A new batch's only file is its input.
+	c.Location(s.batchURL(b.ID))
+	return s.sendBatchWithFiles(c, fiber.StatusCreated, b, []models.File{*input})
 }
 
 // requestHash identifies the upload for its Idempotency-Key: the address,

@@ -28,14 +28,20 @@ func (s *Server) sendBatch(c *fiber.Ctx, status int, b *models.Batch) error {
 	if err != nil {
 		return err
 	}
+	return s.sendBatchWithFiles(c, status, b, files[b.ID])
+}
+
+// sendBatchWithFiles answers with the report of batch b, whose files are files.
+func (s *Server) sendBatchWithFiles(c *fiber.Ctx, status int, b *models.Batch, files []models.File) error {
 	var groups map[uuid.UUID][]models.ErrorGroup
 	if b.FailedCount > 0 { // the groups of failed records are saved with the count
+		var err error
 		groups, err = models.BatchErrorGroups(c.UserContext(), s.db, b.AccountID, []uuid.UUID{b.ID}, models.ErrorSummaryGroups)
 		if err != nil {
 			return err
 		}
 	}
-	return c.Status(status).JSON(models.NewBatchDocument(b, files[b.ID], s.cfg.BaseURL, time.Now()).WithErrorSummary(groups[b.ID]))
+	return c.Status(status).JSON(models.NewBatchDocument(b, files, s.cfg.BaseURL, time.Now()).WithErrorSummary(groups[b.ID]))
 }
 
 // sendBatchCreated answers 201 with the new batch's report and its Location.

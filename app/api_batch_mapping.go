@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
 
 	"github.com/flowbatch/flowbatch/models"
 )
@@ -32,7 +33,7 @@ func (s *Server) apiBatchMapping(c *fiber.Ctx) error {
 	var m *batchMatching
 	_, err = s.batches.SetColumnMap(ctx, acct, id, cm, func(b *models.Batch) error {
 		var err error
-		if m, err = s.matchBatch(ctx, b); err != nil {
+		if m, err = s.matchBatch(ctx, s.db, b); err != nil {
 			return err
 		}
 		return m.check(cm)
@@ -44,7 +45,7 @@ func (s *Server) apiBatchMapping(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if m, err = s.matchBatch(ctx, b); err != nil {
+	if m, err = s.matchBatch(ctx, s.db, b); err != nil {
 		return err
 	}
 	return c.JSON(newColumnsDocument(m))
@@ -76,8 +77,8 @@ func parseColumnMap(raw []byte) (models.ColumnMap, error) {
 
 // checkNewBatchMapping checks the column map a batch was created with
 // (X-Batch-Mapping, or v2's part mapping) against its interface and input.
-func (s *Server) checkNewBatchMapping(ctx context.Context, b *models.Batch) error {
-	m, err := s.matchBatch(ctx, b)
+func (s *Server) checkNewBatchMapping(ctx context.Context, tx *gorm.DB, b *models.Batch) error {
+	m, err := s.matchBatch(ctx, tx, b)
 	if err != nil {
 		return err
 	}

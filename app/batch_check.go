@@ -54,7 +54,7 @@ func (s *Server) batchCheckEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.matchBatch(ctx, b)
+	m, err := s.matchBatch(ctx, s.db, b)
 	if err != nil {
 		return err
 	}

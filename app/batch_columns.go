@@ -32,9 +32,9 @@ type batchMatching struct {
 // matchBatch reads the start of the batch's input and matches its columns
 // to the interface's fields, with the batch's own column map: the live
 // interface and flow for a draft, the snapshot taken at Run otherwise.
-func (s *Server) matchBatch(ctx context.Context, b *models.Batch) (*batchMatching, error) {
+func (s *Server) matchBatch(ctx context.Context, db *gorm.DB, b *models.Batch) (*batchMatching, error) {
 	m := &batchMatching{chosen: b.ColumnMap}
-	snap, err := models.BatchSnapshotByID(ctx, s.db, b.AccountID, b.ID)
+	snap, err := models.BatchSnapshotByID(ctx, db, b.AccountID, b.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (s *Server) matchBatch(ctx context.Context, b *models.Batch) (*batchMatchin
 		return nil, err
 	}
 	var input models.File
-	err = s.db.WithContext(ctx).Where("account_id = ? AND batch_id = ? AND kind = ?", b.AccountID, b.ID, models.KindInput).Take(&input).Error
+	err = db.WithContext(ctx).Where("account_id = ? AND batch_id = ? AND kind = ?", b.AccountID, b.ID, models.KindInput).Take(&input).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 	case err != nil:

@@ -31,7 +31,7 @@ func (s *Server) batchMapping(c *fiber.Ctx) error {
 	if !b.Status.Allows(models.ActionEdit) {
 		return &models.NotAllowedError{Action: models.ActionEdit, Status: b.Status}
 	}
-	m, err := s.matchBatch(ctx, b)
+	m, err := s.matchBatch(ctx, s.db, b)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *Server) batchMapping(c *fiber.Ctx) error {
 		err = s.mappingToInterface(ctx, b, m, cm)
 	} else {
 		_, err = s.batches.SetColumnMap(ctx, acct, b.ID, cm, func(locked *models.Batch) error {
-			m, err := s.matchBatch(ctx, locked)
+			m, err := s.matchBatch(ctx, s.db, locked)
 			if err != nil {
 				return err
 			}

@@ -116,7 +116,7 @@ func (s *Server) summarize(c *fiber.Ctx, b *models.Batch) (*pages.WizardSummary,
 	if sum.InputName == "" {
 		return sum, nil
 	}
-	m, err := s.matchBatch(ctx, b)
+	m, err := s.matchBatch(ctx, s.db, b)
 	if err != nil {
 		return nil, err
 	}

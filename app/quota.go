@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/models"
@@ -105,16 +106,16 @@ func (s *Server) runBatch(ctx context.Context, accountID, batchID uuid.UUID) (*m
 	if err := s.requireRoom(ctx, accountID, 0); err != nil {
 		return nil, err
 	}
-	return jobs.RunBatch(ctx, s.pool, s.jobs, accountID, batchID)
+	return jobs.RunBatch(ctx, s.db, s.queue, accountID, batchID)
 }
 
-// runUploaded queues a batch just created over an upload stored under
-// room, refusing (507) when the upload filled the account.
-func (s *Server) runUploaded(ctx context.Context, accountID, batchID uuid.UUID, room *quotaLimit) (*models.Batch, error) {
+// runUploaded queues, in tx, batch b created by tx over an upload stored
+// under room, refusing (507) when the upload filled the account.
+func (s *Server) runUploaded(ctx context.Context, tx *gorm.DB, b *models.Batch, room *quotaLimit) (*models.Batch, error) {
 	if room.left <= 0 {
 		return nil, s.accountFull(s.cfg.AccountQuota - room.left)
 	}
-	return jobs.RunBatch(ctx, s.pool, s.jobs, accountID, batchID)
+	return jobs.RunBatchTx(ctx, tx, s.queue, b.AccountID, b.ID)
 }
 
 // cloneBatch copies a batch into a new DRAFT when the account has room for

@@ -34,7 +34,9 @@ type Deps struct {
 	DB     *gorm.DB
 	Store  *storage.Store
 	Jobs   *jobs.Client
-	Log    *slog.Logger
+	// Queue inserts jobs in GORM's transactions (a batch queued as it is created).
+	Queue *jobs.Inserter
+	Log   *slog.Logger
 	// Metrics registers the web process's Prometheus metrics; nil: none are exported.
 	Metrics prometheus.Registerer
 	// JobMetrics count the batches the web process ends itself (a READY
@@ -51,6 +53,7 @@ type Server struct {
 	db       *gorm.DB
 	store    *storage.Store
 	jobs     *jobs.Client
+	queue    *jobs.Inserter
 	batches  *batches.Service
 	live     *live.Hub
 	log      *slog.Logger
@@ -75,7 +78,7 @@ const readBufferSize = 16 << 10
 
 // New builds the Fiber app with its middleware and routes.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, pool: d.Pool, db: d.DB, store: d.Store, jobs: d.Jobs, log: d.Log, jobMetrics: d.JobMetrics}
+	s := &Server{cfg: d.Config, pool: d.Pool, db: d.DB, store: d.Store, jobs: d.Jobs, queue: d.Queue, log: d.Log, jobMetrics: d.JobMetrics}
 	s.signingKeys = &signingKeys{pool: d.Pool}
 	s.batches = &batches.Service{DB: d.DB, Store: d.Store, Log: d.Log}
 	s.sessions = session.New(session.Config{

@@ -244,7 +244,7 @@ func TestRunRefusesAKeyFieldTheInterfaceDoesNotMap(t *testing.T) {
 	tb.flow.KeyField = "customer_no"
 	require.NoError(t, tb.gdb.Save(tb.flow).Error)
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, 3, ingesttest.Options{}))
-	_, err := jobs.RunBatch(context.Background(), tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(context.Background(), tb.gdb, tb.queue, tb.account.ID, b.ID)
 	var incomplete *models.IncompleteError
 	require.ErrorAs(t, err, &incomplete)
 	require.Equal(t, []string{jobs.MissingKeyField("customer_no")}, incomplete.Missing)
@@ -252,6 +252,6 @@ func TestRunRefusesAKeyFieldTheInterfaceDoesNotMap(t *testing.T) {
 
 	tb.flow.KeyField = ingesttest.KeyField
 	require.NoError(t, tb.gdb.Save(tb.flow).Error)
-	_, err = jobs.RunBatch(context.Background(), tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err = jobs.RunBatch(context.Background(), tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 }

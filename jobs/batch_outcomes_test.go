@@ -61,7 +61,7 @@ func TestEveryErrorBatchHasAnErrorFile(t *testing.T) {
 	data := payload(t, models.FormatCSV, 50, ingesttest.Options{Seed: 8})
 	queue := func(iface *models.Interface) *models.Batch {
 		b := tb.newBatch(t, iface, data)
-		_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+		_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 		require.NoError(t, err)
 		return b
 	}
@@ -199,7 +199,7 @@ func TestFailedBatchKeepsTheFilesOfWhatWasDone(t *testing.T) {
 	opts := ingesttest.Options{Seed: 6, BadEvery: 9}
 	data := payload(t, models.FormatJSON, n, opts)
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), data)
-	_, err = jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err = jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	tb.waitFor(t, b.ID, time.Minute, func(b *models.Batch) bool { return b.ProcessedCount >= n/5 })
 
@@ -237,7 +237,7 @@ func TestBatchStartedByThePreviousVersionKeepsItsResults(t *testing.T) {
 	tb := setup(t)
 	const n, done = 300, 100
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, n, ingesttest.Options{Seed: 21}))
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 
 	// The previous version's first chunk: records, progress and its segment.

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"gorm.io/gorm"
 
 	"github.com/flowbatch/flowbatch/models"
 )
@@ -42,7 +43,7 @@ func scanBatch(row pgx.Row, extra ...any) (*models.Batch, error) {
 		&b.Status, &b.Source, &b.Designer, &b.InputName, &b.OutputName, &b.TotalCount, &b.ProcessedCount,
 		&b.InsertedCount, &b.UpdatedCount, &b.FailedCount, &b.ErrorMessage, &b.CreatedAt, &b.UpdatedAt,
 		&b.ReadyAt, &b.StartedAt, &b.FinishedAt, &b.CancelRequestedAt, &b.ParentBatchID}, extra...)...)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, pgx.ErrNoRows) || errors.Is(err, sql.ErrNoRows) {
 		return nil, models.ErrNotFound
 	}
 	if err != nil {
@@ -51,24 +52,19 @@ func scanBatch(row pgx.Row, extra ...any) (*models.Batch, error) {
 	return &b, nil
 }
 
-// lockBatchTx loads a batch of an account and locks its row until tx ends.
-func lockBatchTx(ctx context.Context, tx pgx.Tx, accountID, batchID uuid.UUID) (*models.Batch, error) {
-	b, err := scanBatch(tx.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE account_id = $1 AND id = $2 FOR UPDATE",
-		accountID, batchID))
-	if err != nil {
-		return nil, fmt.Errorf("loading batch %s: %w", batchID, err)
-	}
-	return b, nil
-}
-
 // notifyTx announces a change of batch b on models.BatchEventsChannel; the
 // notification is delivered when tx commits.
 func notifyTx(ctx context.Context, tx pgx.Tx, b *models.Batch) error {
-	ev := models.BatchEvent{AccountID: b.AccountID, BatchID: b.ID, Status: b.Status}
-	if _, err := tx.Exec(ctx, models.NotifySQL, models.BatchEventsChannel, ev.Payload()); err != nil {
+	if _, err := tx.Exec(ctx, models.NotifySQL, notifyArgs(b)...); err != nil {
 		return fmt.Errorf("notifying batch %s: %w", b.ID, err)
 	}
 	return nil
+}
+
+// notifyArgs are the arguments of models.NotifySQL announcing batch b as it is.
+func notifyArgs(b *models.Batch) []any {
+	ev := models.BatchEvent{AccountID: b.AccountID, BatchID: b.ID, Status: b.Status}
+	return []any{models.BatchEventsChannel, ev.Payload()}
 }
 
 // RunBatch queues a DRAFT batch for processing: in one transaction it checks
@@ -76,21 +72,36 @@ func notifyTx(ctx context.Context, tx pgx.Tx, b *models.Batch) error {
 // process_batch job, so that a double or concurrent Run queues exactly one
 // job (the second call finds the batch READY and gets a *models.NotAllowedError).
 // A batch that cannot run yet gives a *models.IncompleteError naming what is missing.
-func RunBatch(ctx context.Context, pool *pgxpool.Pool, client *Client, accountID, batchID uuid.UUID) (*models.Batch, error) {
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("running batch %s: %w", batchID, err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-
-	b, err := lockBatchTx(ctx, tx, accountID, batchID)
+func RunBatch(ctx context.Context, db *gorm.DB, ins *Inserter, accountID, batchID uuid.UUID) (*models.Batch, error) {
+	var b *models.Batch
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		b, err = RunBatchTx(ctx, tx, ins, accountID, batchID)
+		return err
+	})
 	if err != nil {
 		return nil, err
+	}
+	return b, nil
+}
+
+// RunBatchTx is RunBatch in tx, a GORM transaction, which may have created
+// the batch: the batch is READY and its job queued when tx commits, and
+// neither when it rolls back.
+func RunBatchTx(ctx context.Context, tx *gorm.DB, ins *Inserter, accountID, batchID uuid.UUID) (*models.Batch, error) {
+	stx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("running batch %s outside a transaction", batchID)
+	}
+	b, err := scanBatch(stx.QueryRowContext(ctx, "SELECT "+batchColumns+" FROM batches WHERE account_id = $1 AND id = $2 FOR UPDATE",
+		accountID, batchID))
+	if err != nil {
+		return nil, fmt.Errorf("loading batch %s: %w", batchID, err)
 	}
 	if !b.Status.Allows(models.ActionRun) {
 		return nil, &models.NotAllowedError{Action: models.ActionRun, Status: b.Status}
 	}
-	missing, err := missingTx(ctx, tx, b)
+	missing, err := missingTx(ctx, stx, b)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +116,7 @@ func RunBatch(ctx context.Context, pool *pgxpool.Pool, client *Client, accountID
 	// The snapshot is taken in the statement that makes the batch READY:
 	// the worker processes from it, whatever happens to the interface or
 	// flow later (the column map is resolved against the input by the worker).
-	b, err = scanBatch(tx.QueryRow(ctx, `UPDATE batches b SET status = 'READY', ready_at = now(), updated_at = now(),
+	b, err = scanBatch(stx.QueryRowContext(ctx, `UPDATE batches b SET status = 'READY', ready_at = now(), updated_at = now(),
 		run_snapshot = jsonb_build_object(
 			'interface', (SELECT `+ifaceJSON+` FROM interfaces i WHERE i.account_id = b.account_id AND i.id = b.interface_id),
 			'key_field', (SELECT f.key_field FROM flows f WHERE f.account_id = b.account_id AND f.id = b.flow_id),
@@ -114,24 +125,21 @@ func RunBatch(ctx context.Context, pool *pgxpool.Pool, client *Client, accountID
 	if err != nil {
 		return nil, fmt.Errorf("marking batch %s ready: %w", batchID, err)
 	}
-	if _, err := client.InsertTx(ctx, tx, ProcessBatchArgs{BatchID: batchID}, nil); err != nil {
+	if _, err := ins.InsertTx(ctx, stx, ProcessBatchArgs{BatchID: batchID}, nil); err != nil {
 		return nil, fmt.Errorf("queueing batch %s: %w", batchID, err)
 	}
-	if err := notifyTx(ctx, tx, b); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("running batch %s: %w", batchID, err)
+	if _, err := stx.ExecContext(ctx, models.NotifySQL, notifyArgs(b)...); err != nil {
+		return nil, fmt.Errorf("notifying batch %s: %w", b.ID, err)
 	}
 	return b, nil
 }
 
 // missingTx names what batch b lacks to run, in the words shown to people.
-func missingTx(ctx context.Context, tx pgx.Tx, b *models.Batch) ([]string, error) {
+func missingTx(ctx context.Context, tx *sql.Tx, b *models.Batch) ([]string, error) {
 	var hasInterface, hasFlow, hasInput bool
 	var key *string
 	var fields []byte
-	err := tx.QueryRow(ctx, `SELECT
+	err := tx.QueryRowContext(ctx, `SELECT
 		EXISTS (SELECT 1 FROM interfaces WHERE account_id = $1 AND id = $2 AND archived_at IS NULL
 			AND scopes ? 'batch' AND format = $3),
 		EXISTS (SELECT 1 FROM flows WHERE account_id = $1 AND id = $4 AND archived_at IS NULL),

@@ -26,7 +26,7 @@ func TestRunBatchQueuesOneJobAndNotifies(t *testing.T) {
 	_, err = conn.Exec(ctx, "LISTEN "+models.BatchEventsChannel)
 	require.NoError(t, err)
 
-	got, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	got, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	require.Equal(t, models.StatusReady, got.Status)
 	require.NotNil(t, got.ReadyAt)
@@ -41,7 +41,7 @@ func TestRunBatchQueuesOneJobAndNotifies(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, models.BatchEvent{AccountID: tb.account.ID, BatchID: b.ID, Status: models.StatusReady}, ev)
 
-	_, err = jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err = jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	var notAllowed *models.NotAllowedError
 	require.ErrorAs(t, err, &notAllowed)
 	require.Equal(t, models.NotAllowedError{Action: models.ActionRun, Status: models.StatusReady}, *notAllowed)
@@ -61,7 +61,7 @@ func TestRunBatchConcurrentlyQueuesOneJob(t *testing.T) {
 	for i := range callers {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+			_, errs[i] = jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 		})
 	}
 	close(start)
@@ -88,7 +88,7 @@ func TestRunBatchNamesWhatIsMissing(t *testing.T) {
 	t.Run("nothing", func(t *testing.T) {
 		b := &models.Batch{AccountID: tb.account.ID, Name: "Empty", Format: models.FormatJSON, Source: models.SourceUI}
 		require.NoError(t, models.CreateBatch(ctx, tb.gdb, b))
-		_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+		_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 		var incomplete *models.IncompleteError
 		require.ErrorAs(t, err, &incomplete)
 		require.Equal(t, []string{jobs.MissingInterface, jobs.MissingFlow, jobs.MissingInput}, incomplete.Missing)
@@ -96,7 +96,7 @@ func TestRunBatchNamesWhatIsMissing(t *testing.T) {
 	})
 	t.Run("interface without the batch scope", func(t *testing.T) {
 		b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON, models.ScopeAPI), []byte(`[{}]`))
-		_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+		_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 		var incomplete *models.IncompleteError
 		require.ErrorAs(t, err, &incomplete)
 		require.Equal(t, []string{jobs.MissingInterface}, incomplete.Missing)
@@ -104,7 +104,7 @@ func TestRunBatchNamesWhatIsMissing(t *testing.T) {
 	t.Run("interface of another format", func(t *testing.T) {
 		b := tb.newBatch(t, tb.newInterface(t, models.FormatXML), []byte(`<a/>`))
 		require.NoError(t, tb.gdb.Model(b).Update("format", models.FormatCSV).Error)
-		_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+		_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 		var incomplete *models.IncompleteError
 		require.ErrorAs(t, err, &incomplete)
 		require.Equal(t, []string{jobs.MissingInterface}, incomplete.Missing)
@@ -113,7 +113,7 @@ func TestRunBatchNamesWhatIsMissing(t *testing.T) {
 		iface := tb.newInterface(t, models.FormatJSON)
 		require.NoError(t, tb.gdb.Model(iface).Update("archived_at", time.Now()).Error)
 		b := tb.newBatch(t, iface, nil)
-		_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+		_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 		var incomplete *models.IncompleteError
 		require.ErrorAs(t, err, &incomplete)
 		require.Equal(t, []string{jobs.MissingInterface, jobs.MissingInput}, incomplete.Missing)
@@ -121,7 +121,7 @@ func TestRunBatchNamesWhatIsMissing(t *testing.T) {
 	t.Run("output named like the process log", func(t *testing.T) {
 		b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), []byte(`[{}]`))
 		require.NoError(t, tb.gdb.Model(b).Update("output_name", "process.log").Error)
-		_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+		_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 		var incomplete *models.IncompleteError
 		require.ErrorAs(t, err, &incomplete)
 		require.Equal(t, []string{jobs.MissingDistinctNames}, incomplete.Missing)
@@ -137,9 +137,9 @@ func TestRunBatchOfAnotherAccountIsNotFound(t *testing.T) {
 	other := &models.Account{Name: "Other"}
 	require.NoError(t, tb.gdb.Create(other).Error)
 
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, other.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, other.ID, b.ID)
 	require.ErrorIs(t, err, models.ErrNotFound)
-	_, err = jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, uuid.New())
+	_, err = jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, uuid.New())
 	require.ErrorIs(t, err, models.ErrNotFound)
 	_, err = jobs.CancelBatch(ctx, tb.deps, other.ID, b.ID)
 	require.ErrorIs(t, err, models.ErrNotFound)
@@ -178,7 +178,7 @@ func TestCancelReadyBatchEndsItWithoutAWorker(t *testing.T) {
 	ctx := context.Background()
 	tb := setup(t)
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), []byte(`[{"external_id":"a"}]`))
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 
 	got, err := jobs.CancelBatch(ctx, tb.deps, tb.account.ID, b.ID)

@@ -22,7 +22,7 @@ func TestBatchWatchdogEndsOnlyBatchesWithoutALiveJob(t *testing.T) {
 	iface := tb.newInterface(t, models.FormatJSON)
 	queued := func(name string) *models.Batch {
 		b := tb.newBatch(t, iface, []byte(`[{"external_id": "`+name+`"}]`))
-		_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+		_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 		require.NoError(t, err)
 		return b
 	}
@@ -109,7 +109,7 @@ func TestCancellingARunningJobCancelsItsBatch(t *testing.T) {
 	client := tb.startWorkers(t, 200)
 	const n = 40000
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, n, ingesttest.Options{Seed: 5}))
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	tb.waitFor(t, b.ID, time.Minute, func(b *models.Batch) bool { return b.ProcessedCount > 0 })
 	var jobID int64

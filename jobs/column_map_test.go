@@ -108,7 +108,7 @@ func TestInterfaceEditedMidRunDoesNotChangeTheBatch(t *testing.T) {
 	const n = 4000
 	iface := tb.newInterface(t, models.FormatJSON)
 	b := tb.newBatch(t, iface, payload(t, models.FormatJSON, n, ingesttest.Options{Seed: 2}))
-	_, err = jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err = jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	tb.waitFor(t, b.ID, time.Minute, func(b *models.Batch) bool { return b.ProcessedCount >= 200 })
 	// The worker stops between two chunks, as after a crash; the interface

@@ -5,6 +5,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/riverqueue/rivercontrib/otelriver"
@@ -199,15 +201,44 @@ func NewClient(d Deps, workers int) (*Client, error) {
 				&river.PeriodicJobOpts{RunOnStart: true}))
 		}
 	}
-	if d.TracerProvider != nil {
-		cfg.Middleware = []rivertype.Middleware{otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
-			TracerProvider: d.TracerProvider, MeterProvider: noopmetric.NewMeterProvider(),
-			EnableTracePropagation: true, EnableWorkSpanJobKindSuffix: true,
-		})}
-	}
+	cfg.Middleware = d.middleware()
 	client, err := river.NewClient(riverpgxv5.New(d.Pool), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating river client: %w", err)
 	}
 	return client, nil
+}
+
+// middleware is River's tracing middleware when d has a TracerProvider.
+func (d Deps) middleware() []rivertype.Middleware {
+	if d.TracerProvider == nil {
+		return nil
+	}
+	return []rivertype.Middleware{otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
+		TracerProvider: d.TracerProvider, MeterProvider: noopmetric.NewMeterProvider(),
+		EnableTracePropagation: true, EnableWorkSpanJobKindSuffix: true,
+	})}
+}
+
+// Inserter inserts jobs in transactions of database/sql, the ones GORM
+// runs: RunBatch queues a batch in the transaction that creates it.
+type Inserter = river.Client[*sql.Tx]
+
+// NewInserter builds an insert-only River client over d.DB's connections,
+// with NewClient's tracing and insert notifications (at most one per
+// fetchCooldown, which wakes the workers of every process).
+func NewInserter(d Deps) (*Inserter, error) {
+	sqlDB, err := d.DB.DB()
+	if err != nil {
+		return nil, fmt.Errorf("creating river inserter: %w", err)
+	}
+	ins, err := river.NewClient(riverdatabasesql.New(sqlDB), &river.Config{
+		Logger:        d.Log.With("component", "river"),
+		FetchCooldown: fetchCooldown,
+		Middleware:    d.middleware(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating river inserter: %w", err)
+	}
+	return ins, nil
 }

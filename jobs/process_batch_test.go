@@ -221,7 +221,7 @@ func TestCancelStopsTheWorkerAtAChunkBoundary(t *testing.T) {
 	tb.startWorkers(t, 200)
 	const n = 100000
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatCSV), payload(t, models.FormatCSV, n, ingesttest.Options{BadEvery: 50}))
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	tb.waitFor(t, b.ID, 30*time.Second, func(b *models.Batch) bool { return b.ProcessedCount > 0 })
 
@@ -249,7 +249,7 @@ func TestProcessBatchSurvivesDroppedConnections(t *testing.T) {
 	tb.startWorkers(t, 500)
 	const n = 20000
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, n, ingesttest.Options{Seed: 3}))
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	mid := tb.waitFor(t, b.ID, 30*time.Second, func(b *models.Batch) bool { return b.ProcessedCount > 0 })
 	require.Less(t, mid.ProcessedCount, int64(n))
@@ -328,7 +328,7 @@ func TestCancelBeforeTheFirstChunkInsertsNothing(t *testing.T) {
 	ctx := context.Background()
 	tb := setup(t)
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, 5000, ingesttest.Options{}))
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	// An attempt started the batch and stopped before its input was read;
 	// the cancel came before the next attempt.

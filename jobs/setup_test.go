@@ -35,6 +35,7 @@ type testBundle struct {
 	storeURL string
 	deps     jobs.Deps
 	client   *jobs.Client
+	queue    *jobs.Inserter
 	account  *models.Account
 	flow     *models.Flow
 }
@@ -52,12 +53,14 @@ func setup(t testing.TB) *testBundle {
 	deps := jobs.Deps{Pool: tdb.Pool, DB: gdb, Store: store, Log: testLogger()}
 	client, err := jobs.NewClient(deps, 0)
 	require.NoError(t, err)
+	queue, err := jobs.NewInserter(deps)
+	require.NoError(t, err)
 
 	account := &models.Account{Name: "Acme"}
 	require.NoError(t, gdb.Create(account).Error)
 	flow := &models.Flow{AccountID: account.ID, Name: "Contacts"}
 	require.NoError(t, models.CreateFlow(ctx, gdb, flow))
-	return &testBundle{db: tdb, gdb: gdb, store: store, storeURL: storeURL, deps: deps, client: client, account: account, flow: flow}
+	return &testBundle{db: tdb, gdb: gdb, store: store, storeURL: storeURL, deps: deps, client: client, queue: queue, account: account, flow: flow}
 }
 
 // contactFields are ingesttest's fields as an interface stores them.
@@ -152,7 +155,7 @@ func (tb *testBundle) startWorkers(t testing.TB, chunkSize int) *jobs.Client {
 // run queues batch b and waits until it ends.
 func (tb *testBundle) run(t testing.TB, b *models.Batch) *models.Batch {
 	t.Helper()
-	_, err := jobs.RunBatch(context.Background(), tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(context.Background(), tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	return tb.waitFor(t, b.ID, 5*time.Minute, func(b *models.Batch) bool {
 		return b.Status == models.StatusFinished || b.Status == models.StatusError

@@ -79,7 +79,7 @@ func TestKilledWorkerProcessResumesWithEveryRecordOnce(t *testing.T) {
 	tb := setup(t)
 	const n = 100000
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, n, ingesttest.Options{Seed: 11, BadEvery: 1000}))
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 
 	first := tb.startWorkerProcess(t)

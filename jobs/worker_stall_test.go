@@ -105,7 +105,7 @@ func TestRollingRestartsSpendNoAttempt(t *testing.T) {
 	const n = 200000
 	opts := ingesttest.Options{Seed: 13, BadEvery: 1000}
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatCSV), payload(t, models.FormatCSV, n, opts))
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 
 	var seen int64
@@ -160,7 +160,7 @@ func TestStalledWorkerCannotWriteOverItsSuccessor(t *testing.T) {
 	const n = 200000
 	opts := ingesttest.Options{Seed: 17, BadEvery: 500}
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, n, opts))
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 
 	stalled := tb.startWorkerProcess(t, smallChunks)
@@ -236,7 +236,7 @@ func TestStalledWorkerBlocksNobody(t *testing.T) {
 	iface := tb.newInterface(t, models.FormatCSV)
 	const n = 300000
 	b := tb.newBatch(t, iface, payload(t, models.FormatCSV, n, ingesttest.Options{Seed: 19}))
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 
 	stalled := tb.startWorkerProcess(t, smallChunks)

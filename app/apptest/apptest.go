@@ -92,8 +92,11 @@ func New(t testing.TB, opts ...Option) *Harness {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	river, err := jobs.NewClient(jobs.Deps{Pool: tdb.Pool, DB: gdb, Store: store, Log: log,
-		BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate}, cfg.Workers)
+	jobDeps := jobs.Deps{Pool: tdb.Pool, DB: gdb, Store: store, Log: log,
+		BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate}
+	river, err := jobs.NewClient(jobDeps, cfg.Workers)
+	require.NoError(t, err)
+	queue, err := jobs.NewInserter(jobDeps)
 	require.NoError(t, err)
 	if cfg.Workers > 0 {
 		require.NoError(t, river.Start(context.Background()))
@@ -103,7 +106,7 @@ func New(t testing.TB, opts ...Option) *Harness {
 			_ = river.Stop(ctx)
 		})
 	}
-	srv := app.New(app.Deps{Config: cfg, Pool: tdb.Pool, DB: gdb, Store: store, Jobs: river, Log: log})
+	srv := app.New(app.Deps{Config: cfg, Pool: tdb.Pool, DB: gdb, Store: store, Jobs: river, Queue: queue, Log: log})
 	go func() { _ = srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = srv.App().Shutdown() })
 	return &Harness{
@@ -263,9 +266,12 @@ func (h *Harness) Peer(t testing.TB) string {
 	cfg.Addr = ln.Addr().String()
 	cfg.Workers = 0
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	river, err := jobs.NewClient(jobs.Deps{Pool: pool, DB: gdb, Store: h.Store, Log: log}, 0)
+	jobDeps := jobs.Deps{Pool: pool, DB: gdb, Store: h.Store, Log: log}
+	river, err := jobs.NewClient(jobDeps, 0)
 	require.NoError(t, err)
-	srv := app.New(app.Deps{Config: &cfg, Pool: pool, DB: gdb, Store: h.Store, Jobs: river, Log: log})
+	queue, err := jobs.NewInserter(jobDeps)
+	require.NoError(t, err)
+	srv := app.New(app.Deps{Config: &cfg, Pool: pool, DB: gdb, Store: h.Store, Jobs: river, Queue: queue, Log: log})
 	go func() { _ = srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = srv.App().Shutdown() })
 	return "http://" + ln.Addr().String()

@@ -52,6 +52,9 @@ type Draft struct {
 	ParentBatchID *uuid.UUID
 	// ColumnMap is the batch's own column per field (nil: none chosen).
 	ColumnMap models.ColumnMap
+	// Interface, when not nil, is the account's interface InterfaceID names
+	// as the caller has just loaded it, which saves loading it again.
+	Interface *models.Interface
 }
 
 // Validate checks the draft's own fields and returns a message per invalid field, or nil.
@@ -97,7 +100,10 @@ func (s *Service) resolve(ctx context.Context, tx *gorm.DB, accountID uuid.UUID,
 		errs = map[string]string{}
 	}
 	if d.InterfaceID != nil {
-		in, err := models.InterfaceByID(ctx, tx, accountID, *d.InterfaceID)
+		in, err := d.Interface, error(nil)
+		if in == nil || in.ID != *d.InterfaceID || in.AccountID != accountID {
+			in, err = models.InterfaceByID(ctx, tx, accountID, *d.InterfaceID)
+		}
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			errs["interface_id"] = "Choose one of your interfaces."
@@ -353,23 +359,30 @@ func registerFile(ctx context.Context, tx *gorm.DB, b *models.Batch, kind models
 }
 
 // CreateWithInput creates a DRAFT batch whose input is the object already
-// stored (the API streams the upload first, then calls this). The object is
-// deleted when the batch cannot be created.
-func (s *Service) CreateWithInput(ctx context.Context, accountID uuid.UUID, d Draft, obj storage.Object) (*models.Batch, error) {
+// stored (the API streams the upload first, then calls this), and runs then,
+// when not nil, in the same transaction: what then returns is the batch,
+// and its error undoes everything. It returns the batch and its input file.
+// The object is deleted when the batch cannot be created.
+func (s *Service) CreateWithInput(ctx context.Context, accountID uuid.UUID, d Draft, obj storage.Object,
+	then func(tx *gorm.DB, b *models.Batch) (*models.Batch, error)) (*models.Batch, *models.File, error) {
 	var b *models.Batch
+	var input *models.File
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if b, err = s.createTx(ctx, tx, accountID, d); err != nil {
 			return err
 		}
-		_, err = registerFile(ctx, tx, b, models.KindInput, obj)
+		if input, err = registerFile(ctx, tx, b, models.KindInput, obj); err != nil || then == nil {
+			return err
+		}
+		b, err = then(tx, b)
 		return err
 	})
 	if err != nil {
 		s.deleteObjects(ctx, obj.Key)
-		return nil, err
+		return nil, nil, err
 	}
-	return s.created(b), nil
+	return s.created(b), input, nil
 }
 
 // Clone copies a batch's settings and input into a new DRAFT named "Copy of …".

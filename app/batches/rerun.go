@@ -45,7 +45,8 @@ func (s *Service) RerunFailed(ctx context.Context, accountID, batchID uuid.UUID,
 		InterfaceID: parent.InterfaceID, FlowID: parent.FlowID, Source: source,
 		OutputName: parent.OutputName, ColumnMap: parent.ColumnMap, ParentBatchID: &parent.ID,
 	}
-	return s.CreateWithInput(ctx, accountID, d, obj)
+	b, _, err := s.CreateWithInput(ctx, accountID, d, obj, nil)
+	return b, err
 }
 
 // failedRecordsInput stores a copy of the batch's failed records file as a

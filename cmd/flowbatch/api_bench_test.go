@@ -63,6 +63,7 @@ type benchServer struct {
 	key    string
 	cmd    *exec.Cmd
 	dbURL  string
+	env    []string          // the server's environment
 	ifaces map[string]string // format → starter interface ID
 }
 
@@ -99,31 +100,8 @@ func startServer(b testing.TB, workers int, env ...string) *benchServer {
 	admin("create-account", "--email", "bench@example.com", "--password", "long enough pw", "--starter")
 	key := admin("create-api-key", "--email", "bench@example.com", "--name", "bench")
 
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = env
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-	})
-	s := &benchServer{pool: tdb.Pool, url: "http://" + addr, key: key, cmd: cmd, dbURL: tdb.URL, ifaces: map[string]string{}}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(s.url + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			b.Fatal("flowbatch serve did not become ready")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	s := &benchServer{pool: tdb.Pool, url: "http://" + addr, key: key, dbURL: tdb.URL, env: env, ifaces: map[string]string{}}
+	s.serve(b)
 	rows, err := tdb.Pool.Query(context.Background(), "SELECT format, id::text FROM interfaces")
 	if err != nil {
 		b.Fatal(err)
@@ -137,6 +115,37 @@ func startServer(b testing.TB, workers int, env ...string) *benchServer {
 		s.ifaces[format] = id
 	}
 	return s
+}
+
+// serve starts `flowbatch serve` and waits until it is ready; the test's end
+// interrupts it.
+func (s *benchServer) serve(b testing.TB) {
+	b.Helper()
+	cmd := exec.Command(flowbatchBinary(b), "serve")
+	cmd.Env = s.env
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	s.cmd = cmd
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(s.url + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("flowbatch serve did not become ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // serverAppName names the server's database sessions, apart from the benchmark's own.
@@ -471,7 +480,7 @@ func BenchmarkAPIV1EndToEnd192k(b *testing.B) {
 
 // waitFinished polls the database until every batch in ids is FINISHED and
 // returns when it saw that; an ERROR batch or a minute without the end fails.
-func (s *benchServer) waitFinished(b *testing.B, ids []string) time.Time {
+func (s *benchServer) waitFinished(b testing.TB, ids []string) time.Time {
 	b.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {

@@ -76,6 +76,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	if err != nil {
 		return err
 	}
+	queue, err := jobs.NewInserter(deps)
+	if err != nil {
+		return err
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	if reg != nil {
@@ -111,7 +115,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		})
 	}
 	if web {
-		appDeps := app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Jobs: river, Log: log}
+		appDeps := app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Jobs: river, Queue: queue, Log: log}
 		if reg != nil {
 			appDeps.Metrics, appDeps.JobMetrics = reg, deps.Metrics
 		}
