@@ -245,9 +245,6 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		return fmt.Errorf("finishing batch %s: %w", b.ID, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-	if err := registerFilesTx(ctx, tx, b, files); err != nil {
-		return err
-	}
 	if o.discard {
 		if err := r.discardRecordsTx(ctx, tx); err != nil {
 			return err
@@ -268,10 +265,7 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 	if err != nil {
 		return fmt.Errorf("finishing batch %s: %w", r.batch.ID, err)
 	}
-	if err := notifyTx(ctx, tx, b); err != nil {
-		return err
-	}
-	if err := enqueueBatchWebhooksTx(ctx, tx, b); err != nil {
+	if err := endTx(ctx, tx, b, files); err != nil {
 		return err
 	}
 	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, r.job); err != nil {
@@ -306,30 +300,61 @@ func (r *batchRun) discardRecordsTx(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// registerFilesTx registers the batch's result files as files rows.
-func registerFilesTx(ctx context.Context, tx pgx.Tx, b *models.Batch, files []*resultFile) error {
-	if len(files) == 0 {
+// endTx registers the result files of batch b, which tx has just ended
+// (b as tx leaves it), announces b and queues its webhooks (see
+// queueWebhooksTx): in one round trip, and a second when b has webhooks.
+func endTx(ctx context.Context, tx pgx.Tx, b *models.Batch, files []*resultFile) error {
+	batch := &pgx.Batch{}
+	if len(files) > 0 {
+		names := make([]string, len(files))
+		sizes := make([]int64, len(files))
+		types := make([]string, len(files))
+		sums := make([]string, len(files))
+		keys := make([]string, len(files))
+		kinds := make([]string, len(files))
+		for i, f := range files {
+			names[i], sizes[i], types[i] = b.FileName(f.kind), f.obj.Size, f.contentType
+			sums[i], keys[i], kinds[i] = f.obj.SHA256, f.obj.Key, string(f.kind)
+		}
+		batch.Queue(`INSERT INTO files (account_id, folder, batch_id, name, size, content_type, sha256, storage_key, kind)
+			SELECT $1, $2, $3, f.* FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) AS f
+			ON CONFLICT (batch_id, kind) WHERE batch_id IS NOT NULL DO UPDATE
+			SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, storage_key = EXCLUDED.storage_key, updated_at = now()`,
+			b.AccountID, b.Folder(), b.ID, names, sizes, types, sums, keys, kinds)
+	}
+	batch.Queue(models.NotifySQL, notifyArgs(b)...)
+	event := models.BatchEndEvent(b)
+	if event != "" {
+		batch.Queue(webhooksSQL, b.AccountID, event)
+	}
+	res := tx.SendBatch(ctx, batch)
+	defer res.Close()
+	if len(files) > 0 {
+		if _, err := res.Exec(); err != nil {
+			return fmt.Errorf("registering result files of batch %s: %w", b.ID, err)
+		}
+	}
+	if _, err := res.Exec(); err != nil {
+		return fmt.Errorf("notifying batch %s: %w", b.ID, err)
+	}
+	if event == "" {
+		if err := res.Close(); err != nil {
+			return fmt.Errorf("ending batch %s: %w", b.ID, err)
+		}
 		return nil
 	}
-	names := make([]string, len(files))
-	sizes := make([]int64, len(files))
-	types := make([]string, len(files))
-	sums := make([]string, len(files))
-	keys := make([]string, len(files))
-	kinds := make([]string, len(files))
-	for i, f := range files {
-		names[i], sizes[i], types[i] = b.FileName(f.kind), f.obj.Size, f.contentType
-		sums[i], keys[i], kinds[i] = f.obj.SHA256, f.obj.Key, string(f.kind)
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO files (account_id, folder, batch_id, name, size, content_type, sha256, storage_key, kind)
-		SELECT $1, $2, $3, f.* FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) AS f
-		ON CONFLICT (batch_id, kind) WHERE batch_id IS NOT NULL DO UPDATE
-		SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, storage_key = EXCLUDED.storage_key, updated_at = now()`,
-		b.AccountID, b.Folder(), b.ID, names, sizes, types, sums, keys, kinds)
+	rows, err := res.Query()
 	if err != nil {
-		return fmt.Errorf("registering result files of batch %s: %w", b.ID, err)
+		return fmt.Errorf("finding webhooks of batch %s: %w", b.ID, err)
 	}
-	return nil
+	hooks, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return fmt.Errorf("finding webhooks of batch %s: %w", b.ID, err)
+	}
+	if err := res.Close(); err != nil {
+		return fmt.Errorf("ending batch %s: %w", b.ID, err)
+	}
+	return queueWebhooksTx(ctx, tx, b, event, hooks)
 }
 
 // failTimeout bounds ending a batch ERROR, files included.
@@ -426,13 +451,7 @@ func (r *batchRun) endWithErrorAt(ctx context.Context, msg, guard string, guardA
 	if err != nil {
 		return false, fmt.Errorf("failing batch %s: %w", b.ID, err)
 	}
-	if err := registerFilesTx(ctx, tx, ended, files); err != nil {
-		return false, err
-	}
-	if err := notifyTx(ctx, tx, ended); err != nil {
-		return false, err
-	}
-	if err := enqueueBatchWebhooksTx(ctx, tx, ended); err != nil {
+	if err := endTx(ctx, tx, ended, files); err != nil {
 		return false, err
 	}
 	if err := tx.Commit(ctx); err != nil {

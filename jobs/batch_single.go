@@ -218,13 +218,7 @@ func (r *batchRun) commitWhole(ctx context.Context, c *chunk, began time.Time) (
 			}
 		}
 	}()
-	if err := registerFilesTx(ctx, tx, b, files); err != nil {
-		return err
-	}
-	if err := notifyTx(ctx, tx, b); err != nil {
-		return err
-	}
-	if err := enqueueBatchWebhooksTx(ctx, tx, b); err != nil {
+	if err := endTx(ctx, tx, b, files); err != nil {
 		return err
 	}
 	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, r.job); err != nil {

@@ -278,9 +278,9 @@ const cancelRequestSQL = `(SELECT requested_at FROM batch_cancel_requests WHERE 
 // PROCESSING + started_at) and returns it as it is now. Taking over waits
 // for a stalled holder of the row lock to be ended by the server
 // (startLockTimeout) rather than failing the attempt. The statement that
-// takes the batch over also reads what load needs (r.loaded), so that
-// starting an attempt costs one statement between BEGIN and COMMIT, and a
-// notification when the batch was READY.
+// takes the batch over also reads what load needs (r.loaded) and, when the
+// batch was READY, announces it, so that starting an attempt costs one
+// statement between BEGIN and COMMIT.
 func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
 	batchID := r.job.Args.BatchID
 	tx, err := beginTxWith(ctx, r.Pool, fmt.Sprintf("SET LOCAL lock_timeout = %d", startLockTimeout.Milliseconds()))
@@ -288,17 +288,18 @@ func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
 		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-	var was models.Status
 	var l loaded
+	var announced *bool
 	b, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'PROCESSING', started_at = coalesce(started_at, now()),
 		owner = $2, cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now()
 		FROM (SELECT status AS was FROM batches WHERE id = $1 FOR NO KEY UPDATE) old
 		WHERE id = $1 AND old.was IN ('READY', 'PROCESSING')
-		RETURNING `+batchColumns+`, old.was, read_options, read_encoding, run_snapshot,
+		RETURNING `+batchColumns+`, read_options, read_encoding, run_snapshot,
 			(SELECT storage_key FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
 			(SELECT size FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
-			(SELECT key_field FROM flows WHERE account_id = batches.account_id AND id = batches.flow_id)`,
-		batchID, r.owner), &was, &l.readOptions, &l.readEncoding, &l.snapshot, &l.inputKey, &l.inputSize, &l.keyField)
+			(SELECT key_field FROM flows WHERE account_id = batches.account_id AND id = batches.flow_id),
+			CASE WHEN old.was = 'READY' THEN (SELECT true FROM pg_notify($3, `+models.BatchEventJSONSQL("batches")+`)) END`,
+		batchID, r.owner, models.BatchEventsChannel), &l.readOptions, &l.readEncoding, &l.snapshot, &l.inputKey, &l.inputSize, &l.keyField, &announced)
 	if errors.Is(err, models.ErrNotFound) {
 		// Not READY or PROCESSING (it ended), or gone.
 		b, err = scanBatch(tx.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1", batchID))
@@ -312,11 +313,6 @@ func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)
-	}
-	if was == models.StatusReady {
-		if err := notifyTx(ctx, tx, b); err != nil {
-			return nil, err
-		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)

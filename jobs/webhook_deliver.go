@@ -242,25 +242,16 @@ func (e *deliveryError) Error() string { return e.msg }
 
 func (e *deliveryError) Unwrap() error { return e.err }
 
-// enqueueBatchWebhooksTx queues one delivery of b's end event (see
-// models.BatchEndEvent) per enabled webhook of b's account that subscribes
-// to it, in tx: the transaction that ends the batch, so a delivery exists
-// exactly when the batch has ended. b must be the batch as tx leaves it;
-// the River client comes from ctx (a worker's context).
-func enqueueBatchWebhooksTx(ctx context.Context, tx pgx.Tx, b *models.Batch) error {
-	event := models.BatchEndEvent(b)
-	if event == "" {
-		return nil
-	}
-	rows, err := tx.Query(ctx, `SELECT id FROM webhooks
-		WHERE account_id = $1 AND disabled_at IS NULL AND events @> jsonb_build_array($2::text)`, b.AccountID, event)
-	if err != nil {
-		return fmt.Errorf("finding webhooks of batch %s: %w", b.ID, err)
-	}
-	hooks, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	if err != nil {
-		return fmt.Errorf("finding webhooks of batch %s: %w", b.ID, err)
-	}
+// webhooksSQL finds the enabled webhooks of an account ($1) that subscribe
+// to an event ($2).
+const webhooksSQL = `SELECT id FROM webhooks
+	WHERE account_id = $1 AND disabled_at IS NULL AND events @> jsonb_build_array($2::text)`
+
+// queueWebhooksTx queues one delivery of b's end event (see
+// models.BatchEndEvent) per webhook in hooks (webhooksSQL's), in tx: the
+// transaction that ends the batch, so a delivery exists exactly when the
+// batch has ended. The River client comes from ctx (a worker's context).
+func queueWebhooksTx(ctx context.Context, tx pgx.Tx, b *models.Batch, event string, hooks []uuid.UUID) error {
 	if len(hooks) == 0 {
 		return nil
 	}

@@ -339,7 +339,7 @@ func TestBatchEndQueuesDeliveriesOfItsEventInTheSameTransaction(t *testing.T) {
 		tx, err := tb.db.Pool.Begin(ctx)
 		require.NoError(t, err)
 		defer tx.Rollback(ctx)
-		require.NoError(t, jobs.EnqueueBatchWebhooksTx(ctx, tx, b))
+		require.NoError(t, jobs.EndTx(ctx, tx, b))
 		if commit {
 			require.NoError(t, tx.Commit(ctx))
 		} else {
@@ -415,7 +415,7 @@ func TestWebhookOfEveryWayABatchFails(t *testing.T) {
 	// The watchdog ends a batch whose job is gone and queues its delivery.
 	iface := tb.newInterface(t, models.FormatJSON)
 	orphan := tb.newBatch(t, iface, []byte(`[{"external_id": "x"}]`))
-	_, err := jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, orphan.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, orphan.ID)
 	require.NoError(t, err)
 	_, err = tb.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now() WHERE kind = 'process_batch'`)
 	require.NoError(t, err)
@@ -430,7 +430,7 @@ func TestWebhookOfEveryWayABatchFails(t *testing.T) {
 	// A batch whose input is gone fails at its start (the worker's fail),
 	// a broken payload when it is read (finish).
 	noInput := tb.newBatch(t, iface, []byte(`[{"external_id": "y"}]`))
-	_, err = jobs.RunBatch(ctx, tb.db.Pool, tb.client, tb.account.ID, noInput.ID)
+	_, err = jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, noInput.ID)
 	require.NoError(t, err)
 	_, err = tb.db.Pool.Exec(ctx, `DELETE FROM files WHERE batch_id = $1`, noInput.ID)
 	require.NoError(t, err)

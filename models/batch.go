@@ -230,6 +230,12 @@ type BatchEvent struct {
 // the event's JSON as arguments (pgx: $1, $2), inside the transaction that made the change.
 const NotifySQL = "SELECT pg_notify($1, $2)"
 
+// BatchEventJSONSQL is the SQL expression of the BatchEvent of a row of
+// batches, named table in the statement, as Payload encodes it.
+func BatchEventJSONSQL(table string) string {
+	return "json_build_object('account_id', " + table + ".account_id, 'batch_id', " + table + ".id, 'status', " + table + ".status)::text"
+}
+
 // Payload encodes the event for NotifySQL.
 func (e BatchEvent) Payload() string {
 	b, _ := json.Marshal(e)
