@@ -520,8 +520,9 @@ func percentile(ds []time.Duration, p int) float64 {
 // ratio b/a; and (c) created_at → finished_at of 100-record batches sent one
 // after the other (p50, p95). The flow has no key field, so every batch inserts.
 //
-// It also reports the CPU time of the server and of the database's
-// backends per small batch during (b). With FLOWBATCH_BENCH_CPUPROFILE=FILE
+// It also reports the CPU time of the server, of the database's backends
+// and of the benchmark's own process (the 8 clients and the poll for the
+// end) per small batch during (b). With FLOWBATCH_BENCH_CPUPROFILE=FILE
 // it writes a CPU profile of the server during the first profileWindow of
 // (b) to FILE (go tool pprof FILE); FLOWBATCH_BENCH_WORKERS=N runs N workers.
 func BenchmarkManySmallBatches(b *testing.B) {
@@ -549,7 +550,7 @@ func BenchmarkManySmallBatches(b *testing.B) {
 	}
 	var one, many []time.Duration
 	var latencies, waits, runs []time.Duration
-	var cpu, dbCPU float64
+	var cpu, dbCPU, clientCPU float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
@@ -558,6 +559,7 @@ func BenchmarkManySmallBatches(b *testing.B) {
 
 		start = time.Now()
 		cpuBefore, dbBefore := s.cpuSeconds(b), s.databaseCPU(b)
+		clientBefore, _ := processCPU(os.Getpid())
 		profiled := make(chan error, 1)
 		if profilePath != "" && i == 0 {
 			go func() { profiled <- fetchProfile(metricsAddr, profilePath) }()
@@ -593,6 +595,8 @@ func BenchmarkManySmallBatches(b *testing.B) {
 		many = append(many, s.waitFinished(b, all).Sub(start))
 		cpu += s.cpuSeconds(b) - cpuBefore
 		dbCPU += s.databaseCPUSince(b, dbBefore)
+		clientAfter, _ := processCPU(os.Getpid())
+		clientCPU += clientAfter - clientBefore
 		if err := <-profiled; err != nil {
 			b.Fatal(err)
 		}
@@ -631,6 +635,7 @@ func BenchmarkManySmallBatches(b *testing.B) {
 	b.ReportMetric(percentile(runs, 50), "200x100-processing-p50-ms")
 	b.ReportMetric(cpu*1000/float64(b.N*batches), "server-CPU-ms/small-batch")
 	b.ReportMetric(dbCPU*1000/float64(b.N*batches), "db-CPU-ms/small-batch")
+	b.ReportMetric(clientCPU*1000/float64(b.N*batches), "client-CPU-ms/small-batch")
 	b.ReportMetric(percentile(latencies, 50), "small-p50-ms")
 	b.ReportMetric(percentile(latencies, 95), "small-p95-ms")
 }
