@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -68,7 +69,8 @@ type benchServer struct {
 }
 
 // startServer starts `flowbatch serve` on a database of its own, with extra
-// environment variables in env.
+// environment variables in env; FLOWBATCH_BENCH_LOG_LEVEL (default warn)
+// sets its log level, debug to see the phases of each batch.
 func startServer(b testing.TB, workers int, env ...string) *benchServer {
 	b.Helper()
 	bin := flowbatchBinary(b)
@@ -86,7 +88,7 @@ func startServer(b testing.TB, workers int, env ...string) *benchServer {
 		"FLOWBATCH_WORKERS="+strconv.Itoa(workers),
 		"FLOWBATCH_V2_MAX_BYTES="+strconv.Itoa(2<<30),
 		"FLOWBATCH_API_RATE_LIMIT=100000",
-		"FLOWBATCH_LOG_LEVEL=warn",
+		"FLOWBATCH_LOG_LEVEL="+cmp.Or(os.Getenv("FLOWBATCH_BENCH_LOG_LEVEL"), "warn"),
 	)
 	admin := func(args ...string) string {
 		cmd := exec.Command(bin, append([]string{"admin"}, args...)...)
