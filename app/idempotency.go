@@ -164,8 +164,9 @@ func (s *Server) finishIdempotent(c *fiber.Ctx, call *idempotentCall, err error)
 // replayAnswer sends the answer stored under a key. When the first request
 // created its batch but died before answering (its lease is over), the
 // answer is made again from the batch; an upload that asked for READY (the
-// retry is the same request, headers included) and died between creating
-// and queueing its batch has the DRAFT queued now.
+// retry is the same request, headers included) whose batch is a DRAFT has
+// it queued now: one left by an earlier version, which created and queued
+// an upload's batch in two transactions and could die between them.
 func (s *Server) replayAnswer(c *fiber.Ctx, stored *models.IdempotentRequest) error {
 	c.Set(headerIdempotentReplayed, "true")
 	if stored.Status == 0 {
