@@ -80,7 +80,7 @@ func RunBatch(ctx context.Context, db *gorm.DB, ins *Inserter, accountID, batchI
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("running batch %s: %w", batchID, err)
 	}
 	return b, nil
 }
