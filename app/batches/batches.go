@@ -100,7 +100,8 @@ func (s *Service) resolve(ctx context.Context, tx *gorm.DB, accountID uuid.UUID,
 		errs = map[string]string{}
 	}
 	if d.InterfaceID != nil {
-		in, err := d.Interface, error(nil)
+		in := d.Interface
+		var err error
 		if in == nil || in.ID != *d.InterfaceID || in.AccountID != accountID {
 			in, err = models.InterfaceByID(ctx, tx, accountID, *d.InterfaceID)
 		}
