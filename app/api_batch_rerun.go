@@ -1,11 +1,11 @@
 package app
 
 import (
-	"context"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
 
 	"github.com/flowbatch/flowbatch/app/upload"
 	"github.com/flowbatch/flowbatch/db/storage"
@@ -65,19 +65,15 @@ func (s *Server) apiBatchRerun(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	b, err := s.batches.RerunFailed(ctx, acct, id, models.SourceAPIv1, fixed)
+	// Queued in the transaction that creates it: refused, or cut short by
+	// the process's end, the re-run leaves no batch.
+	var then func(tx *gorm.DB, b *models.Batch) (*models.Batch, error)
+	if run {
+		then = func(tx *gorm.DB, b *models.Batch) (*models.Batch, error) { return s.runNew(ctx, tx, b) }
+	}
+	b, err := s.batches.RerunFailed(ctx, acct, id, models.SourceAPIv1, fixed, then)
 	if err != nil {
 		return err
-	}
-	if run {
-		ready, err := s.runBatch(ctx, acct, b.ID)
-		if err != nil {
-			if derr := s.batches.Delete(context.WithoutCancel(ctx), acct, b.ID); derr != nil {
-				s.log.Warn("leaving a batch that could not be queued", "batch_id", b.ID, "error", derr)
-			}
-			return err
-		}
-		b = ready
 	}
 	return s.sendBatchCreated(c, b)
 }

@@ -15,7 +15,7 @@ func (s *Server) batchRerun(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.batches.RerunFailed(c.UserContext(), identity(c).AccountID, id, models.SourceUI, nil)
+	b, err := s.batches.RerunFailed(c.UserContext(), identity(c).AccountID, id, models.SourceUI, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,13 @@ func (s *Server) tooLargeForQuota(size, left int64) *HTTPError {
 // size), a batch run (results are written later and never cut off, so a
 // batch is refused at Run when the account is full).
 func (s *Server) requireRoom(ctx context.Context, accountID uuid.UUID, need int64) error {
-	used, err := models.StorageUsed(ctx, s.db, accountID)
+	return s.requireRoomIn(ctx, s.db, accountID, need)
+}
+
+// requireRoomIn is requireRoom reading the account's usage through db, a
+// transaction that may have added to it.
+func (s *Server) requireRoomIn(ctx context.Context, db *gorm.DB, accountID uuid.UUID, need int64) error {
+	used, err := models.StorageUsed(ctx, db, accountID)
 	if err != nil {
 		return err
 	}
@@ -107,6 +113,15 @@ func (s *Server) runBatch(ctx context.Context, accountID, batchID uuid.UUID) (*m
 		return nil, err
 	}
 	return jobs.RunBatch(ctx, s.db, s.queue, accountID, batchID)
+}
+
+// runNew queues, in tx, batch b created by tx, refusing (507) when the
+// account, with what tx stored, is full.
+func (s *Server) runNew(ctx context.Context, tx *gorm.DB, b *models.Batch) (*models.Batch, error) {
+	if err := s.requireRoomIn(ctx, tx, b.AccountID, 0); err != nil {
+		return nil, err
+	}
+	return jobs.RunBatchTx(ctx, tx, s.queue, b.AccountID, b.ID)
 }
 
 // runUploaded queues, in tx, batch b created by tx over an upload stored

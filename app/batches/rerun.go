@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/jobs"
@@ -18,8 +19,10 @@ import (
 // ParentBatchID, named "Re-run of …". Its input is fixed when given (a
 // stored object: the person's corrected file, which is deleted when the
 // batch cannot be created), else the batch's failed records file, with the
-// cells that file made spreadsheet-safe given back as they were.
-func (s *Service) RerunFailed(ctx context.Context, accountID, batchID uuid.UUID, source models.Source, fixed *storage.Object) (*models.Batch, error) {
+// cells that file made spreadsheet-safe given back as they were. then, when
+// not nil, runs in the transaction that creates it (see CreateWithInput).
+func (s *Service) RerunFailed(ctx context.Context, accountID, batchID uuid.UUID, source models.Source, fixed *storage.Object,
+	then func(tx *gorm.DB, b *models.Batch) (*models.Batch, error)) (*models.Batch, error) {
 	parent, err := models.BatchByID(ctx, s.DB, accountID, batchID)
 	if err == nil && (parent.FailedCount == 0 || parent.Outcome() == "") {
 		err = &models.NoFailedRecordsError{Status: parent.Status}
@@ -45,7 +48,7 @@ func (s *Service) RerunFailed(ctx context.Context, accountID, batchID uuid.UUID,
 		InterfaceID: parent.InterfaceID, FlowID: parent.FlowID, Source: source,
 		OutputName: parent.OutputName, ColumnMap: parent.ColumnMap, ParentBatchID: &parent.ID,
 	}
-	b, _, err := s.CreateWithInput(ctx, accountID, d, obj, nil)
+	b, _, err := s.CreateWithInput(ctx, accountID, d, obj, then)
 	return b, err
 }
 
