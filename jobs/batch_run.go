@@ -93,37 +93,52 @@ func RunBatchTx(ctx context.Context, tx *gorm.DB, ins *Inserter, accountID, batc
 	if !ok {
 		return nil, fmt.Errorf("running batch %s outside a transaction", batchID)
 	}
-	b, err := scanBatch(stx.QueryRowContext(ctx, "SELECT "+batchColumns+" FROM batches WHERE account_id = $1 AND id = $2 FOR UPDATE",
-		accountID, batchID))
+	ifaceJSON, err := models.InterfaceJSONSQL()
 	if err != nil {
-		return nil, fmt.Errorf("loading batch %s: %w", batchID, err)
+		return nil, err
 	}
-	if !b.Status.Allows(models.ActionRun) {
-		return nil, &models.NotAllowedError{Action: models.ActionRun, Status: b.Status}
+	// One statement locks the batch, requires DRAFT (the only status Run is
+	// allowed in: a concurrent Run waits for the row, then finds it READY),
+	// makes it READY with its snapshot and reads what it needs to run; a
+	// batch that lacks something is refused, and the caller's rollback
+	// undoes the change. The worker processes from the snapshot, whatever
+	// happens to the interface or flow later (the column map is resolved
+	// against the input by the worker).
+	var f runFacts
+	b, err := scanBatch(stx.QueryRowContext(ctx, `UPDATE batches b SET status = 'READY', ready_at = now(), updated_at = now(),
+		run_snapshot = jsonb_build_object(
+			'interface', (SELECT `+ifaceJSON+` FROM interfaces i WHERE i.account_id = b.account_id AND i.id = b.interface_id),
+			'key_field', (SELECT f.key_field FROM flows f WHERE f.account_id = b.account_id AND f.id = b.flow_id),
+			'column_map', b.column_map, 'resolved', false)
+		WHERE account_id = $1 AND id = $2 AND status = 'DRAFT'
+		RETURNING `+batchColumns+`,
+			EXISTS (SELECT 1 FROM interfaces i WHERE i.account_id = b.account_id AND i.id = b.interface_id
+				AND i.archived_at IS NULL AND i.scopes ? 'batch' AND i.format = b.format),
+			EXISTS (SELECT 1 FROM flows f WHERE f.account_id = b.account_id AND f.id = b.flow_id AND f.archived_at IS NULL),
+			EXISTS (SELECT 1 FROM files WHERE account_id = b.account_id AND batch_id = b.id AND kind = 'input'),
+			(SELECT f.key_field FROM flows f WHERE f.account_id = b.account_id AND f.id = b.flow_id),
+			(SELECT i.fields FROM interfaces i WHERE i.account_id = b.account_id AND i.id = b.interface_id)`,
+		accountID, batchID), &f.hasInterface, &f.hasFlow, &f.hasInput, &f.keyField, &f.fields)
+	if errors.Is(err, models.ErrNotFound) {
+		var status models.Status
+		err := stx.QueryRowContext(ctx, "SELECT status FROM batches WHERE account_id = $1 AND id = $2", accountID, batchID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("loading batch %s: %w", batchID, models.ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("loading batch %s: %w", batchID, err)
+		}
+		return nil, &models.NotAllowedError{Action: models.ActionRun, Status: status}
 	}
-	missing, err := missingTx(ctx, stx, b)
+	if err != nil {
+		return nil, fmt.Errorf("marking batch %s ready: %w", batchID, err)
+	}
+	missing, err := f.missing(b)
 	if err != nil {
 		return nil, err
 	}
 	if len(missing) > 0 {
 		return nil, &models.IncompleteError{Missing: missing}
-	}
-
-	ifaceJSON, err := models.InterfaceJSONSQL()
-	if err != nil {
-		return nil, err
-	}
-	// The snapshot is taken in the statement that makes the batch READY:
-	// the worker processes from it, whatever happens to the interface or
-	// flow later (the column map is resolved against the input by the worker).
-	b, err = scanBatch(stx.QueryRowContext(ctx, `UPDATE batches b SET status = 'READY', ready_at = now(), updated_at = now(),
-		run_snapshot = jsonb_build_object(
-			'interface', (SELECT `+ifaceJSON+` FROM interfaces i WHERE i.account_id = b.account_id AND i.id = b.interface_id),
-			'key_field', (SELECT f.key_field FROM flows f WHERE f.account_id = b.account_id AND f.id = b.flow_id),
-			'column_map', b.column_map, 'resolved', false)
-		WHERE account_id = $1 AND id = $2 RETURNING `+batchColumns, accountID, batchID))
-	if err != nil {
-		return nil, fmt.Errorf("marking batch %s ready: %w", batchID, err)
 	}
 	if _, err := ins.InsertTx(ctx, stx, ProcessBatchArgs{BatchID: batchID}, nil); err != nil {
 		return nil, fmt.Errorf("queueing batch %s: %w", batchID, err)
@@ -134,40 +149,33 @@ func RunBatchTx(ctx context.Context, tx *gorm.DB, ins *Inserter, accountID, batc
 	return b, nil
 }
 
-// missingTx names what batch b lacks to run, in the words shown to people.
-func missingTx(ctx context.Context, tx *sql.Tx, b *models.Batch) ([]string, error) {
-	var hasInterface, hasFlow, hasInput bool
-	var key *string
-	var fields []byte
-	err := tx.QueryRowContext(ctx, `SELECT
-		EXISTS (SELECT 1 FROM interfaces WHERE account_id = $1 AND id = $2 AND archived_at IS NULL
-			AND scopes ? 'batch' AND format = $3),
-		EXISTS (SELECT 1 FROM flows WHERE account_id = $1 AND id = $4 AND archived_at IS NULL),
-		EXISTS (SELECT 1 FROM files WHERE account_id = $1 AND batch_id = $5 AND kind = 'input'),
-		(SELECT key_field FROM flows WHERE account_id = $1 AND id = $4),
-		(SELECT fields FROM interfaces WHERE account_id = $1 AND id = $2)`,
-		b.AccountID, b.InterfaceID, string(b.Format), b.FlowID, b.ID).Scan(&hasInterface, &hasFlow, &hasInput, &key, &fields)
-	if err != nil {
-		return nil, fmt.Errorf("checking batch %s: %w", b.ID, err)
-	}
+// runFacts are what RunBatchTx reads of a batch's interface, flow and input.
+type runFacts struct {
+	hasInterface, hasFlow, hasInput bool
+	keyField                        *string
+	fields                          []byte
+}
+
+// missing names what batch b lacks to run, in the words shown to people.
+func (f runFacts) missing(b *models.Batch) ([]string, error) {
 	var missing []string
-	if !hasInterface {
+	if !f.hasInterface {
 		missing = append(missing, MissingInterface)
 	}
-	if !hasFlow {
+	if !f.hasFlow {
 		missing = append(missing, MissingFlow)
 	}
-	if hasInterface && hasFlow && key != nil {
-		key := *key
+	if f.hasInterface && f.hasFlow && f.keyField != nil {
+		key := *f.keyField
 		var fs models.Fields
-		if err := json.Unmarshal(fields, &fs); err != nil {
+		if err := json.Unmarshal(f.fields, &fs); err != nil {
 			return nil, fmt.Errorf("checking key field of batch %s: %w", b.ID, err)
 		}
 		if !fs.Maps(key) {
 			missing = append(missing, MissingKeyField(key))
 		}
 	}
-	if !hasInput {
+	if !f.hasInput {
 		missing = append(missing, MissingInput)
 	}
 	if field, _ := b.FileNameClash(); field != "" {
