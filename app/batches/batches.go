@@ -142,8 +142,10 @@ func (s *Service) Create(ctx context.Context, accountID uuid.UUID, d Draft) (*mo
 	var b *models.Batch
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		b, err = s.createTx(ctx, tx, accountID, d)
-		return err
+		if b, err = s.createTx(ctx, tx, accountID, d); err != nil {
+			return err
+		}
+		return notify(tx, b, false)
 	})
 	if err != nil {
 		return nil, err
@@ -151,6 +153,8 @@ func (s *Service) Create(ctx context.Context, accountID uuid.UUID, d Draft) (*mo
 	return s.created(b), nil
 }
 
+// createTx checks d and inserts the DRAFT batch in tx; the caller announces
+// it once it knows the status the batch commits with.
 func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID, d Draft) (*models.Batch, error) {
 	if err := s.resolve(ctx, tx, accountID, &d); err != nil {
 		return nil, err
@@ -167,7 +171,7 @@ func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID
 	if err := models.CreateBatch(ctx, tx, b); err != nil {
 		return nil, err
 	}
-	return b, notify(tx, b, false)
+	return b, nil
 }
 
 // Update replaces a DRAFT batch's settings with d.
@@ -373,11 +377,18 @@ func (s *Service) CreateWithInput(ctx context.Context, accountID uuid.UUID, d Dr
 		if b, err = s.createTx(ctx, tx, accountID, d); err != nil {
 			return err
 		}
-		if input, err = registerFile(ctx, tx, b, models.KindInput, obj); err != nil || then == nil {
+		if input, err = registerFile(ctx, tx, b, models.KindInput, obj); err != nil {
 			return err
 		}
-		b, err = then(tx, b)
-		return err
+		if then != nil {
+			if b, err = then(tx, b); err != nil {
+				return err
+			}
+		}
+		if b.Status != models.StatusDraft {
+			return nil // then changed it, and announced it
+		}
+		return notify(tx, b, false)
 	})
 	if err != nil {
 		s.deleteObjects(ctx, obj.Key)
