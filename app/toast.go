@@ -17,11 +17,14 @@ const (
 
 // toast asks the page to show a short message in its toast region
 // (static/js/app.js), through htmx's HX-Trigger response header:
-// {"toast":{"message":…,"kind":…}}. A page the answer redirects to shows it
-// after loading.
+// {"toast":{"message":…,"kind":…,"target":"body"}}. htmx fires the event on
+// the target: the body, not the element that asked, which may have left the
+// page before the answer came (a live update replaced its row) and would
+// take the event with it. A page the answer redirects to shows it after
+// loading.
 func toast(c *fiber.Ctx, kind, msg string) {
-	// Marshalling two strings cannot fail.
-	b, _ := json.Marshal(map[string]map[string]string{"toast": {"message": msg, "kind": kind}})
+	// Marshalling strings cannot fail.
+	b, _ := json.Marshal(map[string]map[string]string{"toast": {"message": msg, "kind": kind, "target": "body"}})
 	c.Set("HX-Trigger", asciiJSON(string(b)))
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/flowbatch/flowbatch/app/apptest"
 	"github.com/flowbatch/flowbatch/app/config"
 	"github.com/flowbatch/flowbatch/models"
+	"github.com/flowbatch/flowbatch/views/components"
 )
 
 const contactsJSON = `[
@@ -226,6 +227,31 @@ func TestCloneAndDeleteFromTheMenu(t *testing.T) {
 	tb.waitFor(`document.getElementById("batch-row-`+finished.String()+`").hidden === true`, 10*time.Second)
 	tb.waitForToast("Batch deleted")
 	require.Empty(t, tb.dialogs, "no browser dialog")
+	_, err := models.BatchByID(context.Background(), h.DB, a.ID, finished)
+	require.ErrorIs(t, err, models.ErrNotFound)
+}
+
+// An answer's toast shows even when the element that asked has left the
+// page before the answer came: a live update of the overview replaces a
+// batch's row (and its menu) as soon as the batch is deleted, which can
+// be before the Delete request's own answer arrives.
+func TestToastShowsWhenTheAskingElementIsGone(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, noWorkers)
+	a := h.CreateAccount(t, "gone@example.com", true)
+	finished := seedBatch(t, h, a, "Old import", models.StatusFinished)
+	tb := newTab(t, h)
+	tb.signIn(a)
+
+	row := components.RowID(finished.String())
+	require.True(t, eval[bool](tb, `(function () {
+		var asker = document.createElement("button");
+		document.body.appendChild(asker);
+		htmx.ajax("DELETE", "/batches/`+finished.String()+`", {source: asker, target: "#`+row+`", swap: "outerHTML"});
+		asker.remove();
+		return true;
+	})()`))
+	tb.waitForToast("Batch deleted")
 	_, err := models.BatchByID(context.Background(), h.DB, a.ID, finished)
 	require.ErrorIs(t, err, models.ErrNotFound)
 }
