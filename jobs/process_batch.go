@@ -289,7 +289,6 @@ func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
 	var l loaded
-	var announced *bool
 	b, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET status = 'PROCESSING', started_at = coalesce(started_at, now()),
 		owner = $2, cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now()
 		FROM (SELECT status AS was FROM batches WHERE id = $1 FOR NO KEY UPDATE) old
@@ -299,7 +298,8 @@ func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
 			(SELECT size FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
 			(SELECT key_field FROM flows WHERE account_id = batches.account_id AND id = batches.flow_id),
 			CASE WHEN old.was = 'READY' THEN (SELECT true FROM pg_notify($3, `+models.BatchEventJSONSQL("batches")+`)) END`,
-		batchID, r.owner, models.BatchEventsChannel), &l.readOptions, &l.readEncoding, &l.snapshot, &l.inputKey, &l.inputSize, &l.keyField, &announced)
+		batchID, r.owner, models.BatchEventsChannel), &l.readOptions, &l.readEncoding, &l.snapshot, &l.inputKey, &l.inputSize, &l.keyField,
+		nil) // the notification's column carries nothing
 	if errors.Is(err, models.ErrNotFound) {
 		// Not READY or PROCESSING (it ended), or gone.
 		b, err = scanBatch(tx.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1", batchID))

@@ -23,31 +23,32 @@ type parsed struct {
 }
 
 func parseOurs(body io.Reader, boundary string) parsed {
-	var out parsed
 	m := newMultipartReader(body, boundary)
-	for {
+	return collect(func() (textproto.MIMEHeader, io.Reader, error) {
 		p, err := m.nextPart()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
 		if err != nil {
-			out.failed = true
-			return out
+			return nil, nil, err
 		}
-		b, err := io.ReadAll(p)
-		out.headers, out.bodies = append(out.headers, p.Header), append(out.bodies, b)
-		if err != nil {
-			out.failed = true
-			return out
-		}
-	}
+		return p.Header, p, nil
+	})
 }
 
 func parseStd(body io.Reader, boundary string) parsed {
-	var out parsed
 	m := multipart.NewReader(body, boundary)
-	for {
+	return collect(func() (textproto.MIMEHeader, io.Reader, error) {
 		p, err := m.NextRawPart()
+		if err != nil {
+			return nil, nil, err
+		}
+		return p.Header, p, nil
+	})
+}
+
+// collect reads every part next gives, until io.EOF or the first error.
+func collect(next func() (textproto.MIMEHeader, io.Reader, error)) parsed {
+	var out parsed
+	for {
+		header, body, err := next()
 		if errors.Is(err, io.EOF) {
 			return out
 		}
@@ -55,8 +56,8 @@ func parseStd(body io.Reader, boundary string) parsed {
 			out.failed = true
 			return out
 		}
-		b, err := io.ReadAll(p)
-		out.headers, out.bodies = append(out.headers, p.Header), append(out.bodies, b)
+		b, err := io.ReadAll(body)
+		out.headers, out.bodies = append(out.headers, header), append(out.bodies, b)
 		if err != nil {
 			out.failed = true
 			return out
