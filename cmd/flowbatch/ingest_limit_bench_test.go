@@ -103,7 +103,7 @@ func BenchmarkIngestVsTwoCopies(b *testing.B) {
 			}
 			c.uploads = append(c.uploads, time.Since(start))
 			id, _ := doc["id"].(string)
-			c.times = append(c.times, s.waitFinishedWithin(b, id, 5*time.Minute).Sub(start))
+			c.times = append(c.times, s.waitFinishedWithin(b, []string{id}, 5*time.Minute).Sub(start))
 			c.serverCPU += s.cpuSeconds(b) - server
 			c.dbCPU += s.dbCPUSeconds(b) - db
 			c.wal = c.wal.add(s.walStats(b).sub(wal))
@@ -163,30 +163,6 @@ func (s *benchServer) postV2Format(format string, payload io.Reader, header http
 		strings.NewReader("\r\n--"+boundary+"--\r\n"),
 	)
 	return s.post("/api/v2/interfaces/"+s.ifaces[format]+"/batch", "multipart/form-data; boundary="+boundary, struct{ io.Reader }{body}, header)
-}
-
-// waitFinishedWithin polls the database every 2 ms until batch id is
-// FINISHED and returns when it saw that.
-func (s *benchServer) waitFinishedWithin(b *testing.B, id string, limit time.Duration) time.Time {
-	b.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		var status, msg string
-		err := s.pool.QueryRow(context.Background(), "SELECT status, error_message FROM batches WHERE id = $1", id).Scan(&status, &msg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		switch status {
-		case string(models.StatusFinished):
-			return time.Now()
-		case string(models.StatusError):
-			b.Fatalf("batch ended ERROR: %s", msg)
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("batch still %s after %v", status, limit)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 // exportHalves writes the records of batch id, as COPY text, to two files
