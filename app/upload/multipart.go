@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/textproto"
 	"strings"
+	"sync"
 )
 
 // multipartReader reads the parts of a multipart body (RFC 2046 §5.1) from
@@ -41,16 +42,30 @@ const (
 // errPartHeaderTooLarge reports a part header over maxPartHeaderBytes or maxPartHeaderLines.
 var errPartHeaderTooLarge = errors.New("multipart: part header too large")
 
-// newMultipartReader reads the body r with boundary, which must not be empty.
+// multipartBuffers keeps the readers' buffers between requests: a small
+// upload would otherwise allocate one as large as a big upload's.
+var multipartBuffers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, multipartBufferSize) }}
+
+// newMultipartReader reads the body r with boundary, which must not be
+// empty. Call release once done with the reader and its parts.
 func newMultipartReader(r io.Reader, boundary string) *multipartReader {
 	b := []byte("\r\n--" + boundary + "--")
+	br := multipartBuffers.Get().(*bufio.Reader)
+	br.Reset(r)
 	return &multipartReader{
-		br:       bufio.NewReaderSize(r, multipartBufferSize),
+		br:       br,
 		nl:       b[:2],
 		nlDash:   b[:len(b)-2],
 		dash:     b[2 : len(b)-2],
 		dashDash: b[2:],
 	}
+}
+
+// release gives the reader's buffer back for another request.
+func (mr *multipartReader) release() {
+	mr.br.Reset(nil)
+	multipartBuffers.Put(mr.br)
+	mr.br = nil
 }
 
 // rawPart is one part: its header and its content, read until the boundary.

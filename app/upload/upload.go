@@ -235,6 +235,7 @@ func Read(c *fiber.Ctx, opts Options, fn func(p *Part) error) error {
 		}
 	}()
 	mr := newMultipartReader(stream, params["boundary"])
+	defer mr.release()
 	for parts := 0; ; parts++ {
 		raw, err := mr.nextPart()
 		if errors.Is(err, io.EOF) {
