@@ -11,6 +11,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -179,16 +180,40 @@ type resultFile struct {
 	obj         storage.Object
 }
 
+// resultBuffers keeps the result files' write buffers between batches: a
+// small batch writes two or three files, and a buffer of its own for each
+// was most of what a small batch allocated.
+var resultBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+
 func (r *batchRun) createResult(ctx context.Context, key string, kind models.FileKind, contentType string) (*resultFile, error) {
 	w, err := r.Store.Create(ctx, key, contentType)
 	if err != nil {
 		return nil, err
 	}
-	return &resultFile{kind: kind, contentType: contentType, w: w, buf: bufio.NewWriterSize(w, 256<<10)}, nil
+	buf := resultBuffers.Get().(*bufio.Writer)
+	buf.Reset(w)
+	return &resultFile{kind: kind, contentType: contentType, w: w, buf: buf}, nil
+}
+
+// releaseBuffer gives the file's write buffer back to the pool.
+func (f *resultFile) releaseBuffer() {
+	if f.buf != nil {
+		f.buf.Reset(nil)
+		resultBuffers.Put(f.buf)
+		f.buf = nil
+	}
+}
+
+// abort drops the file; after commit it does nothing.
+func (f *resultFile) abort() {
+	f.releaseBuffer()
+	f.w.Abort()
 }
 
 func (f *resultFile) commit() error {
-	if err := f.buf.Flush(); err != nil {
+	err := f.buf.Flush()
+	f.releaseBuffer()
+	if err != nil {
 		f.w.Abort()
 		return fmt.Errorf("writing %s file: %w", f.kind, err)
 	}
@@ -470,7 +495,7 @@ func (r *batchRun) writeErrorOnly(ctx context.Context, line *errorLine) ([]*resu
 		return nil, err
 	}
 	if _, err := f.buf.Write(appendJSON(nil, line)); err != nil {
-		f.w.Abort()
+		f.abort()
 		return nil, fmt.Errorf("writing error file: %w", err)
 	}
 	if err := f.commit(); err != nil {
@@ -605,7 +630,7 @@ func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLin
 		f, err := r.createResult(ctx, key(k.kind), k.kind, k.ct)
 		if err != nil {
 			for _, f := range files {
-				f.w.Abort()
+				f.abort()
 			}
 			return nil, err
 		}
@@ -614,7 +639,7 @@ func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLin
 	defer func() {
 		if err != nil {
 			for _, f := range files {
-				f.w.Abort()
+				f.abort()
 			}
 		}
 	}()
@@ -658,14 +683,16 @@ func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLin
 // copySegment appends a segment to the result files.
 func (r *batchRun) copySegment(ctx context.Context, s segmentRef, out, proc io.Writer, errs *errorLog) error {
 	var rd io.ReadCloser = io.NopCloser(bytes.NewReader(s.data))
+	size := min(64<<10, len(s.data)+16) // a segment in memory needs no larger buffer
 	if s.data == nil {
 		var err error
 		if rd, err = r.Store.Open(ctx, s.key); err != nil {
 			return fmt.Errorf("reading results of chunk at %d: %w", s.start, err)
 		}
+		size = 64 << 10
 	}
 	defer rd.Close()
-	br := bufio.NewReaderSize(rd, 64<<10)
+	br := bufio.NewReaderSize(rd, size)
 	head, err := br.ReadString('\n')
 	if err != nil {
 		return fmt.Errorf("reading results of chunk at %d: %w", s.start, err)

@@ -73,19 +73,22 @@ func (r *batchRun) insertAndFinish(ctx context.Context, total int64) (err error)
 // and in one pass (readWhole).
 const smallInputBytes = 1 << 20
 
-// holdInput reads the batch's input, of up to smallInputBytes, into memory.
-func (r *batchRun) holdInput(ctx context.Context) error {
+// holdInput reads the batch's input, of up to smallInputBytes and stored
+// as size bytes, into memory.
+func (r *batchRun) holdInput(ctx context.Context, size int64) error {
 	in, err := r.Store.Open(ctx, r.inputKey)
 	if err != nil {
 		return fmt.Errorf("opening input of batch %s: %w", r.batch.ID, err)
 	}
 	defer in.Close()
-	data, err := io.ReadAll(io.LimitReader(in, smallInputBytes+1))
-	if err != nil {
+	// Read into a buffer of the stored size (and the room bytes.Buffer
+	// wants for its last read), not one grown by doubling.
+	data := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	if _, err := data.ReadFrom(io.LimitReader(in, smallInputBytes+1)); err != nil {
 		return fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
 	}
-	if len(data) <= smallInputBytes {
-		r.input = data
+	if data.Len() <= smallInputBytes {
+		r.input = data.Bytes()
 	}
 	return nil
 }

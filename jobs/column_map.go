@@ -46,8 +46,24 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // columns seen before the fault; unusable options give a *ReaderOptionsError.
 func DetectColumns(r io.Reader, opts ingest.Options) ([]colmatch.Column, error) {
 	// An auto input whose start proves not to be UTF-8 is read again in the
-	// fallback encoding, as the validation pass reads it: from the bytes
-	// already read, then the rest.
+	// fallback encoding, as the validation pass reads it: from its start
+	// when it is held in memory, else from the bytes already read, then the
+	// rest.
+	if held, ok := r.(heldReader); ok {
+		start, err := held.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return nil, err
+		}
+		cols, err := detectColumns(held, opts)
+		if errors.Is(err, ingest.ErrNotUTF8) && opts.Encoding == ingest.EncodingAuto {
+			if _, err := held.Seek(start, io.SeekStart); err != nil {
+				return nil, err
+			}
+			opts.Encoding = ingest.AutoFallback
+			return detectColumns(held, opts)
+		}
+		return cols, err
+	}
 	var head bytes.Buffer
 	cols, err := detectColumns(io.TeeReader(r, &head), opts)
 	if errors.Is(err, ingest.ErrNotUTF8) && opts.Encoding == ingest.EncodingAuto {
@@ -57,9 +73,30 @@ func DetectColumns(r io.Reader, opts ingest.Options) ([]colmatch.Column, error) 
 	return cols, err
 }
 
+// heldReader is an input held in memory (a *bytes.Reader): it can be read
+// again from its start, and says how much of it is left, by which the
+// readers size their buffers.
+type heldReader interface {
+	io.ReadSeeker
+	Len() int
+}
+
+// sizedReader counts what it reads of a heldReader and still says how much
+// is left.
+type sizedReader struct {
+	*countingReader
+	held heldReader
+}
+
+func (s sizedReader) Len() int { return s.held.Len() }
+
 func detectColumns(r io.Reader, opts ingest.Options) ([]colmatch.Column, error) {
 	cr := &countingReader{r: r}
-	rd, err := ingest.NewReader(cr, opts)
+	var src io.Reader = cr
+	if held, ok := r.(heldReader); ok {
+		src = sizedReader{cr, held}
+	}
+	rd, err := ingest.NewReader(src, opts)
 	if err != nil {
 		return nil, &ReaderOptionsError{Err: err}
 	}

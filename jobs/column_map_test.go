@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -162,4 +164,26 @@ func TestSmallBatchEndedByAPayloadFaultKeepsItsResolvedSnapshot(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, snap.Resolved)
 	require.Equal(t, "External ID", snap.ColumnMap["external_id"])
+}
+
+// TestDetectColumnsOfAWindows1252Input detects the columns of an auto input
+// that proves not to be UTF-8 (a Windows-1252 "é"), held in memory (read
+// again from its start) and streamed (read again from what was read): both
+// read it in the fallback encoding, as the validation pass does.
+func TestDetectColumnsOfAWindows1252Input(t *testing.T) {
+	t.Parallel()
+	payload := "Name,City\r\nRen\xe9,Li\xe8ge\r\nAnn,Lyon\r\n"
+	want := []colmatch.Column{
+		{Name: "Name", Position: 0, Samples: []string{"René", "Ann"}},
+		{Name: "City", Position: 1, Samples: []string{"Liège", "Lyon"}},
+	}
+	opts := ingest.Options{Format: ingest.FormatCSV, CSVHeader: true, Encoding: ingest.EncodingAuto}
+	for name, in := range map[string]io.Reader{
+		"held":     bytes.NewReader([]byte(payload)),
+		"streamed": iotest.HalfReader(strings.NewReader(payload)),
+	} {
+		cols, err := jobs.DetectColumns(in, opts)
+		require.NoError(t, err, name)
+		require.Equal(t, want, cols, name)
+	}
 }

@@ -398,7 +398,7 @@ func (r *batchRun) load(ctx context.Context) error {
 	}
 	r.inputKey = *l.inputKey
 	if l.inputSize != nil && *l.inputSize <= smallInputBytes {
-		if err := r.holdInput(ctx); err != nil {
+		if err := r.holdInput(ctx, *l.inputSize); err != nil {
 			return err
 		}
 	}
@@ -443,7 +443,7 @@ func (r *batchRun) openInput(ctx context.Context) (ingest.Reader, io.Closer, err
 // openRaw opens the batch's payload: from memory when load held it there.
 func (r *batchRun) openRaw(ctx context.Context) (io.ReadCloser, error) {
 	if r.input != nil {
-		return io.NopCloser(bytes.NewReader(r.input)), nil
+		return heldInput{bytes.NewReader(r.input)}, nil
 	}
 	in, err := r.Store.Open(ctx, r.inputKey)
 	if err != nil {
@@ -451,6 +451,13 @@ func (r *batchRun) openRaw(ctx context.Context) (io.ReadCloser, error) {
 	}
 	return in, nil
 }
+
+// heldInput reads an input held in memory; it keeps the bytes.Reader's Len
+// and Seek, which the readers use to size their buffers and column
+// detection to read it again.
+type heldInput struct{ *bytes.Reader }
+
+func (heldInput) Close() error { return nil }
 
 // inputCloser closes a reader (an XLSX reader's temporary files) and its input.
 type inputCloser struct {

@@ -131,7 +131,7 @@ func decode(src io.Reader, enc Encoding) (io.Reader, Encoding, error) {
 	if !enc.Valid() && enc != "" {
 		return nil, "", errors.New("unknown encoding " + string(enc))
 	}
-	br := bufio.NewReaderSize(src, 64<<10)
+	br := bufio.NewReaderSize(src, bufferSize(src, 64<<10))
 	head, _ := br.Peek(4)
 	used := resolveEncoding(head, enc)
 	auto := enc == EncodingAuto && bomEncoding(head) == ""
@@ -150,6 +150,16 @@ func decode(src io.Reader, enc Encoding) (io.Reader, Encoding, error) {
 	default: // EncodingUTF16BE
 		return transform.NewReader(br, unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder()), used, nil
 	}
+}
+
+// bufferSize is the size of a read buffer over src: full, or no larger than
+// src when src says how much is left to read (an input held in memory), so
+// that the readers of a small batch do not each allocate 64 KiB.
+func bufferSize(src io.Reader, full int) int {
+	if l, ok := src.(interface{ Len() int }); ok {
+		return min(full, max(4<<10, l.Len()+512))
+	}
+	return full
 }
 
 // SettleEncoding reads the whole text payload r through the decoding a

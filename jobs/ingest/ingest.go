@@ -112,11 +112,11 @@ func NewReader(r io.Reader, opts Options) (Reader, error) {
 	var rd recordReader
 	switch opts.Format {
 	case FormatJSON:
-		rd, err = newJSONReader(text, opts)
+		rd, err = newJSONReader(text, opts, bufferSize(r, jsonBufSize))
 	case FormatCSV:
 		rd, err = newCSVReader(text, opts)
 	case FormatXML:
-		rd, err = newXMLReader(text, opts)
+		rd, err = newXMLReader(text, opts, bufferSize(r, xmlBufSize))
 	default:
 		return nil, fmt.Errorf("unknown format %q", opts.Format)
 	}

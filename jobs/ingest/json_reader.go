@@ -52,10 +52,12 @@ type jsonReader struct {
 
 const jsonBufSize = 64 << 10
 
-func newJSONReader(src io.Reader, opts Options) (*jsonReader, error) {
+// newJSONReader reads src through a buffer of bufSize bytes at first
+// (jsonBufSize, or less for a small input), grown as records need.
+func newJSONReader(src io.Reader, opts Options, bufSize int) (*jsonReader, error) {
 	r := &jsonReader{
 		src:     src,
-		buf:     make([]byte, jsonBufSize),
+		buf:     make([]byte, bufSize),
 		mark:    -1,
 		line:    1,
 		max:     opts.maxRecordSize(),

@@ -120,7 +120,7 @@ func (t *sharedStrings) load(zf *zip.File, max int) error {
 		return err
 	}
 	defer rc.Close()
-	xr, err := newXMLReader(rc, Options{RecordElement: "si", MaxRecordSize: max})
+	xr, err := newXMLReader(rc, Options{RecordElement: "si", MaxRecordSize: max}, xmlBufSize)
 	if err != nil {
 		return err
 	}

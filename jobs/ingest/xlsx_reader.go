@@ -136,7 +136,7 @@ func (r *xlsxReader) open() error {
 	if r.sheetRC, err = part.Open(); err != nil {
 		return r.fault(fmt.Sprintf("the sheet %q cannot be read", sheet.name))
 	}
-	r.rows, err = newXMLReader(r.sheetRC, Options{RecordElement: "row", MaxRecordSize: r.opts.maxRecordSize()})
+	r.rows, err = newXMLReader(r.sheetRC, Options{RecordElement: "row", MaxRecordSize: r.opts.maxRecordSize()}, xmlBufSize)
 	return err
 }
 

@@ -245,13 +245,14 @@ func checkXMLMatchesStdlib(t *testing.T, data []byte) {
 	for _, limit := range []int{0, 40} {
 		opts := Options{Format: FormatXML, RecordElement: "c", MaxRecordSize: limit}
 		want := runXML(t, newRefXMLReader(bytes.NewReader(data), opts))
-		r, err := newXMLReader(bytes.NewReader(data), opts)
+		r, err := newXMLReader(bytes.NewReader(data), opts, xmlBufSize)
 		require.NoError(t, err)
 		got := runXML(t, r)
 		for _, wrap := range []func(io.Reader) io.Reader{iotest.OneByteReader, iotest.HalfReader, iotest.DataErrReader} {
-			r, err := newXMLReader(wrap(bytes.NewReader(data)), opts)
+			// A first buffer of 64 bytes grows with the records.
+			r, err := newXMLReader(wrap(bytes.NewReader(data)), opts, 64)
 			require.NoError(t, err)
-			require.Equal(t, got, runXML(t, r), "the reads of the input do not matter")
+			require.Equal(t, got, runXML(t, r), "the reads of the input and the first buffer's size do not matter")
 		}
 		requireSameXMLRun(t, data, want, got)
 	}

@@ -31,12 +31,14 @@ type xmlReader struct {
 	err    error
 }
 
-func newXMLReader(src io.Reader, opts Options) (*xmlReader, error) {
+// newXMLReader reads src through a buffer of bufSize bytes at first
+// (xmlBufSize, or less for a small input), grown as records need.
+func newXMLReader(src io.Reader, opts Options, bufSize int) (*xmlReader, error) {
 	if opts.RecordElement == "" {
 		return nil, errors.New("record_element is required for XML")
 	}
 	r := &xmlReader{elem: opts.RecordElement}
-	r.s.init(src, opts.maxRecordSize())
+	r.s.init(src, opts.maxRecordSize(), bufSize)
 	r.rec.format = FormatXML
 	return r, nil
 }

@@ -78,9 +78,9 @@ type xmlScanner struct {
 
 const xmlBufSize = 64 << 10
 
-func (s *xmlScanner) init(src io.Reader, max int) {
+func (s *xmlScanner) init(src io.Reader, max, bufSize int) {
 	s.src = src
-	s.buf = make([]byte, xmlBufSize)
+	s.buf = make([]byte, bufSize)
 	s.max = max
 	s.line = 1
 	s.recStart = -1
