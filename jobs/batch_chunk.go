@@ -64,7 +64,7 @@ type chunk struct {
 func (c *chunk) reset(start int64) {
 	c.start, c.n = start, 0
 	c.pos, c.ends, c.keys, c.data = c.pos[:0], c.ends[:0], c.keys[:0], c.data[:0]
-	c.failures = c.failures[:0]
+	c.failures, c.failedBefore = c.failures[:0], 0
 }
 
 // add maps rec into the chunk, or records why it failed.

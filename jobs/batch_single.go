@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -117,21 +118,35 @@ func (r *batchRun) readWhole(ctx context.Context) (c *chunk, perr *ingest.Payloa
 		case err != nil:
 			return nil, nil, false, err
 		case perr != nil && perr.NoRecords(), perr == nil && (c == nil || c.n == 0):
+			releaseWhole(c)
 			return nil, nil, false, nil
 		}
 		return c, perr, true, nil
 	}
 }
 
+// wholeChunks keeps the chunks of inputs read whole between batches, so
+// that a small batch does not grow its buffers from nothing. Such inputs
+// are at most smallInputBytes, which bounds what a kept chunk holds.
+var wholeChunks = sync.Pool{New: func() any { return new(chunk) }}
+
+// releaseWhole gives a chunk of readWholePass back once nothing uses it.
+func releaseWhole(c *chunk) {
+	if c != nil {
+		wholeChunks.Put(c)
+	}
+}
+
 // readWholePass maps the input's records into one chunk and settles the
-// encoding read in; c is nil when there are more than size records.
-func (r *batchRun) readWholePass(ctx context.Context, m *ingest.Mapper, size int) (*chunk, *ingest.PayloadError, error) {
+// encoding read in; c is nil when there are more than size records. Give
+// the chunk back with releaseWhole.
+func (r *batchRun) readWholePass(ctx context.Context, m *ingest.Mapper, size int) (_ *chunk, _ *ingest.PayloadError, err error) {
 	rd, in, err := r.openInput(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer in.Close()
-	c := new(chunk)
+	c := wholeChunks.Get().(*chunk)
 	c.reset(0)
 	for {
 		rec, err := rd.Next()
@@ -142,13 +157,17 @@ func (r *batchRun) readWholePass(ctx context.Context, m *ingest.Mapper, size int
 			return c, nil, nil
 		case errors.As(err, &perr):
 			r.opts.Encoding = rd.Encoding()
+			releaseWhole(c)
 			return nil, perr, nil
 		case errors.Is(err, ingest.ErrNotUTF8):
+			releaseWhole(c)
 			return nil, nil, err
 		case err != nil:
+			releaseWhole(c)
 			return nil, nil, fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
 		}
 		if c.n == size {
+			releaseWhole(c)
 			return nil, nil, nil
 		}
 		c.add(m, rec)

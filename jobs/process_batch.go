@@ -205,6 +205,7 @@ func (r *batchRun) work(ctx context.Context) error {
 		case perr != nil:
 			return r.finish(ctx, outcome{payload: perr})
 		case ok:
+			defer releaseWhole(c)
 			return r.commitWhole(ctx, c, time.Now())
 		}
 	}
