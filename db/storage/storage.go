@@ -161,9 +161,17 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// copyBuffers are ReadFrom's, kept between objects.
+var copyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 32<<10)
+	return &b
+}}
+
 // ReadFrom copies r into the object.
 func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
-	return io.Copy(struct{ io.Writer }{w}, r)
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	return io.CopyBuffer(struct{ io.Writer }{w}, r, *buf)
 }
 
 // Size is the number of bytes written so far.
