@@ -183,7 +183,7 @@ type resultFile struct {
 // resultBuffers keeps the result files' write buffers between batches: a
 // small batch writes two or three files, and a buffer of its own for each
 // was most of what a small batch allocated.
-var resultBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+var resultBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
 
 func (r *batchRun) createResult(ctx context.Context, key string, kind models.FileKind, contentType string) (*resultFile, error) {
 	w, err := r.Store.Create(ctx, key, contentType)
