@@ -140,7 +140,7 @@ func releaseWhole(c *chunk) {
 // readWholePass maps the input's records into one chunk and settles the
 // encoding read in; c is nil when there are more than size records. Give
 // the chunk back with releaseWhole.
-func (r *batchRun) readWholePass(ctx context.Context, m *ingest.Mapper, size int) (_ *chunk, _ *ingest.PayloadError, err error) {
+func (r *batchRun) readWholePass(ctx context.Context, m *ingest.Mapper, size int) (*chunk, *ingest.PayloadError, error) {
 	rd, in, err := r.openInput(ctx)
 	if err != nil {
 		return nil, nil, err
