@@ -356,7 +356,7 @@ func (r *batchRun) addFailedRecords(ctx context.Context, files []*resultFile, ke
 	f, err := r.writeFailedRecords(ctx, key(models.KindFailed))
 	if err != nil {
 		for _, f := range files {
-			f.abort()
+			f.w.Abort()
 		}
 		return nil, err
 	}
@@ -385,7 +385,7 @@ func (r *batchRun) writeFailedRecords(ctx context.Context, key string) (_ *resul
 	}
 	defer func() {
 		if err != nil {
-			f.abort()
+			f.w.Abort()
 		}
 	}()
 	// The file is written in the input's dialect: a sniffed delimiter is

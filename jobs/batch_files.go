@@ -11,7 +11,6 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -171,7 +170,8 @@ type outcome struct {
 	discard bool
 }
 
-// resultFile is a result file being written.
+// resultFile is a result file being written; buf is its storage writer's
+// buffer, which the result formats write to in small pieces.
 type resultFile struct {
 	kind        models.FileKind
 	contentType string
@@ -180,44 +180,18 @@ type resultFile struct {
 	obj         storage.Object
 }
 
-// resultBuffers keeps the result files' write buffers between batches: a
-// small batch writes two or three files, and a buffer of its own for each
-// was most of what a small batch allocated.
-var resultBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
-
 func (r *batchRun) createResult(ctx context.Context, key string, kind models.FileKind, contentType string) (*resultFile, error) {
 	w, err := r.Store.Create(ctx, key, contentType)
 	if err != nil {
 		return nil, err
 	}
-	buf := resultBuffers.Get().(*bufio.Writer)
-	buf.Reset(w)
-	return &resultFile{kind: kind, contentType: contentType, w: w, buf: buf}, nil
+	return &resultFile{kind: kind, contentType: contentType, w: w, buf: w.Buffer()}, nil
 }
 
-// releaseBuffer gives the file's write buffer back to the pool.
-func (f *resultFile) releaseBuffer() {
-	if f.buf != nil {
-		f.buf.Reset(nil)
-		resultBuffers.Put(f.buf)
-		f.buf = nil
-	}
-}
-
-// abort drops the file; after commit it does nothing.
-func (f *resultFile) abort() {
-	f.releaseBuffer()
-	f.w.Abort()
-}
-
+// commit keeps the file; its buffer goes back to the storage's pool.
 func (f *resultFile) commit() error {
-	err := f.buf.Flush()
-	f.releaseBuffer()
-	if err != nil {
-		f.w.Abort()
-		return fmt.Errorf("writing %s file: %w", f.kind, err)
-	}
 	obj, err := f.w.Commit()
+	f.buf = nil
 	if err != nil {
 		return fmt.Errorf("writing %s file: %w", f.kind, err)
 	}
@@ -495,7 +469,7 @@ func (r *batchRun) writeErrorOnly(ctx context.Context, line *errorLine) ([]*resu
 		return nil, err
 	}
 	if _, err := f.buf.Write(appendJSON(nil, line)); err != nil {
-		f.abort()
+		f.w.Abort()
 		return nil, fmt.Errorf("writing error file: %w", err)
 	}
 	if err := f.commit(); err != nil {
@@ -630,7 +604,7 @@ func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLin
 		f, err := r.createResult(ctx, key(k.kind), k.kind, k.ct)
 		if err != nil {
 			for _, f := range files {
-				f.abort()
+				f.w.Abort()
 			}
 			return nil, err
 		}
@@ -639,7 +613,7 @@ func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLin
 	defer func() {
 		if err != nil {
 			for _, f := range files {
-				f.abort()
+				f.w.Abort()
 			}
 		}
 	}()

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -22,9 +23,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/flowbatch/flowbatch/app/live"
 	"github.com/flowbatch/flowbatch/db/dbtest"
 	"github.com/flowbatch/flowbatch/models"
 )
@@ -105,7 +108,7 @@ func startServer(b testing.TB, workers int, env ...string) *benchServer {
 	key := admin("create-api-key", "--email", "bench@example.com", "--name", "bench")
 
 	s := &benchServer{pool: tdb.Pool, url: "http://" + addr, key: key, dbURL: tdb.URL, env: env, ifaces: map[string]string{},
-		ends: watchBatchEnds(b, tdb.URL)}
+		ends: watchBatchEnds(b, tdb.Pool)}
 	s.serve(b)
 	rows, err := tdb.Pool.Query(context.Background(), "SELECT format, id::text FROM interfaces")
 	if err != nil {
@@ -483,15 +486,14 @@ func BenchmarkAPIV1EndToEnd192k(b *testing.B) {
 	})
 }
 
-// batchEnds follows the server's batch events (LISTEN on the channel every
-// change of a batch is announced on) and keeps when each batch ended, so
-// that waiting for an end costs the database nothing: polling every 2 ms
-// took a share of the two cores the measured batches run on.
+// batchEnds follows the server's batch events through a live.Hub, the
+// listener the web process pushes live pages from, and keeps when each
+// batch ended, so that waiting for an end costs the database nothing:
+// polling every 2 ms took a share of the two cores the measured batches run
+// on. Only the goroutine that waits uses it.
 type batchEnds struct {
-	mu      sync.Mutex
-	changed chan struct{}     // closed and replaced at each end seen
-	ended   map[string]ending // batch ID → how and when it ended
-	err     error             // why the listener stopped, if it did
+	sub   *live.Subscription
+	ended map[string]ending // batch ID → how and when it ended
 }
 
 type ending struct {
@@ -499,50 +501,46 @@ type ending struct {
 	at     time.Time
 }
 
-// watchBatchEnds listens on dbURL's batch events until the test ends.
-func watchBatchEnds(b testing.TB, dbURL string) *batchEnds {
+// watchBatchEnds follows the batch events of the account on pool's database
+// until the test ends; it returns once the hub listens.
+func watchBatchEnds(b testing.TB, pool *pgxpool.Pool) *batchEnds {
 	b.Helper()
+	var account uuid.UUID
+	if err := pool.QueryRow(context.Background(), "SELECT id FROM accounts").Scan(&account); err != nil {
+		b.Fatal(err)
+	}
+	hub := live.NewHub(pool, slog.New(slog.DiscardHandler))
+	sub := hub.Subscribe(account, uuid.Nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, "LISTEN "+models.BatchEventsChannel); err != nil {
-		b.Fatal(err)
-	}
-	w := &batchEnds{changed: make(chan struct{}), ended: map[string]ending{}}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for {
-			n, err := conn.WaitForNotification(ctx)
-			if err != nil {
-				w.update(func() { w.err = err })
-				return
-			}
-			ev, err := models.ParseBatchEvent(n.Payload)
-			if err != nil || (ev.Status != models.StatusFinished && ev.Status != models.StatusError) {
-				continue
-			}
-			at := time.Now()
-			w.update(func() { w.ended[ev.BatchID.String()] = ending{ev.Status, at} })
-		}
+		hub.Run(ctx)
 	}()
 	b.Cleanup(func() {
 		cancel()
 		<-done
-		_ = conn.Close(context.Background())
 	})
-	return w
+	select { // the hub marks its subscriptions for a resync once LISTEN is in place
+	case <-sub.Ready():
+		sub.TakeResync()
+	case <-time.After(30 * time.Second):
+		b.Fatal("the batch events listener did not start")
+	}
+	return &batchEnds{sub: sub, ended: map[string]ending{}}
 }
 
-// update changes w under its lock and wakes the waiters.
-func (w *batchEnds) update(change func()) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	change()
-	close(w.changed)
-	w.changed = make(chan struct{})
+// take records the ends among the events waiting.
+func (w *batchEnds) take(b testing.TB) {
+	at := time.Now()
+	if _, missed := w.sub.TakeResync(); missed {
+		b.Fatal("the batch events connection was lost: ends may have been missed")
+	}
+	for _, ev := range w.sub.Take() {
+		if ev.Status == models.StatusFinished || ev.Status == models.StatusError {
+			w.ended[ev.BatchID.String()] = ending{ev.Status, at}
+		}
+	}
 }
 
 // waitFinished waits until every batch in ids is FINISHED and returns when
@@ -560,13 +558,11 @@ func (s *benchServer) waitFinishedWithin(b testing.TB, ids []string, limit time.
 	defer deadline.Stop()
 	w := s.ends
 	for {
-		w.mu.Lock()
 		var last time.Time
-		finished, changed, listenErr := 0, w.changed, w.err
+		finished := 0
 		for _, id := range ids {
 			end, ok := w.ended[id]
 			if ok && end.status == models.StatusError {
-				w.mu.Unlock()
 				var msg string
 				_ = s.pool.QueryRow(context.Background(), "SELECT error_message FROM batches WHERE id = $1", id).Scan(&msg)
 				b.Fatalf("batch %s ended ERROR: %s", id, msg)
@@ -578,15 +574,14 @@ func (s *benchServer) waitFinishedWithin(b testing.TB, ids []string, limit time.
 				}
 			}
 		}
-		w.mu.Unlock()
 		if finished == len(ids) {
 			return last
 		}
-		if listenErr != nil {
-			b.Fatalf("listening for batch events: %v", listenErr)
-		}
 		select {
-		case <-changed:
+		case <-w.sub.Ready():
+			w.take(b)
+		case <-w.sub.Done():
+			b.Fatal("the batch events subscription ended")
 		case <-deadline.C:
 			b.Fatalf("%d of %d batches FINISHED after %v", finished, len(ids), limit)
 		}

@@ -76,10 +76,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	if err != nil {
 		return err
 	}
-	queue, err := jobs.NewInserter(deps)
-	if err != nil {
-		return err
-	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	if reg != nil {
@@ -115,6 +111,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		})
 	}
 	if web {
+		// Only the web process queues batches in its own transactions.
+		queue, err := jobs.NewInserter(deps)
+		if err != nil {
+			return err
+		}
 		appDeps := app.Deps{Config: cfg, Pool: pool, DB: gdb, Store: store, Jobs: river, Queue: queue, Log: log}
 		if reg != nil {
 			appDeps.Metrics, appDeps.JobMetrics = reg, deps.Metrics

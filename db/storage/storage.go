@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/url"
 	"sync"
@@ -115,20 +116,30 @@ func (s *Store) Put(ctx context.Context, r io.Reader, contentType string) (Objec
 	return obj, err
 }
 
-// Writer streams one object into the store, hashing what it writes.
+// Writer streams one object into the store, hashing what it writes. It
+// gathers writes in a buffer and hashes what the buffer passes on to the
+// bucket, a piece of up to writeBufferSize at a time.
 type Writer struct {
 	store  *Store
 	key    string
 	w      *blob.Writer
-	buf    *bufio.Writer
 	cancel context.CancelFunc
-	hash   hashWriter
-	size   int64
+	out    hashedOut
+	buf    *bufio.Writer // over out
 }
 
-type hashWriter = interface {
-	io.Writer
-	Sum([]byte) []byte
+// hashedOut writes to the bucket, hashing and counting what it writes.
+type hashedOut struct {
+	w    io.Writer
+	hash hash.Hash
+	size int64
+}
+
+func (o *hashedOut) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	o.hash.Write(p[:n])
+	o.size += int64(n)
+	return n, err
 }
 
 // writeBufferSize is what a Writer gathers before it writes to the bucket:
@@ -148,34 +159,21 @@ func (s *Store) Create(ctx context.Context, key, contentType string) (*Writer, e
 		cancel()
 		return nil, s.failed("write", fmt.Errorf("creating object: %w", err))
 	}
-	buf := writeBuffers.Get().(*bufio.Writer)
-	buf.Reset(w)
-	return &Writer{store: s, key: key, w: w, buf: buf, cancel: cancel, hash: sha256.New()}, nil
+	sw := &Writer{store: s, key: key, w: w, cancel: cancel, out: hashedOut{w: w, hash: sha256.New()}}
+	sw.buf = writeBuffers.Get().(*bufio.Writer)
+	sw.buf.Reset(&sw.out)
+	return sw, nil
 }
 
 // Write implements io.Writer.
-func (w *Writer) Write(p []byte) (int, error) {
-	n, err := w.buf.Write(p)
-	w.hash.Write(p[:n])
-	w.size += int64(n)
-	return n, err
-}
+func (w *Writer) Write(p []byte) (int, error) { return w.buf.Write(p) }
 
-// copyBuffers are ReadFrom's, kept between objects.
-var copyBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 32<<10)
-	return &b
-}}
+// ReadFrom copies r into the object, reading into the Writer's buffer.
+func (w *Writer) ReadFrom(r io.Reader) (int64, error) { return w.buf.ReadFrom(r) }
 
-// ReadFrom copies r into the object.
-func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
-	buf := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(buf)
-	return io.CopyBuffer(struct{ io.Writer }{w}, r, *buf)
-}
-
-// Size is the number of bytes written so far.
-func (w *Writer) Size() int64 { return w.size }
+// Buffer is the Writer's buffer, for a caller that writes in small pieces
+// (WriteByte, WriteString); it is the Writer's until Commit or Abort.
+func (w *Writer) Buffer() *bufio.Writer { return w.buf }
 
 // Commit finishes the object and returns its description.
 func (w *Writer) Commit() (Object, error) {
@@ -190,7 +188,7 @@ func (w *Writer) Commit() (Object, error) {
 	if err := w.w.Close(); err != nil {
 		return Object{}, w.store.failed("write", fmt.Errorf("closing object: %w", err))
 	}
-	return Object{Key: w.key, Size: w.size, SHA256: hex.EncodeToString(w.hash.Sum(nil))}, nil
+	return Object{Key: w.key, Size: w.out.size, SHA256: hex.EncodeToString(w.out.hash.Sum(nil))}, nil
 }
 
 // releaseBuffer returns the write buffer to the pool.
@@ -203,6 +201,7 @@ func (w *Writer) releaseBuffer() {
 }
 
 // Abort drops the object: cancelling the write before Close discards it.
+// After Commit it does nothing.
 func (w *Writer) Abort() {
 	w.cancel()
 	w.releaseBuffer()
