@@ -602,11 +602,18 @@ func percentile(ds []time.Duration, p int) float64 {
 // ratio b/a; and (c) created_at → finished_at of 100-record batches sent one
 // after the other (p50, p95). The flow has no key field, so every batch inserts.
 //
+// The first round of (a) and (b) after the server starts is reported apart
+// (cold-…): its database connections are new, and every new connection
+// parses, and for its first executions plans, each statement again, and
+// loads the catalog entries of every table it touches. The measured rounds
+// that follow see the server as a busy integration does, warm.
+//
 // It also reports the CPU time of the server, of the database's backends
-// and of the benchmark's own process (the 8 clients and the poll for the
-// end) per small batch during (b). With FLOWBATCH_BENCH_CPUPROFILE=FILE
+// and of the benchmark's own process (the 8 clients and the wait for the
+// ends) per small batch during (b). With FLOWBATCH_BENCH_CPUPROFILE=FILE
 // it writes a CPU profile of the server during the first profileWindow of
-// (b) to FILE (go tool pprof FILE); FLOWBATCH_BENCH_WORKERS=N runs N workers.
+// the first measured (b) to FILE (go tool pprof FILE);
+// FLOWBATCH_BENCH_WORKERS=N runs N workers.
 func BenchmarkManySmallBatches(b *testing.B) {
 	profilePath := os.Getenv("FLOWBATCH_BENCH_CPUPROFILE")
 	var env []string
@@ -630,21 +637,20 @@ func BenchmarkManySmallBatches(b *testing.B) {
 		id, _ := doc["id"].(string)
 		return id
 	}
-	var one, many []time.Duration
-	var latencies, waits, runs []time.Duration
-	var cpu, dbCPU, clientCPU float64
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	// round runs (a) and (b) once; profile, when set, is where the server's
+	// CPU profile of (b) goes.
+	round := func(profile string) smallBatchesRound {
+		var r smallBatchesRound
 		start := time.Now()
 		id := post(big)
-		one = append(one, s.waitFinished(b, []string{id}).Sub(start))
+		r.one = s.waitFinished(b, []string{id}).Sub(start)
 
 		start = time.Now()
 		cpuBefore, dbBefore := s.cpuSeconds(b), s.databaseCPU(b)
 		clientBefore, _ := processCPU(os.Getpid())
 		profiled := make(chan error, 1)
-		if profilePath != "" && i == 0 {
-			go func() { profiled <- fetchProfile(metricsAddr, profilePath) }()
+		if profile != "" {
+			go func() { profiled <- fetchProfile(metricsAddr, profile) }()
 		} else {
 			profiled <- nil
 		}
@@ -670,20 +676,38 @@ func BenchmarkManySmallBatches(b *testing.B) {
 		if b.Failed() {
 			b.FailNow()
 		}
-		var all []string
 		for id := range ids {
-			all = append(all, id)
+			r.ids = append(r.ids, id)
 		}
-		many = append(many, s.waitFinished(b, all).Sub(start))
-		cpu += s.cpuSeconds(b) - cpuBefore
-		dbCPU += s.databaseCPUSince(b, dbBefore)
+		r.many = s.waitFinished(b, r.ids).Sub(start)
+		r.cpu = s.cpuSeconds(b) - cpuBefore
+		r.dbCPU = s.databaseCPUSince(b, dbBefore)
 		clientAfter, _ := processCPU(os.Getpid())
-		clientCPU += clientAfter - clientBefore
+		r.clientCPU = clientAfter - clientBefore
 		if err := <-profiled; err != nil {
 			b.Fatal(err)
 		}
+		b.Logf("one 20k %v, 200 x 100 %v (ratio %.2f), per small batch: server CPU %.2f ms, database CPU %.2f ms",
+			r.one.Round(time.Millisecond), r.many.Round(time.Millisecond), r.many.Seconds()/r.one.Seconds(),
+			r.cpu*1000/batches, r.dbCPU*1000/batches)
+		return r
+	}
+
+	cold := round("")
+	var one, many []time.Duration
+	var latencies, waits, runs []time.Duration
+	var cpu, dbCPU, clientCPU float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		profile := ""
+		if i == 0 {
+			profile = profilePath
+		}
+		r := round(profile)
+		one, many = append(one, r.one), append(many, r.many)
+		cpu, dbCPU, clientCPU = cpu+r.cpu, dbCPU+r.dbCPU, clientCPU+r.clientCPU
 		rows, err := s.pool.Query(context.Background(),
-			"SELECT started_at - ready_at, finished_at - started_at FROM batches WHERE id = ANY($1::uuid[])", all)
+			"SELECT started_at - ready_at, finished_at - started_at FROM batches WHERE id = ANY($1::uuid[])", r.ids)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -710,6 +734,9 @@ func BenchmarkManySmallBatches(b *testing.B) {
 			latencies = append(latencies, d)
 		}
 	}
+	b.ReportMetric(float64(cold.one.Microseconds())/1000, "cold-one-20k-ms")
+	b.ReportMetric(float64(cold.many.Microseconds())/1000, "cold-200x100-ms")
+	b.ReportMetric(cold.many.Seconds()/cold.one.Seconds(), "cold-ratio")
 	b.ReportMetric(median(one), "one-20k-ms")
 	b.ReportMetric(median(many), "200x100-ms")
 	b.ReportMetric(median(many)/median(one), "ratio")
@@ -720,6 +747,15 @@ func BenchmarkManySmallBatches(b *testing.B) {
 	b.ReportMetric(clientCPU*1000/float64(b.N*batches), "client-CPU-ms/small-batch")
 	b.ReportMetric(percentile(latencies, 50), "small-p50-ms")
 	b.ReportMetric(percentile(latencies, 95), "small-p95-ms")
+}
+
+// smallBatchesRound is one round of BenchmarkManySmallBatches' (a) and (b):
+// their times, the IDs of (b)'s batches, and the CPU seconds (b) took in
+// the server, the database's backends and the benchmark's own process.
+type smallBatchesRound struct {
+	one, many             time.Duration
+	ids                   []string
+	cpu, dbCPU, clientCPU float64
 }
 
 // profileWindow is how long BenchmarkManySmallBatches profiles the server;
