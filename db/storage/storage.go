@@ -13,6 +13,9 @@ import (
 	"hash"
 	"io"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -33,6 +36,14 @@ type Store struct {
 	// s3Bucket names the S3 bucket ("" for other backends), for the
 	// multipart uploads gocloud.dev does not list.
 	s3Bucket string
+	// dir is the folder of a file:// bucket ("" for other backends), whose
+	// objects are flushed to disk before they are reported written (makeDurable).
+	dir string
+	// syncPath flushes a file or folder to disk (fsyncPath), writeback
+	// starts writing a range of a file to disk (startWriteback); tests
+	// watch both.
+	syncPath  func(path string) error
+	writeback func(f *os.File, offset, length int64)
 	// Counters set by Instrument; nil counts nothing.
 	putBytes prometheus.Counter
 	errors   *prometheus.CounterVec
@@ -85,11 +96,57 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening storage %s: %w", u.Scheme+"://"+u.Host+u.Path, err)
 	}
-	st := &Store{bucket: bucket}
-	if u.Scheme == "s3" {
+	st := &Store{bucket: bucket, syncPath: fsyncPath, writeback: startWriteback}
+	switch u.Scheme {
+	case "s3":
 		st.s3Bucket = u.Host
+	case "file":
+		// As fileblob reads it: a host of "." makes the path relative.
+		dir := u.Path
+		if u.Host == "." {
+			dir = strings.TrimPrefix(dir, "/")
+		}
+		st.dir = filepath.Clean(filepath.FromSlash(dir))
 	}
 	return st, nil
+}
+
+// makeDurable makes the object under key durable in a file:// bucket, whose
+// writes (a temporary file renamed into place) otherwise reach the disk
+// only when the kernel gets to them: an object reported written, and
+// registered by a committed transaction, could be missing or empty after a
+// power cut. It flushes the file, then every folder from its own up to the
+// bucket's, so that the file's name, and the names of folders made for it,
+// last too. Other backends have an object durable once written.
+func (s *Store) makeDurable(key string) error {
+	if s.dir == "" {
+		return nil
+	}
+	path := filepath.Join(s.dir, filepath.FromSlash(key))
+	if err := s.syncPath(path); err != nil {
+		return err
+	}
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		if err := s.syncPath(dir); err != nil {
+			return err
+		}
+		if dir == s.dir || dir == filepath.Dir(dir) {
+			return nil
+		}
+	}
+}
+
+// fsyncPath flushes the file or folder at path to disk.
+func fsyncPath(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // Close releases the bucket.
@@ -128,17 +185,36 @@ type Writer struct {
 	buf    *bufio.Writer // over out
 }
 
-// hashedOut writes to the bucket, hashing and counting what it writes.
+// hashedOut writes to the bucket, hashing and counting what it writes. In
+// a file:// bucket it also has the kernel start writing every writebackSize
+// written to disk, so that the flush that ends a big object (makeDurable)
+// finds little left to write: a 40 MB upload's flush took 50–90 ms after
+// its last byte otherwise.
 type hashedOut struct {
 	w    io.Writer
 	hash hash.Hash
 	size int64
+	// file is the file:// bucket's file being written, nil elsewhere.
+	file *os.File
+	// unsent is what was written since writeback last started on file.
+	unsent    int64
+	writeback func(f *os.File, offset, length int64)
 }
+
+// writebackSize is how much a file:// object is written before the kernel
+// is asked to start writing it to disk.
+const writebackSize = 8 << 20
 
 func (o *hashedOut) Write(p []byte) (int, error) {
 	n, err := o.w.Write(p)
 	o.hash.Write(p[:n])
 	o.size += int64(n)
+	if o.file != nil {
+		if o.unsent += int64(n); o.unsent >= writebackSize {
+			o.writeback(o.file, o.size-o.unsent, o.unsent)
+			o.unsent = 0
+		}
+	}
 	return n, err
 }
 
@@ -154,12 +230,22 @@ var writeBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, w
 // Create starts writing an object under key. Call Commit to keep it or Abort to drop it.
 func (s *Store) Create(ctx context.Context, key, contentType string) (*Writer, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType, DisableContentTypeDetection: contentType != ""})
+	sw := &Writer{store: s, key: key, cancel: cancel, out: hashedOut{hash: sha256.New(), writeback: s.writeback}}
+	opts := &blob.WriterOptions{ContentType: contentType, DisableContentTypeDetection: contentType != ""}
+	if s.dir != "" {
+		// The file the object is written to, to have the kernel start
+		// writing it to disk while it is written (hashedOut.Write).
+		opts.BeforeWrite = func(as func(any) bool) error {
+			as(&sw.out.file)
+			return nil
+		}
+	}
+	w, err := s.bucket.NewWriter(ctx, key, opts)
 	if err != nil {
 		cancel()
 		return nil, s.failed("write", fmt.Errorf("creating object: %w", err))
 	}
-	sw := &Writer{store: s, key: key, w: w, cancel: cancel, out: hashedOut{w: w, hash: sha256.New()}}
+	sw.w, sw.out.w = w, w
 	sw.buf = writeBuffers.Get().(*bufio.Writer)
 	sw.buf.Reset(&sw.out)
 	return sw, nil
@@ -187,6 +273,12 @@ func (w *Writer) Commit() (Object, error) {
 	}
 	if err := w.w.Close(); err != nil {
 		return Object{}, w.store.failed("write", fmt.Errorf("closing object: %w", err))
+	}
+	if err := w.store.makeDurable(w.key); err != nil {
+		// Unregistered, the object is removed by the storage sweep if
+		// this fails too.
+		_ = w.store.bucket.Delete(context.Background(), w.key)
+		return Object{}, w.store.failed("write", fmt.Errorf("flushing object to disk: %w", err))
 	}
 	return Object{Key: w.key, Size: w.out.size, SHA256: hex.EncodeToString(w.out.hash.Sum(nil))}, nil
 }
@@ -234,6 +326,10 @@ func (s *Store) Copy(ctx context.Context, srcKey string) (string, error) {
 	}
 	if err != nil {
 		return "", s.failed("copy", fmt.Errorf("copying %s: %w", srcKey, err))
+	}
+	if err := s.makeDurable(key); err != nil {
+		_ = s.bucket.Delete(context.WithoutCancel(ctx), key)
+		return "", s.failed("copy", fmt.Errorf("flushing copy of %s to disk: %w", srcKey, err))
 	}
 	return key, nil
 }
