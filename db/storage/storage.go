@@ -107,8 +107,27 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 			dir = strings.TrimPrefix(dir, "/")
 		}
 		st.dir = filepath.Clean(filepath.FromSlash(dir))
+		// The bucket's folder may just have been made, with its parents:
+		// flush them all once, as makeDurable flushes what it makes.
+		if err := st.syncUp(st.dir, ""); err != nil {
+			_ = bucket.Close()
+			return nil, fmt.Errorf("flushing storage folder %s to disk: %w", st.dir, err)
+		}
 	}
 	return st, nil
+}
+
+// syncUp flushes dir and every folder above it, up to and including stop
+// (or the root of the path when stop is not one of them).
+func (s *Store) syncUp(dir, stop string) error {
+	for ; ; dir = filepath.Dir(dir) {
+		if err := s.syncPath(dir); err != nil {
+			return err
+		}
+		if dir == stop || dir == filepath.Dir(dir) {
+			return nil
+		}
+	}
 }
 
 // makeDurable makes the object under key durable in a file:// bucket, whose
@@ -126,14 +145,7 @@ func (s *Store) makeDurable(key string) error {
 	if err := s.syncPath(path); err != nil {
 		return err
 	}
-	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
-		if err := s.syncPath(dir); err != nil {
-			return err
-		}
-		if dir == s.dir || dir == filepath.Dir(dir) {
-			return nil
-		}
-	}
+	return s.syncUp(filepath.Dir(path), s.dir)
 }
 
 // fsyncPath flushes the file or folder at path to disk.
