@@ -148,26 +148,29 @@ func (r *batchRun) readWholePass(ctx context.Context, m *ingest.Mapper, size int
 	defer in.Close()
 	c := wholeChunks.Get().(*chunk)
 	c.reset(0)
+	kept := false // the chunk goes back to the pool on every return but the one that gives it
+	defer func() {
+		if !kept {
+			releaseWhole(c)
+		}
+	}()
 	for {
 		rec, err := rd.Next()
 		var perr *ingest.PayloadError
 		switch {
 		case errors.Is(err, io.EOF):
 			r.opts.Encoding = rd.Encoding()
+			kept = true
 			return c, nil, nil
 		case errors.As(err, &perr):
 			r.opts.Encoding = rd.Encoding()
-			releaseWhole(c)
 			return nil, perr, nil
 		case errors.Is(err, ingest.ErrNotUTF8):
-			releaseWhole(c)
 			return nil, nil, err
 		case err != nil:
-			releaseWhole(c)
 			return nil, nil, fmt.Errorf("reading input of batch %s: %w", r.batch.ID, err)
 		}
 		if c.n == size {
-			releaseWhole(c)
 			return nil, nil, nil
 		}
 		c.add(m, rec)
