@@ -24,8 +24,62 @@ import (
 // written straight from memory, without a segment. Compared with the general
 // path (save the total, commit the chunk with its segment, list and read the
 // segment back, finish, delete the segment), this saves three transactions,
-// five storage operations and the segment's registration per batch.
+// five storage operations and the segment's registration per batch. A READY
+// batch with a small input is also taken over by that transaction (workWhole):
+// it goes from READY to FINISHED with no PROCESSING between, which saves the
+// start's transaction.
 // docs/engine.md ("One-chunk batches") explains why the crash guarantees hold.
+
+// workWhole processes a READY batch whose small input holds at most a chunk
+// of records in one transaction that also takes the batch over. It reports
+// done false, having changed nothing, when the batch is not such a batch
+// (not READY, a designer batch, a big input, a cancel request, a payload
+// fault) or was taken by someone else since it was read: the general path
+// takes it then, and does what the batch needs.
+func (r *batchRun) workWhole(ctx context.Context) (done bool, err error) {
+	began := time.Now()
+	if ok, err := r.peek(ctx); err != nil || !ok {
+		return false, nil
+	}
+	if err := r.load(ctx); err != nil || r.input == nil {
+		return false, nil
+	}
+	c, perr, ok, err := r.readWhole(ctx)
+	if err != nil || perr != nil || !ok {
+		return false, nil
+	}
+	defer releaseWhole(c)
+	r.Log.Debug("validated batch input", "records", c.n, "duration", time.Since(began), "one_pass", true)
+	err = r.commitWhole(ctx, c, began)
+	if errors.Is(err, errNotClaimed) {
+		return false, nil
+	}
+	return true, err
+}
+
+// errNotClaimed stops workWhole when the batch is no longer READY at its
+// commit, or has a cancel request.
+var errNotClaimed = errors.New("the batch is no longer READY")
+
+// peek reads the batch and what load needs without taking it over, and
+// reports whether workWhole may process it. r.startedAt becomes the
+// database's time, the batch's started_at once taken over.
+func (r *batchRun) peek(ctx context.Context) (bool, error) {
+	var l loaded
+	var startedAt time.Time
+	var cancelRequested bool
+	b, err := scanBatch(r.Pool.QueryRow(ctx, "SELECT "+batchColumns+", "+loadedColumns+", now(), EXISTS "+cancelRequestSQL+
+		" FROM batches WHERE id = $1", r.job.Args.BatchID), append(l.dest(), &startedAt, &cancelRequested)...)
+	if err != nil {
+		return false, err
+	}
+	if b.Status != models.StatusReady || b.Designer || b.CancelRequestedAt != nil || cancelRequested ||
+		l.inputSize == nil || *l.inputSize > smallInputBytes {
+		return false, nil
+	}
+	r.batch, r.loaded, r.startedAt = b, l, &startedAt
+	return true, nil
+}
 
 // fitsOneChunk reports whether a batch whose validation pass counted total
 // records is processed in one transaction.
@@ -181,7 +235,13 @@ func (r *batchRun) readWholePass(ctx context.Context, m *ingest.Mapper, size int
 // in one transaction (see insertAndFinish).
 func (r *batchRun) commitWhole(ctx context.Context, c *chunk, began time.Time) (err error) {
 	r.batch.TotalCount = int64(c.n)
-	tx, err := beginTx(ctx, r.Pool)
+	// A batch not yet taken over is taken over by this transaction, from
+	// READY: its lock waits are the start's.
+	guard, extra := "status = 'PROCESSING' AND owner = $7", ""
+	if !r.claimed {
+		guard, extra = "status = 'READY'", startLockTimeoutSQL
+	}
+	tx, err := beginTxWith(ctx, r.Pool, extra)
 	if err != nil {
 		return fmt.Errorf("beginning batch %s: %w", r.batch.ID, err)
 	}
@@ -199,15 +259,20 @@ func (r *batchRun) commitWhole(ctx context.Context, c *chunk, began time.Time) (
 	b, err := scanBatch(tx.QueryRow(ctx, `UPDATE batches SET total_count = $2, processed_count = $3,
 		inserted_count = $4, updated_count = $5, failed_count = $6, status = 'FINISHED', finished_at = now(),
 		read_encoding = $8, cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now(),
-		run_snapshot = coalesce($9::jsonb, run_snapshot)
-		WHERE id = $1 AND status = 'PROCESSING' AND owner = $7 AND processed_count = 0
+		run_snapshot = coalesce($9::jsonb, run_snapshot), owner = $7, started_at = coalesce(started_at, $10)
+		WHERE id = $1 AND `+guard+` AND processed_count = 0
 		RETURNING `+batchColumns,
-		r.batch.ID, r.batch.TotalCount, c.n, inserted, updated, len(c.failures), r.owner, string(r.opts.Encoding), r.unsavedSnapshot))
-	if errors.Is(err, models.ErrNotFound) {
+		r.batch.ID, r.batch.TotalCount, c.n, inserted, updated, len(c.failures), r.owner, string(r.opts.Encoding), r.unsavedSnapshot,
+		r.startedAt))
+	switch {
+	case errors.Is(err, models.ErrNotFound) && !r.claimed:
+		return errNotClaimed
+	case errors.Is(err, models.ErrNotFound):
 		return errNotOwner
-	}
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("saving batch %s: %w", r.batch.ID, err)
+	case b.CancelRequestedAt != nil && !r.claimed:
+		return errNotClaimed // the general path ends it cancelled
 	}
 	if b.CancelRequestedAt != nil {
 		if err := tx.Rollback(ctx); err != nil {

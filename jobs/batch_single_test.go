@@ -101,3 +101,100 @@ func TestOneChunkBatchCancelledAtItsCommitInsertsNothing(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, []errorLine{{Index: 0, Message: models.CancelledMessage}}, ndjson[errorLine](t, content))
 }
+
+// TestSmallReadyBatchIsTakenOverAtItsCommit checks which status changes
+// commit for a batch with a small input: READY to FINISHED in one step when
+// it fits one chunk, through PROCESSING when it takes the general path (a
+// designer batch, a payload fault), and through PROCESSING with exact
+// records when another attempt took it between the read and the commit
+// (a trigger takes it over inside that transaction, once: a sequence is not
+// rolled back).
+func TestSmallReadyBatchIsTakenOverAtItsCommit(t *testing.T) {
+	t.Parallel()
+	const records = 50
+	opts := ingesttest.Options{Seed: 3, BadEvery: 9}
+	for _, tc := range []struct {
+		name     string
+		designer bool
+		broken   bool
+		takeOver bool
+		want     []string
+	}{
+		{name: "one step", want: []string{"DRAFT>READY", "READY>FINISHED"}},
+		{name: "designer", designer: true, want: []string{"DRAFT>READY", "READY>PROCESSING", "PROCESSING>FINISHED"}},
+		{name: "payload fault", broken: true, want: []string{"DRAFT>READY", "READY>PROCESSING", "PROCESSING>ERROR"}},
+		{name: "taken over before its commit", takeOver: true, want: []string{"DRAFT>READY", "READY>PROCESSING", "PROCESSING>FINISHED"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			tb := setup(t)
+			_, err := tb.db.Pool.Exec(ctx, `CREATE TABLE status_log (n bigserial, change text);
+				CREATE FUNCTION log_status() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF OLD.status IS DISTINCT FROM NEW.status THEN
+						INSERT INTO status_log (change) VALUES (OLD.status::text || '>' || NEW.status::text);
+					END IF;
+					RETURN NEW;
+				END $$;
+				CREATE TRIGGER log_status AFTER UPDATE ON batches FOR EACH ROW EXECUTE FUNCTION log_status()`)
+			require.NoError(t, err)
+			if tc.takeOver {
+				_, err := tb.db.Pool.Exec(ctx, `CREATE SEQUENCE take_over;
+					CREATE FUNCTION take_over() RETURNS trigger LANGUAGE plpgsql AS $$
+					BEGIN
+						IF nextval('take_over') = 1 THEN
+							UPDATE batches SET status = 'PROCESSING', owner = gen_random_uuid() WHERE id = NEW.batch_id;
+						END IF;
+						RETURN NULL;
+					END $$;
+					CREATE TRIGGER take_over AFTER INSERT ON records FOR EACH ROW EXECUTE FUNCTION take_over()`)
+				require.NoError(t, err)
+			}
+			tb.startWorkers(t, 1000)
+			input := payload(t, models.FormatJSON, records, opts)
+			if tc.broken {
+				input = input[:len(input)/2]
+			}
+			b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), input)
+			if tc.designer {
+				require.NoError(t, tb.gdb.Model(b).Update("designer", true).Error)
+			}
+			b = tb.run(t, b)
+
+			var changes []string
+			rows, err := tb.db.Pool.Query(ctx, "SELECT change FROM status_log ORDER BY n")
+			require.NoError(t, err)
+			for rows.Next() {
+				var c string
+				require.NoError(t, rows.Scan(&c))
+				changes = append(changes, c)
+			}
+			require.NoError(t, rows.Err())
+			require.Equal(t, tc.want, changes)
+			require.NotNil(t, b.StartedAt)
+			require.False(t, b.StartedAt.Before(*b.ReadyAt), "started %v, ready %v", b.StartedAt, b.ReadyAt)
+			require.False(t, b.FinishedAt.Before(*b.StartedAt), "finished %v, started %v", b.FinishedAt, b.StartedAt)
+			if tc.broken {
+				require.Equal(t, models.StatusError, b.Status)
+				require.Zero(t, tb.count(t, "SELECT count(*) FROM records"))
+				return
+			}
+			want := records
+			if tc.designer {
+				want = jobs.DesignerLimit
+			}
+			bad := 0
+			for i := range want {
+				if ingesttest.IsBad(i, opts) {
+					bad++
+				}
+			}
+			require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
+			require.EqualValues(t, want, b.ProcessedCount)
+			require.EqualValues(t, want-bad, b.InsertedCount)
+			require.Equal(t, want-bad, tb.count(t, "SELECT count(*) FROM records"))
+			require.Len(t, tb.results(t, b), want)
+		})
+	}
+}

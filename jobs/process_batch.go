@@ -159,6 +159,9 @@ type batchRun struct {
 	// streamed: the batch is validated while its records are inserted
 	// (validatesWhileInserting); its total is known only at its end.
 	streamed bool
+	// startedAt is the database's time when workWhole read a batch it
+	// takes over at its commit; nil on the general path.
+	startedAt *time.Time
 	// end is a streamed batch's number of records once the insert's reader
 	// saw the payload's end, -1 before (read after the reader returned).
 	end int64
@@ -175,6 +178,11 @@ func (r *batchRun) work(ctx context.Context) error {
 	if r.stopping() {
 		return river.JobSnooze(0)
 	}
+	if done, err := r.workWhole(ctx); done {
+		return err
+	}
+	// The general path starts from nothing that workWhole read.
+	*r = batchRun{ProcessBatchWorker: r.ProcessBatchWorker, job: r.job, owner: r.owner}
 	b, err := r.start(ctx)
 	if err != nil {
 		return err
@@ -192,22 +200,6 @@ func (r *batchRun) work(ctx context.Context) error {
 	}
 	if b.CancelRequestedAt != nil {
 		return r.finish(ctx, outcome{cancelled: true}) // without reading the input
-	}
-	if b.TotalCount == 0 && r.input != nil && !b.Designer {
-		readStart := time.Now()
-		c, perr, ok, err := r.readWhole(ctx)
-		if ok && perr == nil {
-			r.Log.Debug("validated batch input", "records", c.n, "duration", time.Since(readStart), "one_pass", true)
-		}
-		switch {
-		case err != nil:
-			return err
-		case perr != nil:
-			return r.finish(ctx, outcome{payload: perr})
-		case ok:
-			defer releaseWhole(c)
-			return r.commitWhole(ctx, c, time.Now())
-		}
 	}
 	if err := r.saveSnapshot(ctx); err != nil {
 		return err
@@ -284,7 +276,7 @@ const cancelRequestSQL = `(SELECT requested_at FROM batch_cancel_requests WHERE 
 // statement between BEGIN and COMMIT.
 func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
 	batchID := r.job.Args.BatchID
-	tx, err := beginTxWith(ctx, r.Pool, fmt.Sprintf("SET LOCAL lock_timeout = %d", startLockTimeout.Milliseconds()))
+	tx, err := beginTxWith(ctx, r.Pool, startLockTimeoutSQL)
 	if err != nil {
 		return nil, fmt.Errorf("starting batch %s: %w", batchID, err)
 	}
@@ -294,13 +286,9 @@ func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
 		owner = $2, cancel_requested_at = coalesce(cancel_requested_at, `+cancelRequestSQL+`), updated_at = now()
 		FROM (SELECT status AS was FROM batches WHERE id = $1 FOR NO KEY UPDATE) old
 		WHERE id = $1 AND old.was IN ('READY', 'PROCESSING')
-		RETURNING `+batchColumns+`, read_options, read_encoding, run_snapshot,
-			(SELECT storage_key FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
-			(SELECT size FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
-			(SELECT key_field FROM flows WHERE account_id = batches.account_id AND id = batches.flow_id),
+		RETURNING `+batchColumns+`, `+loadedColumns+`,
 			CASE WHEN old.was = 'READY' THEN (SELECT true FROM pg_notify($3, `+models.BatchEventJSONSQL("batches")+`)) END`,
-		batchID, r.owner, models.BatchEventsChannel), &l.readOptions, &l.readEncoding, &l.snapshot, &l.inputKey, &l.inputSize, &l.keyField,
-		nil) // the notification's column carries nothing
+		batchID, r.owner, models.BatchEventsChannel), append(l.dest(), nil)...) // the notification's column carries nothing
 	if errors.Is(err, models.ErrNotFound) {
 		// Not READY or PROCESSING (it ended), or gone.
 		b, err = scanBatch(tx.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1", batchID))
@@ -323,7 +311,18 @@ func (r *batchRun) start(ctx context.Context) (*models.Batch, error) {
 	return b, nil
 }
 
-// loaded is what start read besides the batch, for load.
+// startLockTimeoutSQL bounds the lock waits of a transaction that takes a
+// batch over by startLockTimeout.
+var startLockTimeoutSQL = fmt.Sprintf("SET LOCAL lock_timeout = %d", startLockTimeout.Milliseconds())
+
+// loadedColumns are what load reads besides the batch's own columns, as
+// columns of a statement on batches; scan them into loaded.dest.
+const loadedColumns = `read_options, read_encoding, run_snapshot,
+	(SELECT storage_key FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
+	(SELECT size FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
+	(SELECT key_field FROM flows WHERE account_id = batches.account_id AND id = batches.flow_id)`
+
+// loaded is what start or peek read besides the batch, for load.
 type loaded struct {
 	readOptions  []byte
 	readEncoding string
@@ -331,6 +330,11 @@ type loaded struct {
 	inputKey     *string // nil: the batch has no input file
 	inputSize    *int64
 	keyField     *string // nil: the batch's flow does not exist
+}
+
+// dest are the scan destinations of loadedColumns.
+func (l *loaded) dest() []any {
+	return []any{&l.readOptions, &l.readEncoding, &l.snapshot, &l.inputKey, &l.inputSize, &l.keyField}
 }
 
 // stillOwner reports whether the slice still owns its batch; when that
