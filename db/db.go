@@ -42,6 +42,10 @@ func Connect(ctx context.Context, databaseURL string, maxConns int32) (*pgxpool.
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
 	detectDeadPeers(cfg.ConnConfig)
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		encodeUUIDs(conn.TypeMap())
+		return nil
+	}
 	if err := ping(ctx, cfg.ConnConfig); err != nil {
 		if !isMissingDatabase(err) {
 			return nil, err

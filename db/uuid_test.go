@@ -1,0 +1,57 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowbatch/flowbatch/db"
+	"github.com/flowbatch/flowbatch/db/dbtest"
+)
+
+// TestUUIDParametersAreSentAsBytes checks that the pool's connections
+// encode google/uuid's UUID as 16 bytes, without its driver.Valuer's string,
+// and that every way an ID is passed still arrives as the same value:
+// plain, through a pointer (nil is NULL), in an array, as a text parameter
+// and through database/sql (GORM's way in).
+func TestUUIDParametersAreSentAsBytes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := db.Connect(ctx, dbtest.New(t).URL, 2)
+	require.NoError(t, err)
+	defer pool.Close()
+	id, other := uuid.New(), uuid.New()
+
+	conn, err := pool.Acquire(ctx)
+	require.NoError(t, err)
+	m := conn.Conn().TypeMap()
+	buf, err := m.Encode(pgtype.UUIDOID, pgtype.BinaryFormatCode, id, nil)
+	plan := m.PlanEncode(pgtype.UUIDOID, pgtype.BinaryFormatCode, id)
+	conn.Release()
+	require.NoError(t, err)
+	require.Equal(t, id[:], buf)
+	_, wrapped := plan.(pgtype.WrappedEncodePlanNextSetter)
+	require.True(t, wrapped, "a plan wrapping the UUID's bytes, not the driver.Valuer's: %T", plan)
+
+	var same, fromPtr *uuid.UUID
+	var isNull, text string
+	var arr []uuid.UUID
+	require.NoError(t, pool.QueryRow(ctx, `SELECT $1::uuid, $2::uuid, ($3::uuid IS NULL)::text, $4::uuid[], $5::text`,
+		id, &other, (*uuid.UUID)(nil), []uuid.UUID{id, other}, id).Scan(&same, &fromPtr, &isNull, &arr, &text))
+	require.Equal(t, id, *same)
+	require.Equal(t, other, *fromPtr)
+	require.Equal(t, "true", isNull)
+	require.Equal(t, []uuid.UUID{id, other}, arr)
+	require.Equal(t, id.String(), text)
+
+	var fromSQL string
+	require.NoError(t, db.SQL(pool).QueryRowContext(ctx, `SELECT $1::uuid::text`, id).Scan(&fromSQL))
+	require.Equal(t, id.String(), fromSQL)
+
+	var n int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM (VALUES ($1::uuid)) v(x) WHERE x = $2`, id, id).Scan(&n))
+	require.Equal(t, 1, n)
+}
