@@ -39,12 +39,7 @@ func TestOneChunkBatchEndsInOneTransaction(t *testing.T) {
 			tb.startWorkers(t, chunk)
 			b := tb.run(t, tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, tc.records, opts)))
 
-			bad := 0
-			for i := range tc.records {
-				if ingesttest.IsBad(i, opts) {
-					bad++
-				}
-			}
+			bad := ingesttest.CountBad(tc.records, opts)
 			require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
 			require.EqualValues(t, tc.records, b.TotalCount)
 			require.EqualValues(t, tc.records, b.ProcessedCount)
@@ -184,12 +179,7 @@ func TestSmallReadyBatchIsTakenOverAtItsCommit(t *testing.T) {
 			if tc.designer {
 				want = jobs.DesignerLimit
 			}
-			bad := 0
-			for i := range want {
-				if ingesttest.IsBad(i, opts) {
-					bad++
-				}
-			}
+			bad := ingesttest.CountBad(want, opts)
 			require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
 			require.EqualValues(t, want, b.ProcessedCount)
 			require.EqualValues(t, want-bad, b.InsertedCount)

@@ -92,12 +92,7 @@ func TestProcessBatchSkipsAndReportsBadRecords(t *testing.T) {
 			tb.startWorkers(t, 300)
 			b := tb.run(t, tb.newBatch(t, tb.newInterface(t, format), payload(t, format, n, opts)))
 
-			bad := 0
-			for i := range n {
-				if ingesttest.IsBad(i, opts) {
-					bad++
-				}
-			}
+			bad := ingesttest.CountBad(n, opts)
 			require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
 			require.EqualValues(t, n, b.ProcessedCount)
 			require.EqualValues(t, bad, b.FailedCount)

@@ -53,12 +53,7 @@ func (tb *testBundle) jobErrors(t *testing.T, b *models.Batch) (state string, er
 func (tb *testBundle) requireExactResults(t *testing.T, b *models.Batch, n int, opts ingesttest.Options) {
 	t.Helper()
 	require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
-	bad := 0
-	for i := range n {
-		if ingesttest.IsBad(i, opts) {
-			bad++
-		}
-	}
+	bad := ingesttest.CountBad(n, opts)
 	require.EqualValues(t, n, b.ProcessedCount)
 	require.EqualValues(t, bad, b.FailedCount)
 	require.EqualValues(t, n-bad, b.InsertedCount)

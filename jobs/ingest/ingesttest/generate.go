@@ -53,6 +53,17 @@ func IsBad(i int, opts Options) bool {
 	return opts.BadEvery > 0 && i%opts.BadEvery == opts.BadEvery-1
 }
 
+// CountBad is how many of the first n records fail mapping under opts.
+func CountBad(n int, opts Options) int {
+	bad := 0
+	for i := range n {
+		if IsBad(i, opts) {
+			bad++
+		}
+	}
+	return bad
+}
+
 // badKind tells how record i is broken: 0 for a good record, 1 for a bad age,
 // 2 for a missing external_id.
 func badKind(i int, opts Options) int {
