@@ -355,9 +355,7 @@ func (r *batchRun) addFailedRecords(ctx context.Context, files []*resultFile, ke
 	}
 	f, err := r.writeFailedRecords(ctx, key(models.KindFailed))
 	if err != nil {
-		for _, f := range files {
-			f.w.Abort()
-		}
+		r.dropResults(ctx, files)
 		return nil, err
 	}
 	return append(files, f), nil

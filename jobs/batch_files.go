@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/jobs/ingest"
@@ -223,7 +224,6 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 
 	var files []*resultFile
 	filesStart := time.Now()
-	defer func() { r.Log.Debug("wrote batch files", "duration", time.Since(filesStart)) }()
 	if o.payload == nil {
 		files, err = r.assemble(ctx, batchLine)
 	} else {
@@ -237,6 +237,7 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 			return err
 		}
 	}
+	r.Log.Debug("wrote batch files", "duration", time.Since(filesStart))
 
 	discarded := b.InsertedCount
 	tx, err := beginTx(ctx, r.Pool)
@@ -274,6 +275,7 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 		return fmt.Errorf("finishing batch %s: %w", b.ID, err)
 	}
 	r.batch = b
+	r.Log.Debug("ended batch", "status", b.Status, "duration", time.Since(filesStart))
 	r.Metrics.batchEnded(b)
 	if o.discard {
 		r.Metrics.recordsDiscarded(discarded)
@@ -588,7 +590,7 @@ func (r *batchRun) assemble(ctx context.Context, batchLine *errorLine) ([]*resul
 
 // writeResults writes the result files of the batch from segs, which cover
 // its processed records in order, under the keys key gives.
-func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLine *errorLine, key func(models.FileKind) string) (files []*resultFile, err error) {
+func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLine *errorLine, key func(models.FileKind) string) ([]*resultFile, error) {
 	b := r.batch
 	kinds := []struct {
 		kind models.FileKind
@@ -600,95 +602,176 @@ func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLin
 			ct   string
 		}{models.KindError, "application/x-ndjson"})
 	}
+	var files []*resultFile
 	for _, k := range kinds {
 		f, err := r.createResult(ctx, key(k.kind), k.kind, k.ct)
 		if err != nil {
-			for _, f := range files {
-				f.w.Abort()
-			}
+			r.dropResults(ctx, files)
 			return nil, err
 		}
 		files = append(files, f)
 	}
-	defer func() {
-		if err != nil {
-			for _, f := range files {
-				f.w.Abort()
-			}
+	if err := r.fillResults(ctx, segs, batchLine, files); err != nil {
+		r.dropResults(ctx, files)
+		return nil, err
+	}
+	for _, s := range segs {
+		if s.key != "" {
+			r.assembled = append(r.assembled, s.key)
 		}
-	}()
+	}
+	return files, nil
+}
+
+// fillResults writes and commits files, the result files that writeResults
+// created: output.json, process.log and, when there is one, error.log.
+func (r *batchRun) fillResults(ctx context.Context, segs []segmentRef, batchLine *errorLine, files []*resultFile) error {
+	b := r.batch
 	out, proc := files[0].buf, files[1].buf
 	errs := &errorLog{w: io.Discard}
 	if len(files) > 2 {
 		errs.w = files[2].buf
 	}
-	out.WriteByte('[')
-	for _, s := range segs {
-		if err := r.copySegment(ctx, s, out, proc, errs); err != nil {
-			return nil, err
+	// output.json (with error.log's lines) and process.log, the largest
+	// part, are written and flushed at once, each segment's layout passed
+	// from the one to the other as it is read; error.log ends after them.
+	g, gctx := errgroup.WithContext(ctx)
+	layouts := make(chan segmentLayout, len(segs))
+	g.Go(func() error {
+		for _, s := range segs {
+			l, ok := <-layouts
+			if !ok {
+				return nil // the output side failed, and says why
+			}
+			if err := r.copyPart(gctx, s, l.head+l.out, l.proc, proc); err != nil {
+				return err
+			}
 		}
-		if s.key != "" {
-			r.assembled = append(r.assembled, s.key)
+		return files[1].commit()
+	})
+	g.Go(func() error {
+		defer close(layouts)
+		out.WriteByte('[')
+		for _, s := range segs {
+			if err := r.copyOutput(gctx, s, out, errs, layouts); err != nil {
+				return err
+			}
 		}
+		out.WriteString("]\n")
+		return files[0].commit()
+	})
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	out.WriteString("]\n")
 	// The failed records without a line: beyond the bounds, or beyond the
 	// errorLogMaxLines of their chunk, which the bounds would leave out too.
 	if more := b.FailedCount - int64(errs.lines); more > 0 {
 		line := errorLine{Index: b.ProcessedCount, Message: fmt.Sprintf(
 			"… %d more errors not listed (error.log lists the first %d; process.log has every record)", more, errs.lines)}
 		if _, err := errs.w.Write(appendJSON(nil, line)); err != nil {
-			return nil, fmt.Errorf("writing error file: %w", err)
+			return fmt.Errorf("writing error file: %w", err)
 		}
 	}
 	if batchLine != nil {
 		if _, err := errs.w.Write(appendJSON(nil, batchLine)); err != nil {
-			return nil, fmt.Errorf("writing error file: %w", err)
+			return fmt.Errorf("writing error file: %w", err)
 		}
 	}
-	for _, f := range files {
+	for _, f := range files[2:] {
 		if err := f.commit(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return files, nil
+	return nil
 }
 
-// copySegment appends a segment to the result files.
-func (r *batchRun) copySegment(ctx context.Context, s segmentRef, out, proc io.Writer, errs *errorLog) error {
-	var rd io.ReadCloser = io.NopCloser(bytes.NewReader(s.data))
-	size := min(64<<10, len(s.data)+16) // a segment in memory needs no larger buffer
-	if s.data == nil {
-		var err error
-		if rd, err = r.Store.Open(ctx, s.key); err != nil {
-			return fmt.Errorf("reading results of chunk at %d: %w", s.start, err)
+// dropResults removes result files that will not be registered: those
+// being written are aborted, those already committed deleted.
+func (r *batchRun) dropResults(ctx context.Context, files []*resultFile) {
+	for _, f := range files {
+		if f.obj.Key == "" {
+			f.w.Abort()
+			continue
 		}
-		size = 64 << 10
+		if err := r.Store.Delete(context.WithoutCancel(ctx), f.obj.Key); err != nil {
+			r.Log.Warn("deleting an unregistered result file", "error", err)
+		}
+	}
+}
+
+// segmentLayout is where the parts of a segment lie: the length of its
+// header line and the sizes of its output.json, process.log and error.log parts.
+type segmentLayout struct{ head, out, proc, errs int64 }
+
+// openSegment reads n bytes of segment s from offset (n -1: to its end).
+func (r *batchRun) openSegment(ctx context.Context, s segmentRef, offset, n int64) (io.ReadCloser, error) {
+	if s.data != nil {
+		end := int64(len(s.data))
+		if n >= 0 {
+			end = min(end, offset+n)
+		}
+		return io.NopCloser(bytes.NewReader(s.data[offset:end])), nil
+	}
+	rd, err := r.Store.OpenRange(ctx, s.key, offset, n)
+	if err != nil {
+		return nil, fmt.Errorf("reading results of chunk at %d: %w", s.start, err)
+	}
+	return rd, nil
+}
+
+// copyOutput appends the output.json and error.log parts of segment s,
+// passing its layout on to layouts once its header is read.
+func (r *batchRun) copyOutput(ctx context.Context, s segmentRef, out io.Writer, errs *errorLog, layouts chan<- segmentLayout) error {
+	rd, err := r.openSegment(ctx, s, 0, -1)
+	if err != nil {
+		return err
 	}
 	defer rd.Close()
+	size := 64 << 10
+	if s.data != nil {
+		size = min(size, len(s.data)+16) // a segment in memory needs no larger buffer
+	}
 	br := bufio.NewReaderSize(rd, size)
 	head, err := br.ReadString('\n')
 	if err != nil {
 		return fmt.Errorf("reading results of chunk at %d: %w", s.start, err)
 	}
-	var n, outLen, procLen, errLen int64
-	if _, err := fmt.Sscanf(head, "%d %d %d %d\n", &n, &outLen, &procLen, &errLen); err != nil || n != s.records {
+	l := segmentLayout{head: int64(len(head))}
+	var n int64
+	if _, err := fmt.Sscanf(head, "%d %d %d %d\n", &n, &l.out, &l.proc, &l.errs); err != nil || n != s.records {
 		return fmt.Errorf("reading results of chunk at %d: bad header %q", s.start, head)
 	}
+	layouts <- l
 	if s.start > 0 {
 		if _, err := io.WriteString(out, ","); err != nil {
 			return err
 		}
 	}
-	for _, part := range []struct {
-		w io.Writer
-		n int64
-	}{{out, outLen}, {proc, procLen}} {
-		if _, err := io.CopyN(part.w, br, part.n); err != nil {
-			return fmt.Errorf("copying results of chunk at %d: %w", s.start, err)
-		}
+	if _, err := io.CopyN(out, br, l.out); err != nil {
+		return fmt.Errorf("copying results of chunk at %d: %w", s.start, err)
 	}
-	if err := errs.copyLines(br, errLen); err != nil {
+	if l.errs == 0 {
+		return nil
+	}
+	er, err := r.openSegment(ctx, s, l.head+l.out+l.proc, l.errs)
+	if err != nil {
+		return err
+	}
+	defer er.Close()
+	if err := errs.copyLines(bufio.NewReader(er), l.errs); err != nil {
+		return fmt.Errorf("copying results of chunk at %d: %w", s.start, err)
+	}
+	return nil
+}
+
+// copyPart appends n bytes of segment s from offset to w.
+func (r *batchRun) copyPart(ctx context.Context, s segmentRef, offset, n int64, w io.Writer) error {
+	rd, err := r.openSegment(ctx, s, offset, n)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	if _, err := io.CopyN(w, rd, n); err != nil {
 		return fmt.Errorf("copying results of chunk at %d: %w", s.start, err)
 	}
 	return nil

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowbatch/flowbatch/jobs"
@@ -271,4 +276,60 @@ func TestBatchStartedByThePreviousVersionKeepsItsResults(t *testing.T) {
 	exists, err := tb.store.Exists(ctx, fmt.Sprintf("tmp/batch/%s/%012d", b.ID, 0))
 	require.NoError(t, err)
 	require.False(t, exists, "the old segment is deleted with the others")
+}
+
+// TestResultFilesAreWrittenAllOrNone makes output.json of a batch of several
+// chunks impossible to store (a folder stands where its object goes), while
+// process.log, written beside it, is stored: the batch ends ERROR with its
+// error.log alone, and the process.log that no row registers is removed.
+func TestResultFilesAreWrittenAllOrNone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	deps := tb.deps
+	deps.ChunkSize = 100
+	client, err := jobs.NewClient(deps, 1)
+	require.NoError(t, err)
+
+	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, 500, ingesttest.Options{Seed: 30}))
+	_, err = jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
+	require.NoError(t, err)
+	_, err = tb.db.Pool.Exec(ctx, "UPDATE river_job SET max_attempts = 1 WHERE args->>'batch_id' = $1", b.ID.String())
+	require.NoError(t, err)
+	dir := strings.TrimPrefix(tb.storeURL, "file://")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.FromSlash(jobs.ResultKey(b.ID, models.KindOutput))), 0o755))
+
+	require.NoError(t, client.Start(ctx))
+	t.Cleanup(func() { _ = client.Stop(context.Background()) })
+	b = tb.waitFor(t, b.ID, time.Minute, func(b *models.Batch) bool {
+		return b.Status != models.StatusProcessing && b.Status != models.StatusReady
+	})
+	require.Equal(t, models.StatusError, b.Status)
+	require.Contains(t, b.ErrorMessage, "processing failed after 1 attempts")
+	require.EqualValues(t, 500, b.ProcessedCount)
+	_, content, ok := tb.file(t, b, models.KindError)
+	require.True(t, ok)
+	require.Equal(t, []errorLine{{Index: b.ProcessedCount, Message: b.ErrorMessage}}, ndjson[errorLine](t, content))
+	for _, kind := range []models.FileKind{models.KindOutput, models.KindProcess} {
+		_, _, ok := tb.file(t, b, kind)
+		require.False(t, ok, "%s is not registered", kind)
+	}
+	// In storage, once the segments are removed: the input and error.log,
+	// nothing written for output.json or process.log.
+	rows, err := tb.db.Pool.Query(ctx, "SELECT storage_key FROM files WHERE batch_id = $1", b.ID)
+	require.NoError(t, err)
+	registered, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.Len(t, registered, 2)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		var stored []string
+		require.NoError(c, filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(dir, path)
+				stored = append(stored, filepath.ToSlash(rel))
+			}
+			return err
+		}))
+		assert.ElementsMatch(c, registered, stored)
+	}, time.Minute, 10*time.Millisecond)
 }

@@ -302,11 +302,7 @@ func (r *batchRun) commitWhole(ctx context.Context, c *chunk, began time.Time) (
 		if committed {
 			return
 		}
-		for _, f := range files {
-			if derr := r.Store.Delete(context.WithoutCancel(ctx), f.obj.Key); derr != nil {
-				r.Log.Warn("deleting result file of a rolled back batch", "error", derr)
-			}
-		}
+		r.dropResults(ctx, files)
 	}()
 	if err := endTx(ctx, tx, b, files); err != nil {
 		return err

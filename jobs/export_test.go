@@ -15,3 +15,7 @@ func EndTx(ctx context.Context, tx pgx.Tx, b *models.Batch) error { return endTx
 // OwnResultKey lets the tests find the result files of a batch that was
 // processed in one transaction.
 var OwnResultKey = ownResultKey
+
+// ResultKey lets the tests find the result files of a batch assembled from
+// its segments.
+var ResultKey = resultKey
