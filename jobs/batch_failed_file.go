@@ -347,15 +347,14 @@ var failedContentTypes = map[models.Format]string{
 // batch failed, and returns files with it added. It reads the input again
 // and maps each processed record with the same mapper: mapping depends on
 // nothing but the record and the interface, so the records that fail now
-// are those that failed, with the same errors. On failure the files
-// written so far are aborted.
+// are those that failed, with the same errors. On failure files, committed
+// already, stay under their keys (see abortResults).
 func (r *batchRun) addFailedRecords(ctx context.Context, files []*resultFile, key func(models.FileKind) string) (_ []*resultFile, err error) {
 	if r.batch.FailedCount == 0 || failedContentTypes[r.batch.Format] == "" {
 		return files, nil // no writer for the format: the batch ends without the file, not in ERROR
 	}
 	f, err := r.writeFailedRecords(ctx, key(models.KindFailed))
 	if err != nil {
-		r.dropResults(ctx, files)
 		return nil, err
 	}
 	return append(files, f), nil

@@ -606,13 +606,13 @@ func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLin
 	for _, k := range kinds {
 		f, err := r.createResult(ctx, key(k.kind), k.kind, k.ct)
 		if err != nil {
-			r.dropResults(ctx, files)
+			abortResults(files)
 			return nil, err
 		}
 		files = append(files, f)
 	}
 	if err := r.fillResults(ctx, segs, batchLine, files); err != nil {
-		r.dropResults(ctx, files)
+		abortResults(files)
 		return nil, err
 	}
 	for _, s := range segs {
@@ -624,7 +624,9 @@ func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLin
 }
 
 // fillResults writes and commits files, the result files that writeResults
-// created: output.json, process.log and, when there is one, error.log.
+// created: output.json, process.log and, when there is one, error.log. They
+// are committed in that order once all are written: a failure while
+// writing leaves none committed, a failed commit those before it.
 func (r *batchRun) fillResults(ctx context.Context, segs []segmentRef, batchLine *errorLine, files []*resultFile) error {
 	b := r.batch
 	out, proc := files[0].buf, files[1].buf
@@ -633,8 +635,8 @@ func (r *batchRun) fillResults(ctx context.Context, segs []segmentRef, batchLine
 		errs.w = files[2].buf
 	}
 	// output.json (with error.log's lines) and process.log, the largest
-	// part, are written and flushed at once, each segment's layout passed
-	// from the one to the other as it is read; error.log ends after them.
+	// part, are written at once, each segment's layout passed from the one
+	// to the other as it is read; error.log ends after them.
 	g, gctx := errgroup.WithContext(ctx)
 	layouts := make(chan segmentLayout, len(segs))
 	g.Go(func() error {
@@ -647,7 +649,7 @@ func (r *batchRun) fillResults(ctx context.Context, segs []segmentRef, batchLine
 				return err
 			}
 		}
-		return files[1].commit()
+		return nil
 	})
 	g.Go(func() error {
 		defer close(layouts)
@@ -658,7 +660,7 @@ func (r *batchRun) fillResults(ctx context.Context, segs []segmentRef, batchLine
 			}
 		}
 		out.WriteString("]\n")
-		return files[0].commit()
+		return nil
 	})
 	if err := g.Wait(); err != nil {
 		return err
@@ -677,7 +679,7 @@ func (r *batchRun) fillResults(ctx context.Context, segs []segmentRef, batchLine
 			return fmt.Errorf("writing error file: %w", err)
 		}
 	}
-	for _, f := range files[2:] {
+	for _, f := range files {
 		if err := f.commit(); err != nil {
 			return err
 		}
@@ -685,17 +687,12 @@ func (r *batchRun) fillResults(ctx context.Context, segs []segmentRef, batchLine
 	return nil
 }
 
-// dropResults removes result files that will not be registered: those
-// being written are aborted, those already committed deleted.
-func (r *batchRun) dropResults(ctx context.Context, files []*resultFile) {
+// abortResults drops the result files that are still being written. A file
+// committed already stays under its key, which the batch's next attempt
+// writes over: another slice may have registered the file under that key.
+func abortResults(files []*resultFile) {
 	for _, f := range files {
-		if f.obj.Key == "" {
-			f.w.Abort()
-			continue
-		}
-		if err := r.Store.Delete(context.WithoutCancel(ctx), f.obj.Key); err != nil {
-			r.Log.Warn("deleting an unregistered result file", "error", err)
-		}
+		f.w.Abort()
 	}
 }
 

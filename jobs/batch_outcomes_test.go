@@ -280,27 +280,21 @@ func TestBatchStartedByThePreviousVersionKeepsItsResults(t *testing.T) {
 
 // TestResultFilesAreWrittenAllOrNone makes output.json of a batch of several
 // chunks impossible to store (a folder stands where its object goes), while
-// process.log, written beside it, is stored: the batch ends ERROR with its
-// error.log alone, and the process.log that no row registers is removed.
+// process.log is written beside it: the batch ends ERROR with its error.log
+// alone, and nothing written for output.json or process.log stays in storage.
 func TestResultFilesAreWrittenAllOrNone(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tb := setup(t)
-	deps := tb.deps
-	deps.ChunkSize = 100
-	client, err := jobs.NewClient(deps, 1)
-	require.NoError(t, err)
-
 	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, 500, ingesttest.Options{Seed: 30}))
-	_, err = jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
+	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	_, err = tb.db.Pool.Exec(ctx, "UPDATE river_job SET max_attempts = 1 WHERE args->>'batch_id' = $1", b.ID.String())
 	require.NoError(t, err)
 	dir := strings.TrimPrefix(tb.storeURL, "file://")
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.FromSlash(jobs.ResultKey(b.ID, models.KindOutput))), 0o755))
 
-	require.NoError(t, client.Start(ctx))
-	t.Cleanup(func() { _ = client.Stop(context.Background()) })
+	tb.startWorkers(t, 100)
 	b = tb.waitFor(t, b.ID, time.Minute, func(b *models.Batch) bool {
 		return b.Status != models.StatusProcessing && b.Status != models.StatusReady
 	})

@@ -302,7 +302,11 @@ func (r *batchRun) commitWhole(ctx context.Context, c *chunk, began time.Time) (
 		if committed {
 			return
 		}
-		r.dropResults(ctx, files)
+		for _, f := range files {
+			if derr := r.Store.Delete(context.WithoutCancel(ctx), f.obj.Key); derr != nil {
+				r.Log.Warn("deleting result file of a rolled back batch", "error", derr)
+			}
+		}
 	}()
 	if err := endTx(ctx, tx, b, files); err != nil {
 		return err
