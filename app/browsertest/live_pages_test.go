@@ -51,11 +51,17 @@ func TestCancelABatchWaitingForAWorker(t *testing.T) {
 		tb.text("[data-waiting] p"))
 
 	// The panel is swapped when its stream connects: a click during the
-	// swap may miss, so click until the dialog opens.
+	// swap may miss, or find its button gone from the page between finding
+	// and clicking it, so click until the dialog opens.
 	deadline := time.Now().Add(20 * time.Second)
 	for open := false; !open; {
 		require.True(t, time.Now().Before(deadline), "the dialog never opened")
-		tb.do(chromedp.Click(chromedp.CSS("[data-waiting] button")))
+		ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("[data-waiting] button")))
+		cancel()
+		if err != nil {
+			continue
+		}
 		for try := time.Now().Add(time.Second); !open && time.Now().Before(try); {
 			open = eval[bool](tb, `document.getElementById("confirm-dialog").open`)
 		}
