@@ -145,13 +145,14 @@ func checkContentType(c *fiber.Ctx, f models.Format) error {
 		"This interface reads "+strings.ToUpper(string(f))+": send the body with Content-Type: "+contentTypesOf[f][0]+".")
 }
 
-// storePayload streams r into storage and refuses a payload that is empty or
+// storePayload streams r into storage (a small payload is kept for the
+// transaction that registers it: storage.Store.PutSmall) and refuses a payload that is empty or
 // only whitespace, or whose content is of another format than f (nothing is
 // left stored then).
 func (s *Server) storePayload(ctx context.Context, r io.Reader, f models.Format) (storage.Object, error) {
 	head := &batches.HeadRecorder{R: r}
 	blank := &blankDetector{r: head}
-	obj, err := s.store.Put(ctx, blank, contentTypesOf[f][0])
+	obj, err := s.store.PutSmall(ctx, blank, contentTypesOf[f][0])
 	if err != nil {
 		return storage.Object{}, err
 	}
@@ -209,7 +210,8 @@ func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Obj
 		s.dropObject(c.UserContext(), obj.Key)
 		return err
 	}
-	ctx := c.UserContext()
+	// The checks made in the creating transaction read the input it stores.
+	ctx := storage.WithPending(c.UserContext(), obj)
 	b, input, err := s.batches.CreateWithInput(ctx, identity(c).AccountID, u.draft, obj, func(tx *gorm.DB, b *models.Batch) (*models.Batch, error) {
 		if u.draft.ColumnMap != nil {
 			if err := s.checkNewBatchMapping(ctx, tx, b); err != nil {

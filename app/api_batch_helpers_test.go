@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowbatch/flowbatch/app/apptest"
@@ -149,11 +150,15 @@ func batchMultipart(t *testing.T, parts ...formPart) (string, *bytes.Buffer) {
 
 // sha is defined in files_test.go: the hex SHA-256 of a string.
 
-// storedObjects lists the objects in the harness's storage, temporary files included.
+// storedObjects lists the objects in the harness's storage, temporary files
+// included, and the small ones kept in the database.
 func storedObjects(t *testing.T, h *apptest.Harness) []string {
 	t.Helper()
-	var names []string
-	err := filepath.WalkDir(h.StorageDir, func(path string, d fs.DirEntry, err error) error {
+	rows, err := h.Pool.Query(context.Background(), "SELECT key FROM file_contents")
+	require.NoError(t, err)
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	err = filepath.WalkDir(h.StorageDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

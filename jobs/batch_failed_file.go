@@ -376,10 +376,7 @@ func (r *batchRun) writeFailedRecords(ctx context.Context, key string) (_ *resul
 	if err != nil {
 		return nil, permanent("the interface's format options cannot be used: %v", err)
 	}
-	f, err := r.createResult(ctx, key, models.KindFailed, failedContentTypes[r.batch.Format])
-	if err != nil {
-		return nil, err
-	}
+	f := r.createResult(ctx, key, models.KindFailed, failedContentTypes[r.batch.Format])
 	defer func() {
 		if err != nil {
 			f.w.Abort()

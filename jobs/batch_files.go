@@ -181,12 +181,13 @@ type resultFile struct {
 	obj         storage.Object
 }
 
-func (r *batchRun) createResult(ctx context.Context, key string, kind models.FileKind, contentType string) (*resultFile, error) {
-	w, err := r.Store.Create(ctx, key, contentType)
-	if err != nil {
-		return nil, err
-	}
-	return &resultFile{kind: kind, contentType: contentType, w: w, buf: w.Buffer()}, nil
+// createResult starts a result file under key. Every result file is
+// registered by endTx, which stores the content of a small one (kept in the
+// database, see storage.Store.CreateSmall) in the transaction that ends the
+// batch: no object to create and flush on its own.
+func (r *batchRun) createResult(ctx context.Context, key string, kind models.FileKind, contentType string) *resultFile {
+	w := r.Store.CreateSmall(ctx, key, contentType)
+	return &resultFile{kind: kind, contentType: contentType, w: w, buf: w.Buffer()}
 }
 
 // commit keeps the file; its buffer goes back to the storage's pool.
@@ -323,6 +324,16 @@ func endTx(ctx context.Context, tx pgx.Tx, b *models.Batch, files []*resultFile)
 			SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, storage_key = EXCLUDED.storage_key, updated_at = now()`,
 			b.AccountID, b.Folder(), b.ID, names, sizes, types, sums, keys, kinds)
 	}
+	var inlineKeys []string
+	var inline [][]byte
+	for _, f := range files {
+		if f.obj.Inline != nil {
+			inlineKeys, inline = append(inlineKeys, f.obj.Key), append(inline, f.obj.Inline)
+		}
+	}
+	if len(inline) > 0 {
+		batch.Queue(storage.InsertContentSQL, inlineKeys, inline)
+	}
 	batch.Queue(models.NotifySQL, notifyArgs(b)...)
 	event := models.BatchEndEvent(b)
 	if event != "" {
@@ -333,6 +344,11 @@ func endTx(ctx context.Context, tx pgx.Tx, b *models.Batch, files []*resultFile)
 	if len(files) > 0 {
 		if _, err := res.Exec(); err != nil {
 			return fmt.Errorf("registering result files of batch %s: %w", b.ID, err)
+		}
+	}
+	if len(inline) > 0 {
+		if _, err := res.Exec(); err != nil {
+			return fmt.Errorf("storing result files of batch %s: %w", b.ID, err)
 		}
 	}
 	if _, err := res.Exec(); err != nil {
@@ -466,10 +482,7 @@ func (r *batchRun) endWithErrorAt(ctx context.Context, msg, guard string, guardA
 
 // writeErrorOnly writes error.log with the one line of a batch-level fault.
 func (r *batchRun) writeErrorOnly(ctx context.Context, line *errorLine) ([]*resultFile, error) {
-	f, err := r.createResult(ctx, resultKey(r.batch.ID, models.KindError), models.KindError, "application/x-ndjson")
-	if err != nil {
-		return nil, err
-	}
+	f := r.createResult(ctx, resultKey(r.batch.ID, models.KindError), models.KindError, "application/x-ndjson")
 	if _, err := f.buf.Write(appendJSON(nil, line)); err != nil {
 		f.w.Abort()
 		return nil, fmt.Errorf("writing error file: %w", err)
@@ -604,12 +617,7 @@ func (r *batchRun) writeResults(ctx context.Context, segs []segmentRef, batchLin
 	}
 	var files []*resultFile
 	for _, k := range kinds {
-		f, err := r.createResult(ctx, key(k.kind), k.kind, k.ct)
-		if err != nil {
-			abortResults(files)
-			return nil, err
-		}
-		files = append(files, f)
+		files = append(files, r.createResult(ctx, key(k.kind), k.kind, k.ct))
 	}
 	if err := r.fillResults(ctx, segs, batchLine, files); err != nil {
 		abortResults(files)

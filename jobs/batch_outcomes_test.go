@@ -273,20 +273,26 @@ func TestBatchStartedByThePreviousVersionKeepsItsResults(t *testing.T) {
 	ids := tb.results(t, b)
 	require.Len(t, ids, n)
 	require.Equal(t, n, tb.count(t, "SELECT count(DISTINCT batch_index) FROM records WHERE batch_id = $1", b.ID))
-	exists, err := tb.store.Exists(ctx, fmt.Sprintf("tmp/batch/%s/%012d", b.ID, 0))
-	require.NoError(t, err)
-	require.False(t, exists, "the old segment is deleted with the others")
+	// The segments are deleted just after the batch ends.
+	require.Eventually(t, func() bool {
+		exists, err := tb.store.Exists(ctx, fmt.Sprintf("tmp/batch/%s/%012d", b.ID, 0))
+		require.NoError(t, err)
+		return !exists
+	}, 10*time.Second, 10*time.Millisecond, "the old segment is deleted with the others")
 }
 
 // TestResultFilesAreWrittenAllOrNone makes output.json of a batch of several
 // chunks impossible to store (a folder stands where its object goes), while
 // process.log is written beside it: the batch ends ERROR with its error.log
 // alone, and nothing written for output.json or process.log stays in storage.
+// The batch's records are enough for both files to be too big to be kept in
+// the database.
 func TestResultFilesAreWrittenAllOrNone(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tb := setup(t)
-	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, 500, ingesttest.Options{Seed: 30}))
+	const records = 2000 // output.json: 2,000 × 39 bytes > storage.InlineMaxBytes
+	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, records, ingesttest.Options{Seed: 30}))
 	_, err := jobs.RunBatch(ctx, tb.gdb, tb.queue, tb.account.ID, b.ID)
 	require.NoError(t, err)
 	_, err = tb.db.Pool.Exec(ctx, "UPDATE river_job SET max_attempts = 1 WHERE args->>'batch_id' = $1", b.ID.String())
@@ -294,13 +300,13 @@ func TestResultFilesAreWrittenAllOrNone(t *testing.T) {
 	dir := strings.TrimPrefix(tb.storeURL, "file://")
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.FromSlash(jobs.ResultKey(b.ID, models.KindOutput))), 0o755))
 
-	tb.startWorkers(t, 100)
+	tb.startWorkers(t, 400)
 	b = tb.waitFor(t, b.ID, time.Minute, func(b *models.Batch) bool {
 		return b.Status != models.StatusProcessing && b.Status != models.StatusReady
 	})
 	require.Equal(t, models.StatusError, b.Status)
 	require.Contains(t, b.ErrorMessage, "processing failed after 1 attempts")
-	require.EqualValues(t, 500, b.ProcessedCount)
+	require.EqualValues(t, records, b.ProcessedCount)
 	_, content, ok := tb.file(t, b, models.KindError)
 	require.True(t, ok)
 	require.Equal(t, []errorLine{{Index: b.ProcessedCount, Message: b.ErrorMessage}}, ndjson[errorLine](t, content))
@@ -308,15 +314,18 @@ func TestResultFilesAreWrittenAllOrNone(t *testing.T) {
 		_, _, ok := tb.file(t, b, kind)
 		require.False(t, ok, "%s is not registered", kind)
 	}
-	// In storage, once the segments are removed: the input and error.log,
-	// nothing written for output.json or process.log.
+	// In storage, once the segments are removed: the input and error.log
+	// (in the database), nothing written for output.json or process.log.
 	rows, err := tb.db.Pool.Query(ctx, "SELECT storage_key FROM files WHERE batch_id = $1", b.ID)
 	require.NoError(t, err)
 	registered, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
 	require.Len(t, registered, 2)
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		var stored []string
+		rows, err := tb.db.Pool.Query(ctx, "SELECT key FROM file_contents")
+		require.NoError(c, err)
+		stored, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(c, err)
 		require.NoError(c, filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() {
 				rel, _ := filepath.Rel(dir, path)

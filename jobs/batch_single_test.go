@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/jobs/ingest/ingesttest"
 	"github.com/flowbatch/flowbatch/models"
@@ -63,7 +64,8 @@ func TestOneChunkBatchEndsInOneTransaction(t *testing.T) {
 			for _, kind := range []models.FileKind{models.KindOutput, models.KindProcess, models.KindError} {
 				f, _, ok := tb.file(t, b, kind)
 				require.True(t, ok)
-				require.Equal(t, tc.one, f.StorageKey == jobs.OwnResultKey(b.ID, owner, kind), "%s file under the slice's own key", kind)
+				require.True(t, storage.IsInline(f.StorageKey), "%s file kept in the database", kind)
+				require.Equal(t, tc.one, f.StorageKey == storage.InlineKey(jobs.OwnResultKey(b.ID, owner, kind)), "%s file under the slice's own key", kind)
 			}
 		})
 	}

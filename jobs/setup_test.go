@@ -47,7 +47,7 @@ func setup(t testing.TB) *testBundle {
 	gdb, err := db.Gorm(tdb.Pool)
 	require.NoError(t, err)
 	storeURL := "file://" + t.TempDir()
-	store, err := storage.Open(ctx, storeURL)
+	store, err := storage.Open(ctx, storeURL, tdb.Pool)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	deps := jobs.Deps{Pool: tdb.Pool, DB: gdb, Store: store, Log: testLogger()}

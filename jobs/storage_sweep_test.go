@@ -36,7 +36,7 @@ func setupSweep(t *testing.T, storageURL string) *sweepBundle {
 	t.Helper()
 	ctx := context.Background()
 	tdb := dbtest.New(t)
-	store, err := storage.Open(ctx, storageURL)
+	store, err := storage.Open(ctx, storageURL, tdb.Pool)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	b := &sweepBundle{tdb: tdb, store: store}

@@ -31,7 +31,8 @@ const (
 const BatchFolder = "batch"
 
 // File is an entry of an account's file manager. Its content lives in blob
-// storage under StorageKey, a generated key that never derives from Name.
+// storage under StorageKey, a generated key that never derives from Name,
+// or, for a small file, in the database (storage.IsInline).
 type File struct {
 	ID          uuid.UUID `gorm:"type:uuid;primaryKey;default:gen_random_uuid()"`
 	AccountID   uuid.UUID `gorm:"type:uuid"`
@@ -45,12 +46,22 @@ type File struct {
 	Kind        *FileKind
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Content, when not nil, is the content of a small object kept in the
+	// database (storage.Object.Inline), which CreateFile stores with the row.
+	Content []byte `gorm:"-"`
 }
 
 // CreateFile registers a stored object as a file; f.AccountID must be set.
 func CreateFile(ctx context.Context, db *gorm.DB, f *File) error {
-	if err := db.WithContext(ctx).Create(f).Error; err != nil {
+	db = db.WithContext(ctx)
+	if err := db.Create(f).Error; err != nil {
 		return notFound("creating file", err)
+	}
+	if f.Content == nil {
+		return nil
+	}
+	if err := db.Exec("INSERT INTO file_contents (key, data) VALUES (?, ?)", f.StorageKey, f.Content).Error; err != nil {
+		return fmt.Errorf("storing content of file %s: %w", f.ID, err)
 	}
 	return nil
 }

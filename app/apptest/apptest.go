@@ -84,7 +84,7 @@ func New(t testing.TB, opts ...Option) *Harness {
 	if cfg.StorageURL != "file://"+storageDir {
 		storageDir = ""
 	}
-	store, err := storage.Open(context.Background(), cfg.StorageURL)
+	store, err := storage.Open(context.Background(), cfg.StorageURL, tdb.Pool)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	level := slog.LevelWarn

@@ -355,7 +355,7 @@ func registerFile(ctx context.Context, tx *gorm.DB, b *models.Batch, kind models
 	}
 	f := &models.File{
 		AccountID: b.AccountID, Folder: b.Folder(), Name: b.FileName(kind), Size: obj.Size,
-		ContentType: ct, SHA256: obj.SHA256, StorageKey: obj.Key, BatchID: &b.ID, Kind: &kind,
+		ContentType: ct, SHA256: obj.SHA256, StorageKey: obj.Key, BatchID: &b.ID, Kind: &kind, Content: obj.Inline,
 	}
 	if err := models.CreateFile(ctx, tx, f); err != nil {
 		return nil, err

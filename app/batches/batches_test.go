@@ -31,7 +31,7 @@ func setup(t *testing.T) *testBundle {
 	tdb := dbtest.New(t)
 	gdb, err := db.Gorm(tdb.Pool)
 	require.NoError(t, err)
-	store, err := storage.Open(ctx, "file://"+t.TempDir())
+	store, err := storage.Open(ctx, "file://"+t.TempDir(), tdb.Pool)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	acct, _, err := accounts.Register(ctx, gdb, store, accounts.Registration{Email: "b@example.com", Password: "long enough pw", Starter: true})

@@ -33,7 +33,7 @@ func admin(ctx context.Context, cfg *config.Config, args []string, out io.Writer
 		if err := fs.Parse(args[1:]); err != nil {
 			return errUsage
 		}
-		store, err := storage.Open(ctx, cfg.StorageURL)
+		store, err := storage.Open(ctx, cfg.StorageURL, pool)
 		if err != nil {
 			return err
 		}

@@ -43,7 +43,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		return err
 	}
 	defer pool.Close()
-	store, err := storage.Open(ctx, cfg.StorageURL)
+	store, err := storage.Open(ctx, cfg.StorageURL, pool)
 	if err != nil {
 		return err
 	}

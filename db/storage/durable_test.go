@@ -51,7 +51,7 @@ func (l *syncLog) take() []string {
 // watchedStore opens a file:// bucket at rawURL whose flushes are recorded.
 func watchedStore(t *testing.T, rawURL string) (*Store, *syncLog) {
 	t.Helper()
-	s, err := Open(context.Background(), rawURL)
+	s, err := Open(context.Background(), rawURL, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	l := &syncLog{}

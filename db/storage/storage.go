@@ -1,10 +1,15 @@
 // Package storage keeps file contents in a blob bucket (a local folder by
 // default, or an S3-compatible bucket) under generated keys. User-supplied
 // names never become storage paths; the files table maps names to keys.
+//
+// Small objects written through PutSmall or CreateSmall stay in memory and
+// are kept in the database instead, by the transaction that registers them
+// (key prefix "db/", table file_contents): see Object.Inline.
 package storage
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,6 +24,7 @@ import (
 	"sync"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// buckets
@@ -44,10 +50,39 @@ type Store struct {
 	// watch both.
 	syncPath  func(path string) error
 	writeback func(f *os.File, offset, length int64)
+	// db reads the contents of small objects kept in the database; nil
+	// keeps every object in the bucket.
+	db Querier
 	// Counters set by Instrument; nil counts nothing.
 	putBytes prometheus.Counter
 	errors   *prometheus.CounterVec
 }
+
+// Querier runs a query returning one row: a pgxpool.Pool.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// InlineMaxBytes is the largest object PutSmall and CreateSmall keep in the
+// database: a batch of a few hundred records, its output.json and its
+// process.log.
+const InlineMaxBytes = 64 << 10
+
+// inlinePrefix starts the keys of objects kept in the database.
+const inlinePrefix = "db/"
+
+// IsInline reports whether key is that of an object kept in the database.
+func IsInline(key string) bool { return strings.HasPrefix(key, inlinePrefix) }
+
+// InlineKey is the key under which a small Writer created for key keeps
+// its content in the database: "db/" and key's name.
+func InlineKey(key string) string { return inlinePrefix + strings.TrimPrefix(key, "f/") }
+
+// InsertContentSQL stores the contents of small objects, given as arrays of
+// keys and data, in the transaction that registers their files.
+const InsertContentSQL = `INSERT INTO file_contents (key, data)
+	SELECT * FROM unnest($1::text[], $2::bytea[])
+	ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data`
 
 // Instrument registers the store's metrics: bytes of uploads written
 // through Put, and failed storage operations by operation.
@@ -76,11 +111,16 @@ type Object struct {
 	Key    string
 	Size   int64
 	SHA256 string
+	// Inline, when not nil, is the content of a small object kept in the
+	// database (IsInline(Key)): nothing is stored yet, and the transaction
+	// that registers the object's file must store it (InsertContentSQL).
+	Inline []byte
 }
 
 // Open opens the bucket at rawURL (FLOWBATCH_STORAGE_URL). A local folder is
-// created when missing.
-func Open(ctx context.Context, rawURL string) (*Store, error) {
+// created when missing. db, when not nil, is the database holding small
+// objects (file_contents).
+func Open(ctx context.Context, rawURL string, db Querier) (*Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("parsing storage URL: %w", err)
@@ -96,7 +136,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening storage %s: %w", u.Scheme+"://"+u.Host+u.Path, err)
 	}
-	st := &Store{bucket: bucket, syncPath: fsyncPath, writeback: startWriteback}
+	st := &Store{bucket: bucket, db: db, syncPath: fsyncPath, writeback: startWriteback}
 	switch u.Scheme {
 	case "s3":
 		st.s3Bucket = u.Host
@@ -174,6 +214,17 @@ func (s *Store) Put(ctx context.Context, r io.Reader, contentType string) (Objec
 	if err != nil {
 		return Object{}, err
 	}
+	return s.put(w, r)
+}
+
+// PutSmall is Put for content that the caller registers in a transaction
+// that stores Object.Inline: content of up to InlineMaxBytes is kept in
+// memory for the database, larger content goes to the bucket.
+func (s *Store) PutSmall(ctx context.Context, r io.Reader, contentType string) (Object, error) {
+	return s.put(s.CreateSmall(ctx, NewKey(), contentType), r)
+}
+
+func (s *Store) put(w *Writer, r io.Reader) (Object, error) {
 	if _, err := io.Copy(w, r); err != nil {
 		w.Abort()
 		return Object{}, fmt.Errorf("writing object: %w", err)
@@ -189,12 +240,19 @@ func (s *Store) Put(ctx context.Context, r io.Reader, contentType string) (Objec
 // gathers writes in a buffer and hashes what the buffer passes on to the
 // bucket, a piece of up to writeBufferSize at a time.
 type Writer struct {
-	store  *Store
-	key    string
+	store *Store
+	key   string
+	// w is the bucket's writer; a small Writer opens it only once what it
+	// was given outgrows mem.
 	w      *blob.Writer
+	ctx    context.Context
+	opts   *blob.WriterOptions
 	cancel context.CancelFunc
 	out    hashedOut
 	buf    *bufio.Writer // over out
+	// small: the content is kept in mem while it fits InlineMaxBytes.
+	small bool
+	mem   []byte
 }
 
 // hashedOut writes to the bucket, hashing and counting what it writes. In
@@ -241,26 +299,77 @@ var writeBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, w
 
 // Create starts writing an object under key. Call Commit to keep it or Abort to drop it.
 func (s *Store) Create(ctx context.Context, key, contentType string) (*Writer, error) {
+	sw := s.newWriter(ctx, key, contentType)
+	if err := sw.open(); err != nil {
+		sw.cancel()
+		sw.releaseBuffer()
+		return nil, err
+	}
+	return sw, nil
+}
+
+// CreateSmall is Create for an object that the caller registers in a
+// transaction that stores Object.Inline: up to InlineMaxBytes, Commit
+// returns the content, under the key "db/…" made of key, instead of
+// writing it to the bucket. A store without a database writes every object
+// to the bucket.
+func (s *Store) CreateSmall(ctx context.Context, key, contentType string) *Writer {
+	sw := s.newWriter(ctx, key, contentType)
+	sw.small = s.db != nil
+	return sw
+}
+
+// newWriter is a Writer of key whose bucket writer is not opened yet.
+func (s *Store) newWriter(ctx context.Context, key, contentType string) *Writer {
 	ctx, cancel := context.WithCancel(ctx)
-	sw := &Writer{store: s, key: key, cancel: cancel, out: hashedOut{hash: sha256.New(), writeback: s.writeback}}
-	opts := &blob.WriterOptions{ContentType: contentType, DisableContentTypeDetection: contentType != ""}
+	sw := &Writer{store: s, key: key, ctx: ctx, cancel: cancel, out: hashedOut{hash: sha256.New(), writeback: s.writeback}}
+	sw.opts = &blob.WriterOptions{ContentType: contentType, DisableContentTypeDetection: contentType != ""}
 	if s.dir != "" {
 		// The file the object is written to, to have the kernel start
 		// writing it to disk while it is written (hashedOut.Write).
-		opts.BeforeWrite = func(as func(any) bool) error {
+		sw.opts.BeforeWrite = func(as func(any) bool) error {
 			as(&sw.out.file)
 			return nil
 		}
 	}
-	w, err := s.bucket.NewWriter(ctx, key, opts)
-	if err != nil {
-		cancel()
-		return nil, s.failed("write", fmt.Errorf("creating object: %w", err))
-	}
-	sw.w, sw.out.w = w, w
+	sw.out.w = (*sink)(sw)
 	sw.buf = writeBuffers.Get().(*bufio.Writer)
 	sw.buf.Reset(&sw.out)
-	return sw, nil
+	return sw
+}
+
+// open opens the bucket's writer.
+func (w *Writer) open() error {
+	bw, err := w.store.bucket.NewWriter(w.ctx, w.key, w.opts)
+	if err != nil {
+		return w.store.failed("write", fmt.Errorf("creating object: %w", err))
+	}
+	w.w = bw
+	return nil
+}
+
+// sink is where a Writer's hashed bytes go: the bucket's writer, or mem
+// while a small Writer's content fits InlineMaxBytes.
+type sink Writer
+
+func (s *sink) Write(p []byte) (int, error) {
+	w := (*Writer)(s)
+	if w.w == nil {
+		if w.small && len(w.mem)+len(p) <= InlineMaxBytes {
+			w.mem = append(w.mem, p...)
+			return len(p), nil
+		}
+		if err := w.open(); err != nil {
+			return 0, err
+		}
+		if len(w.mem) > 0 {
+			if _, err := w.w.Write(w.mem); err != nil {
+				return 0, err
+			}
+			w.mem = nil
+		}
+	}
+	return w.w.Write(p)
 }
 
 // Write implements io.Writer.
@@ -280,8 +389,24 @@ func (w *Writer) Commit() (Object, error) {
 	w.releaseBuffer()
 	if err != nil {
 		w.cancel() // closed after a cancel, the object is dropped
-		_ = w.w.Close()
+		if w.w != nil {
+			_ = w.w.Close()
+		}
 		return Object{}, w.store.failed("write", fmt.Errorf("writing object: %w", err))
+	}
+	if w.w == nil && w.small {
+		data := w.mem
+		if data == nil {
+			data = []byte{} // empty, and still kept in the database
+		}
+		return Object{Key: InlineKey(w.key), Size: w.out.size,
+			SHA256: hex.EncodeToString(w.out.hash.Sum(nil)), Inline: data}, nil
+	}
+	if w.w == nil {
+		// Nothing was written: an empty object.
+		if err := w.open(); err != nil {
+			return Object{}, err
+		}
 	}
 	if err := w.w.Close(); err != nil {
 		return Object{}, w.store.failed("write", fmt.Errorf("closing object: %w", err))
@@ -309,16 +434,29 @@ func (w *Writer) releaseBuffer() {
 func (w *Writer) Abort() {
 	w.cancel()
 	w.releaseBuffer()
-	_ = w.w.Close()
+	if w.w != nil {
+		_ = w.w.Close()
+	}
 }
 
 // Open reads a whole object.
-func (s *Store) Open(ctx context.Context, key string) (*blob.Reader, error) {
+func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	return s.OpenRange(ctx, key, 0, -1)
 }
 
 // OpenRange reads length bytes of an object from offset (length -1: to the end).
-func (s *Store) OpenRange(ctx context.Context, key string, offset, length int64) (*blob.Reader, error) {
+func (s *Store) OpenRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	if IsInline(key) {
+		data, err := s.inline(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		data = data[min(offset, int64(len(data))):]
+		if length >= 0 && length < int64(len(data)) {
+			data = data[:length]
+		}
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}
 	r, err := s.bucket.NewRangeReader(ctx, key, offset, length, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		return nil, fmt.Errorf("reading %s: %w", key, ErrNotFound)
@@ -329,8 +467,53 @@ func (s *Store) OpenRange(ctx context.Context, key string, offset, length int64)
 	return r, nil
 }
 
-// Copy duplicates an object under a new key and returns the new key.
+// pendingKey is the context key of WithPending.
+type pendingKey struct{}
+
+// WithPending returns a context in which reads of obj, a small object kept
+// in the database whose registering transaction has not committed yet, see
+// its content: a check made inside that transaction reads what it is about
+// to store.
+func WithPending(ctx context.Context, obj Object) context.Context {
+	if obj.Inline == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, pendingKey{}, obj)
+}
+
+// inline reads the content of an object kept in the database.
+func (s *Store) inline(ctx context.Context, key string) ([]byte, error) {
+	if obj, ok := ctx.Value(pendingKey{}).(Object); ok && obj.Key == key {
+		return obj.Inline, nil
+	}
+	if s.db == nil {
+		return nil, fmt.Errorf("reading %s: no database for small objects", key)
+	}
+	var data []byte
+	err := s.db.QueryRow(ctx, "SELECT data FROM file_contents WHERE key = $1", key).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("reading %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.failed("read", fmt.Errorf("reading %s: %w", key, err))
+	}
+	return data, nil
+}
+
+// Copy duplicates an object under a new key, always in the bucket, and
+// returns the new key.
 func (s *Store) Copy(ctx context.Context, srcKey string) (string, error) {
+	if IsInline(srcKey) {
+		data, err := s.inline(ctx, srcKey)
+		if err != nil {
+			return "", fmt.Errorf("copying %s: %w", srcKey, err)
+		}
+		obj, err := s.Put(ctx, bytes.NewReader(data), "")
+		if err != nil {
+			return "", fmt.Errorf("copying %s: %w", srcKey, err)
+		}
+		return obj.Key, nil
+	}
 	key := NewKey()
 	err := s.bucket.Copy(ctx, key, srcKey, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
@@ -346,8 +529,13 @@ func (s *Store) Copy(ctx context.Context, srcKey string) (string, error) {
 	return key, nil
 }
 
-// Delete removes an object; a missing object is not an error.
+// Delete removes an object; a missing object is not an error. An object
+// kept in the database goes with its file's row, by the transaction that
+// deletes it: Delete leaves it alone.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	if IsInline(key) {
+		return nil
+	}
 	err := s.bucket.Delete(ctx, key)
 	if err != nil && gcerrors.Code(err) != gcerrors.NotFound {
 		return s.failed("delete", fmt.Errorf("deleting %s: %w", key, err))
@@ -357,6 +545,13 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 
 // Exists reports whether an object is stored under key.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	if IsInline(key) {
+		_, err := s.inline(ctx, key)
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}
 	ok, err := s.bucket.Exists(ctx, key)
 	if err != nil {
 		return false, fmt.Errorf("checking %s: %w", key, err)

@@ -21,7 +21,7 @@ func TestPutReadDeleteLocal(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := Open(ctx, "file://"+filepath.Join(dir, "files"))
+	s, err := Open(ctx, "file://"+filepath.Join(dir, "files"), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 
@@ -60,7 +60,7 @@ func TestPutLeavesNothingOnFailure(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := Open(ctx, "file://"+dir)
+	s, err := Open(ctx, "file://"+dir, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 
@@ -83,7 +83,7 @@ func TestPutLeavesNothingOnFailure(t *testing.T) {
 func TestWriterHashesWhatReachesTheBucket(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, "file://"+t.TempDir())
+	s, err := Open(ctx, "file://"+t.TempDir(), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 
