@@ -146,9 +146,9 @@ func checkContentType(c *fiber.Ctx, f models.Format) error {
 }
 
 // storePayload streams r into storage (a small payload is kept for the
-// transaction that registers it: storage.Store.PutSmall) and refuses a payload that is empty or
-// only whitespace, or whose content is of another format than f (nothing is
-// left stored then).
+// transaction that registers it: storage.Store.PutSmall) and refuses a
+// payload that is empty or only whitespace, or whose content is of another
+// format than f (nothing is left stored then).
 func (s *Server) storePayload(ctx context.Context, r io.Reader, f models.Format) (storage.Object, error) {
 	head := &batches.HeadRecorder{R: r}
 	blank := &blankDetector{r: head}

@@ -154,11 +154,8 @@ func batchMultipart(t *testing.T, parts ...formPart) (string, *bytes.Buffer) {
 // included, and the small ones kept in the database.
 func storedObjects(t *testing.T, h *apptest.Harness) []string {
 	t.Helper()
-	rows, err := h.Pool.Query(context.Background(), "SELECT key FROM file_contents")
-	require.NoError(t, err)
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	require.NoError(t, err)
-	err = filepath.WalkDir(h.StorageDir, func(path string, d fs.DirEntry, err error) error {
+	names := contentKeys(t, h)
+	err := filepath.WalkDir(h.StorageDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -170,6 +167,16 @@ func storedObjects(t *testing.T, h *apptest.Harness) []string {
 	})
 	require.NoError(t, err)
 	return names
+}
+
+// contentKeys lists the keys of the small objects kept in the database.
+func contentKeys(t *testing.T, h *apptest.Harness) []string {
+	t.Helper()
+	rows, err := h.Pool.Query(context.Background(), "SELECT key FROM file_contents")
+	require.NoError(t, err)
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	return keys
 }
 
 // countRows counts the rows of a table in the harness's database.

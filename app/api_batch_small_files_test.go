@@ -32,7 +32,7 @@ func TestSmallBatchFilesAreKeptInTheDatabase(t *testing.T) {
 	for kind, key := range keys {
 		require.True(t, storage.IsInline(key), "%s: %s", kind, key)
 	}
-	require.ElementsMatch(t, []string{keys["input"], keys["output"], keys["process"]}, contentKeys(t, b))
+	require.ElementsMatch(t, []string{keys["input"], keys["output"], keys["process"]}, contentKeys(t, b.h))
 	require.Len(t, storedObjects(t, b.h), starterObjects+3, "nothing in the bucket but the starter files")
 
 	files := "/api/v1/batches/" + id.String() + "/files/"
@@ -59,7 +59,7 @@ func TestSmallBatchFilesAreKeptInTheDatabase(t *testing.T) {
 
 	del := b.h.API(t, b.key, http.MethodDelete, "/api/v1/batches/"+id.String(), nil, nil)
 	require.Equal(t, http.StatusNoContent, del.StatusCode, del.Body)
-	require.Empty(t, contentKeys(t, b), "the contents go with their batch")
+	require.Empty(t, contentKeys(t, b.h), "the contents go with their batch")
 
 	var big strings.Builder
 	big.WriteString("[")
@@ -86,16 +86,6 @@ func batchFileKeys(t *testing.T, b *batchAPIBundle, id uuid.UUID) map[string]str
 		keys[kind] = key
 		return nil
 	})
-	require.NoError(t, err)
-	return keys
-}
-
-// contentKeys lists the keys of the contents kept in the database.
-func contentKeys(t *testing.T, b *batchAPIBundle) []string {
-	t.Helper()
-	rows, err := b.h.Pool.Query(context.Background(), "SELECT key FROM file_contents")
-	require.NoError(t, err)
-	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
 	return keys
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/flowbatch/flowbatch/db/storage"
 )
 
 // FileKind names the role of a batch's file.
@@ -60,7 +62,7 @@ func CreateFile(ctx context.Context, db *gorm.DB, f *File) error {
 	if f.Content == nil {
 		return nil
 	}
-	if err := db.Exec("INSERT INTO file_contents (key, data) VALUES (?, ?)", f.StorageKey, f.Content).Error; err != nil {
+	if err := db.Exec(storage.InsertContentSQL, []string{f.StorageKey}, [][]byte{f.Content}).Error; err != nil {
 		return fmt.Errorf("storing content of file %s: %w", f.ID, err)
 	}
 	return nil

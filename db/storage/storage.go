@@ -79,7 +79,8 @@ func IsInline(key string) bool { return strings.HasPrefix(key, inlinePrefix) }
 func InlineKey(key string) string { return inlinePrefix + strings.TrimPrefix(key, "f/") }
 
 // InsertContentSQL stores the contents of small objects, given as arrays of
-// keys and data, in the transaction that registers their files.
+// keys and data, in the transaction that registers their files (every
+// writer of file_contents uses it).
 const InsertContentSQL = `INSERT INTO file_contents (key, data)
 	SELECT * FROM unnest($1::text[], $2::bytea[])
 	ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data`
@@ -546,11 +547,14 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // Exists reports whether an object is stored under key.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	if IsInline(key) {
-		_, err := s.inline(ctx, key)
-		if errors.Is(err, ErrNotFound) {
-			return false, nil
+		if s.db == nil {
+			return false, fmt.Errorf("checking %s: no database for small objects", key)
 		}
-		return err == nil, err
+		var ok bool
+		if err := s.db.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM file_contents WHERE key = $1)", key).Scan(&ok); err != nil {
+			return false, fmt.Errorf("checking %s: %w", key, err)
+		}
+		return ok, nil
 	}
 	ok, err := s.bucket.Exists(ctx, key)
 	if err != nil {
