@@ -200,11 +200,11 @@ func (b *blankDetector) Read(p []byte) (int, error) {
 }
 
 // finishBatchUpload creates the batch over its stored input and, when the
-// client asked for READY, queues it in the same transaction, so that a
-// refused request, or a process that dies before answering, leaves no batch
-// behind. room is the quota the upload was stored under: what it has left
-// after the input says whether the account is full, as a quota read at Run
-// would.
+// client asked for READY, creates it READY and queues it in the same
+// transaction, so that a refused request, or a process that dies before
+// answering, leaves no batch behind. room is the quota the upload was
+// stored under: what it has left after the input says whether the account
+// is full, as a quota read at Run would.
 func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Object, room *quotaLimit) error {
 	if err := s.claimIdempotencyKey(c, u.requestHash(c, obj)); err != nil {
 		s.dropObject(c.UserContext(), obj.Key)
@@ -212,16 +212,18 @@ func (s *Server) finishBatchUpload(c *fiber.Ctx, u *batchUpload, obj storage.Obj
 	}
 	// The checks made in the creating transaction read the input it stores.
 	ctx := storage.WithPending(c.UserContext(), obj)
-	b, input, err := s.batches.CreateWithInput(ctx, identity(c).AccountID, u.draft, obj, func(tx *gorm.DB, b *models.Batch) (*models.Batch, error) {
-		if u.draft.ColumnMap != nil {
+	draft := u.draft
+	draft.Ready = u.run
+	b, input, err := s.batches.CreateWithInput(ctx, identity(c).AccountID, draft, obj, func(tx *gorm.DB, b *models.Batch, d *batches.Draft) (*models.Batch, error) {
+		if d.ColumnMap != nil {
 			if err := s.checkNewBatchMapping(ctx, tx, b); err != nil {
 				return nil, err
 			}
 		}
-		if !u.run {
+		if !d.Ready {
 			return b, nil
 		}
-		return s.runUploaded(ctx, tx, b, room)
+		return s.queueUploaded(ctx, tx, b, d, room)
 	})
 	if err != nil {
 		return err

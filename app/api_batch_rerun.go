@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
 
+	"github.com/flowbatch/flowbatch/app/batches"
 	"github.com/flowbatch/flowbatch/app/upload"
 	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/models"
@@ -67,9 +68,11 @@ func (s *Server) apiBatchRerun(c *fiber.Ctx) error {
 	}
 	// Queued in the transaction that creates it: refused, or cut short by
 	// the process's end, the re-run leaves no batch.
-	var then func(tx *gorm.DB, b *models.Batch) (*models.Batch, error)
+	var then batches.Then
 	if run {
-		then = func(tx *gorm.DB, b *models.Batch) (*models.Batch, error) { return s.runNew(ctx, tx, b) }
+		then = func(tx *gorm.DB, b *models.Batch, _ *batches.Draft) (*models.Batch, error) {
+			return s.runNew(ctx, tx, b)
+		}
 	}
 	b, err := s.batches.RerunFailed(ctx, acct, id, models.SourceAPIv1, fixed, then)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/flowbatch/flowbatch/app/batches"
 	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/models"
 )
@@ -124,13 +125,14 @@ func (s *Server) runNew(ctx context.Context, tx *gorm.DB, b *models.Batch) (*mod
 	return jobs.RunBatchTx(ctx, tx, s.queue, b.AccountID, b.ID)
 }
 
-// runUploaded queues, in tx, batch b created by tx over an upload stored
-// under room, refusing (507) when the upload filled the account.
-func (s *Server) runUploaded(ctx context.Context, tx *gorm.DB, b *models.Batch, room *quotaLimit) (*models.Batch, error) {
+// queueUploaded queues, in tx, batch b created READY by tx from draft d
+// over an upload stored under room, refusing (507) when the upload filled
+// the account.
+func (s *Server) queueUploaded(ctx context.Context, tx *gorm.DB, b *models.Batch, d *batches.Draft, room *quotaLimit) (*models.Batch, error) {
 	if room.left <= 0 {
 		return nil, s.accountFull(s.cfg.AccountQuota - room.left)
 	}
-	return jobs.RunBatchTx(ctx, tx, s.queue, b.AccountID, b.ID)
+	return jobs.QueueCreatedTx(ctx, tx, s.queue, b, d.Interface, d.Flow)
 }
 
 // cloneBatch copies a batch into a new DRAFT when the account has room for

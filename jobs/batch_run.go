@@ -93,7 +93,7 @@ func RunBatchTx(ctx context.Context, tx *gorm.DB, ins *Inserter, accountID, batc
 	if !ok {
 		return nil, fmt.Errorf("running batch %s outside a transaction", batchID)
 	}
-	ifaceJSON, err := models.InterfaceJSONSQL()
+	snapshot, err := runSnapshotSQL("b.account_id", "b.interface_id", "b.flow_id", "b.column_map")
 	if err != nil {
 		return nil, err
 	}
@@ -101,15 +101,11 @@ func RunBatchTx(ctx context.Context, tx *gorm.DB, ins *Inserter, accountID, batc
 	// allowed in: a concurrent Run waits for the row, then finds it READY),
 	// makes it READY with its snapshot and reads what it needs to run; a
 	// batch that lacks something is refused, and the caller's rollback
-	// undoes the change. The worker processes from the snapshot, whatever
-	// happens to the interface or flow later (the column map is resolved
-	// against the input by the worker).
+	// undoes the change.
 	var f runFacts
+	var fields []byte
 	b, err := scanBatch(stx.QueryRowContext(ctx, `UPDATE batches b SET status = 'READY', ready_at = now(), updated_at = now(),
-		run_snapshot = jsonb_build_object(
-			'interface', (SELECT `+ifaceJSON+` FROM interfaces i WHERE i.account_id = b.account_id AND i.id = b.interface_id),
-			'key_field', (SELECT f.key_field FROM flows f WHERE f.account_id = b.account_id AND f.id = b.flow_id),
-			'column_map', b.column_map, 'resolved', false)
+		run_snapshot = `+snapshot+`
 		WHERE account_id = $1 AND id = $2 AND status = 'DRAFT'
 		RETURNING `+batchColumns+`,
 			EXISTS (SELECT 1 FROM interfaces i WHERE i.account_id = b.account_id AND i.id = b.interface_id
@@ -118,7 +114,7 @@ func RunBatchTx(ctx context.Context, tx *gorm.DB, ins *Inserter, accountID, batc
 			EXISTS (SELECT 1 FROM files WHERE account_id = b.account_id AND batch_id = b.id AND kind = 'input'),
 			(SELECT f.key_field FROM flows f WHERE f.account_id = b.account_id AND f.id = b.flow_id),
 			(SELECT i.fields FROM interfaces i WHERE i.account_id = b.account_id AND i.id = b.interface_id)`,
-		accountID, batchID), &f.hasInterface, &f.hasFlow, &f.hasInput, &f.keyField, &f.fields)
+		accountID, batchID), &f.hasInterface, &f.hasFlow, &f.hasInput, &f.keyField, &fields)
 	if errors.Is(err, models.ErrNotFound) {
 		var status models.Status
 		err := stx.QueryRowContext(ctx, "SELECT status FROM batches WHERE account_id = $1 AND id = $2", accountID, batchID).Scan(&status)
@@ -133,15 +129,74 @@ func RunBatchTx(ctx context.Context, tx *gorm.DB, ins *Inserter, accountID, batc
 	if err != nil {
 		return nil, fmt.Errorf("marking batch %s ready: %w", batchID, err)
 	}
-	missing, err := f.missing(b)
-	if err != nil {
-		return nil, err
+	if fields != nil {
+		if err := json.Unmarshal(fields, &f.fields); err != nil {
+			return nil, fmt.Errorf("checking key field of batch %s: %w", b.ID, err)
+		}
 	}
+	return queueTx(ctx, stx, ins, b, f)
+}
+
+// runSnapshotSQL is the SQL expression of a batch's run snapshot: its
+// interface and its flow's key field as the statement reads them, and its
+// column map. The worker processes from the snapshot, whatever happens to
+// the interface or flow later (the column map is resolved against the input
+// by the worker). The arguments are the SQL of the batch's account,
+// interface, flow and column map, in the order they appear (the account
+// twice).
+func runSnapshotSQL(account, iface, flow, columnMap string) (string, error) {
+	ifaceJSON, err := models.InterfaceJSONSQL()
+	if err != nil {
+		return "", err
+	}
+	return `jsonb_build_object(
+		'interface', (SELECT ` + ifaceJSON + ` FROM interfaces i WHERE i.account_id = ` + account + ` AND i.id = ` + iface + `),
+		'key_field', (SELECT f.key_field FROM flows f WHERE f.account_id = ` + account + ` AND f.id = ` + flow + `),
+		'column_map', ` + columnMap + `, 'resolved', false)`, nil
+}
+
+// ReadyOnCreate makes b, a batch about to be created (models.CreateBatch),
+// READY as it is inserted, its run snapshot built by its INSERT, instead of
+// created a DRAFT and run by a second statement. Queue it with
+// QueueCreatedTx in the transaction that creates it.
+func ReadyOnCreate(b *models.Batch) error {
+	snapshot, err := runSnapshotSQL("?", "?", "?", "?::jsonb")
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	b.Status, b.CreatedAt, b.UpdatedAt, b.ReadyAt = models.StatusReady, now, now, &now
+	b.RunSnapshot = models.InsertExpr{SQL: snapshot, Vars: []any{b.AccountID, b.InterfaceID, b.AccountID, b.FlowID, b.ColumnMap}}
+	return nil
+}
+
+// QueueCreatedTx queues batch b, which tx created READY (ReadyOnCreate) and
+// gave its input, over interface in and flow, as tx loaded them (flow nil:
+// the batch has none), and checked them usable: it refuses a batch that
+// lacks something to run, as RunBatchTx does, and otherwise inserts its job
+// and announces it.
+func QueueCreatedTx(ctx context.Context, tx *gorm.DB, ins *Inserter, b *models.Batch, in *models.Interface, flow *models.Flow) (*models.Batch, error) {
+	stx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("queueing batch %s outside a transaction", b.ID)
+	}
+	f := runFacts{hasInterface: in != nil, hasFlow: flow != nil, hasInput: true}
+	if in != nil && flow != nil {
+		f.keyField, f.fields = &flow.KeyField, in.Fields
+	}
+	return queueTx(ctx, stx, ins, b, f)
+}
+
+// queueTx queues READY batch b in stx, given what it has to run: a batch
+// that lacks something is refused (the caller's rollback undoes its READY),
+// one that does not has its job inserted and is announced.
+func queueTx(ctx context.Context, stx *sql.Tx, ins *Inserter, b *models.Batch, f runFacts) (*models.Batch, error) {
+	missing := f.missing(b)
 	if len(missing) > 0 {
 		return nil, &models.IncompleteError{Missing: missing}
 	}
-	if _, err := ins.InsertTx(ctx, stx, ProcessBatchArgs{BatchID: batchID}, nil); err != nil {
-		return nil, fmt.Errorf("queueing batch %s: %w", batchID, err)
+	if _, err := ins.InsertTx(ctx, stx, ProcessBatchArgs{BatchID: b.ID}, nil); err != nil {
+		return nil, fmt.Errorf("queueing batch %s: %w", b.ID, err)
 	}
 	if _, err := stx.ExecContext(ctx, models.NotifySQL, notifyArgs(b)...); err != nil {
 		return nil, fmt.Errorf("notifying batch %s: %w", b.ID, err)
@@ -149,15 +204,15 @@ func RunBatchTx(ctx context.Context, tx *gorm.DB, ins *Inserter, accountID, batc
 	return b, nil
 }
 
-// runFacts are what RunBatchTx reads of a batch's interface, flow and input.
+// runFacts are what a batch's run needs of its interface, flow and input.
 type runFacts struct {
 	hasInterface, hasFlow, hasInput bool
 	keyField                        *string
-	fields                          []byte
+	fields                          models.Fields
 }
 
 // missing names what batch b lacks to run, in the words shown to people.
-func (f runFacts) missing(b *models.Batch) ([]string, error) {
+func (f runFacts) missing(b *models.Batch) []string {
 	var missing []string
 	if !f.hasInterface {
 		missing = append(missing, MissingInterface)
@@ -165,15 +220,8 @@ func (f runFacts) missing(b *models.Batch) ([]string, error) {
 	if !f.hasFlow {
 		missing = append(missing, MissingFlow)
 	}
-	if f.hasInterface && f.hasFlow && f.keyField != nil {
-		key := *f.keyField
-		var fs models.Fields
-		if err := json.Unmarshal(f.fields, &fs); err != nil {
-			return nil, fmt.Errorf("checking key field of batch %s: %w", b.ID, err)
-		}
-		if !fs.Maps(key) {
-			missing = append(missing, MissingKeyField(key))
-		}
+	if f.hasInterface && f.hasFlow && f.keyField != nil && !f.fields.Maps(*f.keyField) {
+		missing = append(missing, MissingKeyField(*f.keyField))
 	}
 	if !f.hasInput {
 		missing = append(missing, MissingInput)
@@ -181,7 +229,7 @@ func (f runFacts) missing(b *models.Batch) ([]string, error) {
 	if field, _ := b.FileNameClash(); field != "" {
 		missing = append(missing, MissingDistinctNames)
 	}
-	return missing, nil
+	return missing
 }
 
 // CancelBatch cancels a READY or PROCESSING batch (otherwise a

@@ -113,6 +113,10 @@ type Batch struct {
 	// ReadEncoding is the encoding the engine decided to read the input in,
 	// over the whole input, before inserting anything ("" until then).
 	ReadEncoding string
+	// RunSnapshot is what a batch created READY (jobs.ReadyOnCreate) stores
+	// as its run snapshot, built by its INSERT; the engine reads the column
+	// itself, so it is never loaded into the model.
+	RunSnapshot InsertExpr `gorm:"type:jsonb;<-:create;->:false"`
 }
 
 // ShortID is the first eight hex digits of the batch's ID, used in its folder name.

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/flowbatch/flowbatch/db/storage"
+	"github.com/flowbatch/flowbatch/jobs"
 	"github.com/flowbatch/flowbatch/models"
 )
 
@@ -55,6 +56,13 @@ type Draft struct {
 	// Interface, when not nil, is the account's interface InterfaceID names
 	// as the caller has just loaded it, which saves loading it again.
 	Interface *models.Interface
+	// Flow is the flow FlowID names as the creating transaction loaded it
+	// (set when the draft is checked).
+	Flow *models.Flow
+	// Ready creates the batch READY (jobs.ReadyOnCreate) rather than a
+	// DRAFT: the then of CreateWithInput must queue it
+	// (jobs.QueueCreatedTx) or fail.
+	Ready bool
 }
 
 // Validate checks the draft's own fields and returns a message per invalid field, or nil.
@@ -129,6 +137,8 @@ func (s *Service) resolve(ctx context.Context, tx *gorm.DB, accountID uuid.UUID,
 			return err
 		case flow.ArchivedAt != nil:
 			errs["flow_id"] = "This flow is archived; choose another."
+		default:
+			d.Flow = flow
 		}
 	}
 	if len(errs) > 0 {
@@ -142,7 +152,7 @@ func (s *Service) Create(ctx context.Context, accountID uuid.UUID, d Draft) (*mo
 	var b *models.Batch
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		if b, err = s.createTx(ctx, tx, accountID, d); err != nil {
+		if b, err = s.createTx(ctx, tx, accountID, &d); err != nil {
 			return err
 		}
 		return notify(tx, b, false)
@@ -153,10 +163,10 @@ func (s *Service) Create(ctx context.Context, accountID uuid.UUID, d Draft) (*mo
 	return s.created(b), nil
 }
 
-// createTx checks d and inserts the DRAFT batch in tx; the caller announces
-// it once it knows the status the batch commits with.
-func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID, d Draft) (*models.Batch, error) {
-	if err := s.resolve(ctx, tx, accountID, &d); err != nil {
+// createTx checks d and inserts the batch in tx, a DRAFT unless d.Ready;
+// the caller announces it once it knows the status the batch commits with.
+func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID, d *Draft) (*models.Batch, error) {
+	if err := s.resolve(ctx, tx, accountID, d); err != nil {
 		return nil, err
 	}
 	if d.Source == "" {
@@ -167,6 +177,11 @@ func (s *Service) createTx(ctx context.Context, tx *gorm.DB, accountID uuid.UUID
 		InterfaceID: d.InterfaceID, FlowID: d.FlowID, Status: models.StatusDraft, Source: d.Source,
 		Designer: d.Designer, InputName: d.InputName, OutputName: d.OutputName, ColumnMap: d.ColumnMap,
 		ParentBatchID: d.ParentBatchID,
+	}
+	if d.Ready {
+		if err := jobs.ReadyOnCreate(b); err != nil {
+			return nil, err
+		}
 	}
 	if err := models.CreateBatch(ctx, tx, b); err != nil {
 		return nil, err
@@ -363,30 +378,34 @@ func registerFile(ctx context.Context, tx *gorm.DB, b *models.Batch, kind models
 	return f, nil
 }
 
-// CreateWithInput creates a DRAFT batch whose input is the object already
-// stored (the API streams the upload first, then calls this), and runs then,
-// when not nil, in the same transaction: what then returns is the batch,
-// and its error undoes everything. It returns the batch and its input file.
-// The object is deleted when the batch cannot be created.
-func (s *Service) CreateWithInput(ctx context.Context, accountID uuid.UUID, d Draft, obj storage.Object,
-	then func(tx *gorm.DB, b *models.Batch) (*models.Batch, error)) (*models.Batch, *models.File, error) {
+// Then runs in the transaction that creates batch b from draft d, as
+// checked (with its interface and flow loaded): what it returns is the
+// batch, and its error undoes everything.
+type Then func(tx *gorm.DB, b *models.Batch, d *Draft) (*models.Batch, error)
+
+// CreateWithInput creates a batch (a DRAFT unless d.Ready) whose input is
+// the object already stored (the API streams the upload first, then calls
+// this), and runs then, when not nil, in the same transaction. It returns
+// the batch and its input file. The object is deleted when the batch cannot
+// be created.
+func (s *Service) CreateWithInput(ctx context.Context, accountID uuid.UUID, d Draft, obj storage.Object, then Then) (*models.Batch, *models.File, error) {
 	var b *models.Batch
 	var input *models.File
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		if b, err = s.createTx(ctx, tx, accountID, d); err != nil {
+		if b, err = s.createTx(ctx, tx, accountID, &d); err != nil {
 			return err
 		}
 		if input, err = registerFile(ctx, tx, b, models.KindInput, obj); err != nil {
 			return err
 		}
 		if then != nil {
-			if b, err = then(tx, b); err != nil {
+			if b, err = then(tx, b, &d); err != nil {
 				return err
 			}
 		}
 		if b.Status != models.StatusDraft {
-			return nil // then changed it, and announced it
+			return nil // then queued it, and announced it
 		}
 		return notify(tx, b, false)
 	})

@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/jobs"
@@ -21,8 +20,7 @@ import (
 // batch cannot be created), else the batch's failed records file, with the
 // cells that file made spreadsheet-safe given back as they were. then, when
 // not nil, runs in the transaction that creates it (see CreateWithInput).
-func (s *Service) RerunFailed(ctx context.Context, accountID, batchID uuid.UUID, source models.Source, fixed *storage.Object,
-	then func(tx *gorm.DB, b *models.Batch) (*models.Batch, error)) (*models.Batch, error) {
+func (s *Service) RerunFailed(ctx context.Context, accountID, batchID uuid.UUID, source models.Source, fixed *storage.Object, then Then) (*models.Batch, error) {
 	parent, err := models.BatchByID(ctx, s.DB, accountID, batchID)
 	if err == nil && (parent.FailedCount == 0 || parent.Outcome() == "") {
 		err = &models.NoFailedRecordsError{Status: parent.Status}
