@@ -1,11 +1,14 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowbatch/flowbatch/db/storage"
@@ -189,4 +192,41 @@ func TestSmallReadyBatchIsTakenOverAtItsCommit(t *testing.T) {
 			require.Len(t, tb.results(t, b), want)
 		})
 	}
+}
+
+// A small batch's input kept in the database comes with the statement that
+// reads the batch: the worker does not ask storage for it again.
+func TestInputKeptInTheDatabaseIsReadWithTheBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	reads := &countedReads{Querier: tb.db.Pool}
+	store, err := storage.Open(ctx, tb.storeURL, reads)
+	require.NoError(t, err)
+	tb.deps.Store = store
+	tb.startWorkers(t, 0)
+
+	b := tb.newBatch(t, tb.newInterface(t, models.FormatJSON), nil)
+	obj, err := tb.store.PutSmall(ctx, bytes.NewReader(payload(t, models.FormatJSON, 20, ingesttest.Options{Seed: 3})), "application/json")
+	require.NoError(t, err)
+	require.True(t, storage.IsInline(obj.Key))
+	kind := models.KindInput
+	require.NoError(t, models.CreateFile(ctx, tb.gdb, &models.File{AccountID: tb.account.ID, Folder: b.Folder(), Name: b.FileName(kind),
+		Size: obj.Size, SHA256: obj.SHA256, StorageKey: obj.Key, BatchID: &b.ID, Kind: &kind, Content: obj.Inline}))
+
+	b = tb.run(t, b)
+	require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
+	require.EqualValues(t, 20, b.InsertedCount)
+	require.Zero(t, reads.n.Load(), "storage reads of contents kept in the database")
+}
+
+// countedReads counts the reads a Store makes of contents kept in the database.
+type countedReads struct {
+	storage.Querier
+	n atomic.Int64
+}
+
+func (c *countedReads) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	c.n.Add(1)
+	return c.Querier.QueryRow(ctx, sql, args...)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/flowbatch/flowbatch/db/storage"
 	"github.com/flowbatch/flowbatch/jobs/ingest"
 	"github.com/flowbatch/flowbatch/models"
 )
@@ -317,10 +318,13 @@ var startLockTimeoutSQL = fmt.Sprintf("SET LOCAL lock_timeout = %d", startLockTi
 
 // loadedColumns are what load reads besides the batch's own columns, as
 // columns of a statement on batches; scan them into loaded.dest.
-const loadedColumns = `read_options, read_encoding, run_snapshot,
-	(SELECT storage_key FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
-	(SELECT size FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
+var loadedColumns = `read_options, read_encoding, run_snapshot,
+	(` + inputKeySQL + `), (SELECT size FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
+	` + storage.ContentSQL("("+inputKeySQL+")") + `,
 	(SELECT key_field FROM flows WHERE account_id = batches.account_id AND id = batches.flow_id)`
+
+// inputKeySQL selects the storage key of the input of the batch in a statement on batches.
+const inputKeySQL = `SELECT storage_key FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'`
 
 // loaded is what start or peek read besides the batch, for load.
 type loaded struct {
@@ -329,12 +333,13 @@ type loaded struct {
 	snapshot     []byte
 	inputKey     *string // nil: the batch has no input file
 	inputSize    *int64
+	inputContent []byte  // the input when it is kept in the database
 	keyField     *string // nil: the batch's flow does not exist
 }
 
 // dest are the scan destinations of loadedColumns.
 func (l *loaded) dest() []any {
-	return []any{&l.readOptions, &l.readEncoding, &l.snapshot, &l.inputKey, &l.inputSize, &l.keyField}
+	return []any{&l.readOptions, &l.readEncoding, &l.snapshot, &l.inputKey, &l.inputSize, &l.inputContent, &l.keyField}
 }
 
 // stillOwner reports whether the slice still owns its batch; when that
@@ -402,7 +407,10 @@ func (r *batchRun) load(ctx context.Context) error {
 		return permanent("the batch's input file no longer exists")
 	}
 	r.inputKey = *l.inputKey
-	if l.inputSize != nil && *l.inputSize <= smallInputBytes {
+	switch {
+	case l.inputContent != nil:
+		r.input = l.inputContent // read with the batch
+	case l.inputSize != nil && *l.inputSize <= smallInputBytes:
 		if err := r.holdInput(ctx, *l.inputSize); err != nil {
 			return err
 		}

@@ -85,6 +85,14 @@ const InsertContentSQL = `INSERT INTO file_contents (key, data)
 	SELECT * FROM unnest($1::text[], $2::bytea[])
 	ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data`
 
+// ContentSQL is the SQL expression of the content of the object under the
+// key that keyExpr, an SQL expression, gives: NULL unless it is kept in
+// the database, so that a statement that finds a small file's key reads
+// its content with it.
+func ContentSQL(keyExpr string) string {
+	return "(SELECT data FROM file_contents WHERE key = " + keyExpr + ")"
+}
+
 // Instrument registers the store's metrics: bytes of uploads written
 // through Put, and failed storage operations by operation.
 func (s *Store) Instrument(reg prometheus.Registerer) {
