@@ -15,8 +15,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/flowbatch/flowbatch/db/storage"
@@ -268,9 +266,6 @@ func (r *batchRun) finish(ctx context.Context, o outcome) error {
 	}
 	if err := endTx(ctx, tx, b, files); err != nil {
 		return err
-	}
-	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, r.job); err != nil {
-		return fmt.Errorf("completing job of batch %s: %w", b.ID, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("finishing batch %s: %w", b.ID, err)

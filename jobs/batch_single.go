@@ -11,16 +11,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/flowbatch/flowbatch/jobs/ingest"
 	"github.com/flowbatch/flowbatch/models"
 )
 
 // A batch whose records fit in one chunk is processed in one transaction:
-// its records, its counts and total, its result files' rows, its final
-// status and its job's completion commit together, and its result files are
+// its records, its counts and total, its result files' rows and its final
+// status commit together, and its result files are
 // written straight from memory, without a segment. Compared with the general
 // path (save the total, commit the chunk with its segment, list and read the
 // segment back, finish, delete the segment), this saves three transactions,
@@ -310,9 +308,6 @@ func (r *batchRun) commitWhole(ctx context.Context, c *chunk, began time.Time) (
 	}()
 	if err := endTx(ctx, tx, b, files); err != nil {
 		return err
-	}
-	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, r.job); err != nil {
-		return fmt.Errorf("completing job of batch %s: %w", b.ID, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("finishing batch %s: %w", b.ID, err)

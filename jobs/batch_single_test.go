@@ -230,3 +230,43 @@ func (c *countedReads) QueryRow(ctx context.Context, sql string, args ...any) pg
 	c.n.Add(1)
 	return c.Querier.QueryRow(ctx, sql, args...)
 }
+
+// A batch ends in its transaction and its job is completed by River once
+// the attempt returns. A process that dies between the two leaves the job
+// running with its batch FINISHED: River rescues the job, and its next
+// attempt completes it without touching the batch.
+func TestJobLeftRunningByABatchThatEndedIsCompletedOnItsNextAttempt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setup(t)
+	client := tb.startWorkers(t, 0)
+	b := tb.run(t, tb.newBatch(t, tb.newInterface(t, models.FormatJSON), payload(t, models.FormatJSON, 30, ingesttest.Options{Seed: 5})))
+	require.Equal(t, models.StatusFinished, b.Status, b.ErrorMessage)
+	jobState := func() (state string, attempt int) {
+		require.NoError(t, tb.db.Pool.QueryRow(ctx, `SELECT state, attempt FROM river_job WHERE kind = 'process_batch' AND args->>'batch_id' = $1`,
+			b.ID.String()).Scan(&state, &attempt))
+		return state, attempt
+	}
+	require.Eventually(t, func() bool { s, _ := jobState(); return s == "completed" }, 30*time.Second, 10*time.Millisecond)
+	stopCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	require.NoError(t, client.Stop(stopCtx))
+
+	// As a process killed after the commit leaves it, aged past
+	// RescueStuckJobsAfter, with the dead process's leadership gone.
+	_, err := tb.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'running', finalized_at = NULL, attempted_at = now() - interval '1 hour'
+		WHERE kind = 'process_batch' AND args->>'batch_id' = $1`, b.ID.String())
+	require.NoError(t, err)
+	_, err = tb.db.Pool.Exec(ctx, "DELETE FROM river_leader")
+	require.NoError(t, err)
+
+	tb.startWorkers(t, 0)
+	require.Eventually(t, func() bool { s, _ := jobState(); return s == "completed" }, 2*time.Minute, 20*time.Millisecond)
+	_, attempt := jobState()
+	require.Equal(t, 2, attempt)
+	after := tb.batch(t, b.ID)
+	require.Equal(t, b.FinishedAt.UTC(), after.FinishedAt.UTC())
+	require.Equal(t, b.UpdatedAt.UTC(), after.UpdatedAt.UTC())
+	require.Equal(t, b.InsertedCount, after.InsertedCount)
+	require.Equal(t, 30, tb.count(t, "SELECT count(*) FROM records WHERE batch_id = $1", b.ID))
+}

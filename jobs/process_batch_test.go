@@ -72,7 +72,9 @@ func TestProcessBatchEachFormat(t *testing.T) {
 			require.Nil(t, key, "the flow has no key field")
 			require.Equal(t, "C-00000007", doc["external_id"])
 			require.GreaterOrEqual(t, len(doc), 9)
-			require.Equal(t, 0, tb.count(t, "SELECT count(*) FROM river_job WHERE kind = 'process_batch' AND state <> 'completed'"))
+			require.Eventually(t, func() bool {
+				return tb.count(t, "SELECT count(*) FROM river_job WHERE kind = 'process_batch' AND state <> 'completed'") == 0
+			}, 10*time.Second, 10*time.Millisecond, "River completes the job once its attempt returns")
 
 			exists, err := tb.store.Exists(ctx, "tmp/batch/"+b.ID.String()+"/000000000000")
 			require.NoError(t, err)

@@ -47,6 +47,19 @@ func (tb *testBundle) jobErrors(t *testing.T, b *models.Batch) (state string, er
 	return state, errs
 }
 
+// jobCompleted waits until River has completed the process_batch job of
+// batch b, which has ended (River completes a job once its attempt
+// returns), and returns the number of errors it recorded.
+func (tb *testBundle) jobCompleted(t *testing.T, b *models.Batch) (errs int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		var state string
+		state, errs = tb.jobErrors(t, b)
+		return state == "completed"
+	}, 30*time.Second, 10*time.Millisecond, "the job of batch %s is completed", b.ID)
+	return errs
+}
+
 // requireExactResults checks a FINISHED batch of n generated contacts:
 // counts, one record per good index, and output.json naming exactly the
 // batch's records in index order.
@@ -125,11 +138,9 @@ func TestRollingRestartsSpendNoAttempt(t *testing.T) {
 	b = tb.waitFor(t, b.ID, 3*time.Minute, func(b *models.Batch) bool {
 		return b.Status == models.StatusFinished || b.Status == models.StatusError
 	})
-	require.NoError(t, last.Process.Kill())
 	tb.requireExactResults(t, b, n, opts)
-	state, errs := tb.jobErrors(t, b)
-	require.Equal(t, "completed", state)
-	require.Zero(t, errs)
+	require.Zero(t, tb.jobCompleted(t, b), "failed attempts")
+	require.NoError(t, last.Process.Kill())
 }
 
 // rescueRunningJobs makes River take the running jobs of a stopped worker
@@ -175,8 +186,7 @@ func TestStalledWorkerCannotWriteOverItsSuccessor(t *testing.T) {
 		return b.Status == models.StatusFinished || b.Status == models.StatusError
 	})
 	tb.requireExactResults(t, b, n, opts)
-	state, _ := tb.jobErrors(t, b)
-	require.Equal(t, "completed", state)
+	tb.jobCompleted(t, b)
 	require.NoError(t, successor.Process.Kill())
 	require.NoError(t, stalled.Process.Kill())
 }
