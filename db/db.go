@@ -44,6 +44,7 @@ func Connect(ctx context.Context, databaseURL string, maxConns int32) (*pgxpool.
 	detectDeadPeers(cfg.ConnConfig)
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		encodeUUIDs(conn.TypeMap())
+		encodePQArrays(conn.TypeMap())
 		return nil
 	}
 	if err := ping(ctx, cfg.ConnConfig); err != nil {
