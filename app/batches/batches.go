@@ -54,7 +54,8 @@ type Draft struct {
 	// ColumnMap is the batch's own column per field (nil: none chosen).
 	ColumnMap models.ColumnMap
 	// Interface, when not nil, is the account's interface InterfaceID names
-	// as the caller has just loaded it, which saves loading it again.
+	// as the caller has just loaded it, which saves loading it again; it is
+	// set when the draft is checked.
 	Interface *models.Interface
 	// Flow is the flow FlowID names as the creating transaction loaded it
 	// (set when the draft is checked).
@@ -124,8 +125,11 @@ func (s *Service) resolve(ctx context.Context, tx *gorm.DB, accountID uuid.UUID,
 			errs["interface_id"] = "This interface does not have the scope batch."
 		case d.Format != "" && in.Format != d.Format:
 			errs["interface_id"] = fmt.Sprintf("This interface reads %s, not %s.", strings.ToUpper(string(in.Format)), strings.ToUpper(string(d.Format)))
-		case d.FlowID == nil:
-			d.FlowID = in.FlowID
+		default:
+			d.Interface = in
+			if d.FlowID == nil {
+				d.FlowID = in.FlowID
+			}
 		}
 	}
 	if d.FlowID != nil {
