@@ -29,37 +29,32 @@ func tryWrapPQArrayEncodePlan(value any) (pgtype.WrappedEncodePlanNextSetter, an
 func pqArraySlice(value any) any {
 	switch a := value.(type) {
 	case *pq.BoolArray:
-		if a != nil && *a != nil {
-			return []bool(*a)
-		}
+		return sliceOf(a)
 	case *pq.ByteaArray:
-		if a != nil && *a != nil {
-			return [][]byte(*a)
-		}
+		return sliceOf(a)
 	case *pq.Float64Array:
-		if a != nil && *a != nil {
-			return []float64(*a)
-		}
+		return sliceOf(a)
 	case *pq.Float32Array:
-		if a != nil && *a != nil {
-			return []float32(*a)
-		}
+		return sliceOf(a)
 	case *pq.Int64Array:
-		if a != nil && *a != nil {
-			return []int64(*a)
-		}
+		return sliceOf(a)
 	case *pq.Int32Array:
-		if a != nil && *a != nil {
-			return []int32(*a)
-		}
+		return sliceOf(a)
 	case *pq.StringArray:
-		if a != nil && *a != nil {
-			return []string(*a)
-		}
+		return sliceOf(a)
 	case pq.GenericArray:
 		return a.A
 	}
 	return nil
+}
+
+// sliceOf is the plain slice a named slice type holds, nil (no type) for
+// a nil pointer or slice.
+func sliceOf[S ~[]E, E any](a *S) any {
+	if a == nil || *a == nil {
+		return nil
+	}
+	return []E(*a)
 }
 
 // pqArrayEncodePlan encodes a lib/pq array as the slice it holds.
