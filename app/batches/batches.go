@@ -153,6 +153,9 @@ func (s *Service) resolve(ctx context.Context, tx *gorm.DB, accountID uuid.UUID,
 
 // Create saves a new DRAFT batch.
 func (s *Service) Create(ctx context.Context, accountID uuid.UUID, d Draft) (*models.Batch, error) {
+	if d.Ready {
+		return nil, errReadyUnqueued
+	}
 	var b *models.Batch
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
@@ -382,6 +385,10 @@ func registerFile(ctx context.Context, tx *gorm.DB, b *models.Batch, kind models
 	return f, nil
 }
 
+// errReadyUnqueued refuses a draft to be created READY with nothing to
+// queue it: its batch would wait for a job that never comes.
+var errReadyUnqueued = errors.New("a batch created READY must be queued in its transaction")
+
 // Then runs in the transaction that creates batch b from draft d, as
 // checked (with its interface and flow loaded): what it returns is the
 // batch, and its error undoes everything.
@@ -393,6 +400,10 @@ type Then func(tx *gorm.DB, b *models.Batch, d *Draft) (*models.Batch, error)
 // the batch and its input file. The object is deleted when the batch cannot
 // be created.
 func (s *Service) CreateWithInput(ctx context.Context, accountID uuid.UUID, d Draft, obj storage.Object, then Then) (*models.Batch, *models.File, error) {
+	if d.Ready && then == nil {
+		s.deleteObjects(ctx, obj.Key)
+		return nil, nil, errReadyUnqueued
+	}
 	var b *models.Batch
 	var input *models.File
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

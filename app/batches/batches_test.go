@@ -97,6 +97,19 @@ func TestCreateFillsFlowFromInterfaceAndValidates(t *testing.T) {
 	_, err = tb.svc.Create(ctx, tb.accountID, batches.Draft{Name: "x", Format: models.FormatJSON, InterfaceID: &other})
 	require.ErrorAs(t, err, &invalid)
 	require.Contains(t, invalid.Fields, "interface_id")
+
+	// A batch created READY needs the transaction that creates it to queue
+	// it: without a then to do so, nothing is created and the input goes.
+	ready := batches.Draft{Name: "x", Format: models.FormatJSON, InterfaceID: &tb.iface.ID, Ready: true}
+	_, err = tb.svc.Create(ctx, tb.accountID, ready)
+	require.Error(t, err)
+	obj, err := tb.svc.Store.PutSmall(ctx, strings.NewReader(`[{"a": 1}]`), "application/json")
+	require.NoError(t, err)
+	_, _, err = tb.svc.CreateWithInput(ctx, tb.accountID, ready, obj, nil)
+	require.Error(t, err)
+	var n int64
+	require.NoError(t, tb.svc.DB.Model(&models.Batch{}).Where("account_id = ? AND name = ?", tb.accountID, "x").Count(&n).Error)
+	require.Zero(t, n)
 }
 
 func TestInputReplaceCloneDelete(t *testing.T) {
