@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 )
 
@@ -38,15 +39,10 @@ func TestReadyUploadInsertsItsBatchReady(t *testing.T) {
 	run := b.h.API(t, b.key, http.MethodPost, "/api/v1/batches/"+draft.ID.String()+"/run", nil, nil)
 	require.Equal(t, http.StatusOK, run.StatusCode, run.Body)
 
-	var updated []string
 	rows, err := b.h.Pool.Query(ctx, "SELECT id::text || ' ' || old_status || '→' || new_status FROM batch_updates")
 	require.NoError(t, err)
-	for rows.Next() {
-		var u string
-		require.NoError(t, rows.Scan(&u))
-		updated = append(updated, u)
-	}
-	require.NoError(t, rows.Err())
+	updated, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
 	require.Equal(t, []string{draft.ID.String() + " DRAFT→READY"}, updated, "only the DRAFT run by Run was updated")
 
 	snapshot := func(id string) (map[string]any, bool) {

@@ -89,9 +89,9 @@ func RunBatch(ctx context.Context, db *gorm.DB, ins *Inserter, accountID, batchI
 // the batch: the batch is READY and its job queued when tx commits, and
 // neither when it rolls back.
 func RunBatchTx(ctx context.Context, tx *gorm.DB, ins *Inserter, accountID, batchID uuid.UUID) (*models.Batch, error) {
-	stx, ok := tx.Statement.ConnPool.(*sql.Tx)
-	if !ok {
-		return nil, fmt.Errorf("running batch %s outside a transaction", batchID)
+	stx, err := sqlTx(tx, batchID)
+	if err != nil {
+		return nil, err
 	}
 	snapshot, err := runSnapshotSQL("b.account_id", "b.interface_id", "b.flow_id", "b.column_map")
 	if err != nil {
@@ -176,15 +176,25 @@ func ReadyOnCreate(b *models.Batch) error {
 // lacks something to run, as RunBatchTx does, and otherwise inserts its job
 // and announces it.
 func QueueCreatedTx(ctx context.Context, tx *gorm.DB, ins *Inserter, b *models.Batch, in *models.Interface, flow *models.Flow) (*models.Batch, error) {
-	stx, ok := tx.Statement.ConnPool.(*sql.Tx)
-	if !ok {
-		return nil, fmt.Errorf("queueing batch %s outside a transaction", b.ID)
+	stx, err := sqlTx(tx, b.ID)
+	if err != nil {
+		return nil, err
 	}
 	f := runFacts{hasInterface: in != nil, hasFlow: flow != nil, hasInput: true}
 	if in != nil && flow != nil {
 		f.keyField, f.fields = &flow.KeyField, in.Fields
 	}
 	return queueTx(ctx, stx, ins, b, f)
+}
+
+// sqlTx is the database/sql transaction under tx, a GORM transaction, in
+// which batch batchID is queued.
+func sqlTx(tx *gorm.DB, batchID uuid.UUID) (*sql.Tx, error) {
+	stx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("queueing batch %s outside a transaction", batchID)
+	}
+	return stx, nil
 }
 
 // queueTx queues READY batch b in stx, given what it has to run: a batch

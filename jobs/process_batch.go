@@ -318,13 +318,15 @@ var startLockTimeoutSQL = fmt.Sprintf("SET LOCAL lock_timeout = %d", startLockTi
 
 // loadedColumns are what load reads besides the batch's own columns, as
 // columns of a statement on batches; scan them into loaded.dest.
-var loadedColumns = `read_options, read_encoding, run_snapshot,
-	(` + inputKeySQL + `), (SELECT size FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'),
-	` + storage.ContentSQL("("+inputKeySQL+")") + `,
+var loadedColumns = `read_options, read_encoding, run_snapshot, ` +
+	inputFileSQL("storage_key") + `, ` + inputFileSQL("size") + `, ` + storage.ContentSQL(inputFileSQL("storage_key")) + `,
 	(SELECT key_field FROM flows WHERE account_id = batches.account_id AND id = batches.flow_id)`
 
-// inputKeySQL selects the storage key of the input of the batch in a statement on batches.
-const inputKeySQL = `SELECT storage_key FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input'`
+// inputFileSQL selects a column of the batch's input file row, in a
+// statement on batches.
+func inputFileSQL(column string) string {
+	return "(SELECT " + column + " FROM files WHERE account_id = batches.account_id AND batch_id = batches.id AND kind = 'input')"
+}
 
 // loaded is what start or peek read besides the batch, for load.
 type loaded struct {
