@@ -28,13 +28,19 @@ func TestUUIDParametersAreSentAsBytes(t *testing.T) {
 	conn, err := pool.Acquire(ctx)
 	require.NoError(t, err)
 	m := conn.Conn().TypeMap()
-	buf, err := m.Encode(pgtype.UUIDOID, pgtype.BinaryFormatCode, id, nil)
-	plan := m.PlanEncode(pgtype.UUIDOID, pgtype.BinaryFormatCode, id)
+	values := []any{id, &id}
+	bufs, plans, errs := make([][]byte, len(values)), make([]pgtype.EncodePlan, len(values)), make([]error, len(values))
+	for i, v := range values {
+		bufs[i], errs[i] = m.Encode(pgtype.UUIDOID, pgtype.BinaryFormatCode, v, nil)
+		plans[i] = m.PlanEncode(pgtype.UUIDOID, pgtype.BinaryFormatCode, v)
+	}
 	conn.Release()
-	require.NoError(t, err)
-	require.Equal(t, id[:], buf)
-	_, wrapped := plan.(pgtype.WrappedEncodePlanNextSetter)
-	require.True(t, wrapped, "a plan wrapping the UUID's bytes, not the driver.Valuer's: %T", plan)
+	for i, v := range values {
+		require.NoError(t, errs[i])
+		require.Equal(t, id[:], bufs[i])
+		_, wrapped := plans[i].(pgtype.WrappedEncodePlanNextSetter)
+		require.True(t, wrapped, "%T: a plan wrapping the UUID's bytes, not the driver.Valuer's: %T", v, plans[i])
+	}
 
 	var same, fromPtr *uuid.UUID
 	var isNull, text string
