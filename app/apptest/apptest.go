@@ -255,7 +255,7 @@ func (h *Harness) API(t testing.TB, key, method, path string, body io.Reader, he
 // serve --workers 0` would be, and returns its base URL.
 func (h *Harness) Peer(t testing.TB) string {
 	t.Helper()
-	pool, err := pgxpool.New(context.Background(), h.DBURL)
+	pool, err := db.Connect(context.Background(), h.DBURL, 0)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	gdb, err := db.Gorm(pool)
