@@ -28,18 +28,23 @@ func TestUUIDParametersAreSentAsBytes(t *testing.T) {
 	conn, err := pool.Acquire(ctx)
 	require.NoError(t, err)
 	m := conn.Conn().TypeMap()
-	values := []any{id, &id}
-	bufs, plans, errs := make([][]byte, len(values)), make([]pgtype.EncodePlan, len(values)), make([]error, len(values))
-	for i, v := range values {
-		bufs[i], errs[i] = m.Encode(pgtype.UUIDOID, pgtype.BinaryFormatCode, v, nil)
-		plans[i] = m.PlanEncode(pgtype.UUIDOID, pgtype.BinaryFormatCode, v)
+	type encoded struct {
+		value any
+		buf   []byte
+		err   error
+		plan  pgtype.EncodePlan
 	}
-	conn.Release()
-	for i, v := range values {
-		require.NoError(t, errs[i])
-		require.Equal(t, id[:], bufs[i])
-		_, wrapped := plans[i].(pgtype.WrappedEncodePlanNextSetter)
-		require.True(t, wrapped, "%T: a plan wrapping the UUID's bytes, not the driver.Valuer's: %T", v, plans[i])
+	var got []encoded
+	for _, v := range []any{id, &id} {
+		buf, err := m.Encode(pgtype.UUIDOID, pgtype.BinaryFormatCode, v, nil)
+		got = append(got, encoded{v, buf, err, m.PlanEncode(pgtype.UUIDOID, pgtype.BinaryFormatCode, v)})
+	}
+	conn.Release() // before any assertion, so that a failure does not leave the pool waiting for it
+	for _, e := range got {
+		require.NoError(t, e.err)
+		require.Equal(t, id[:], e.buf)
+		_, wrapped := e.plan.(pgtype.WrappedEncodePlanNextSetter)
+		require.True(t, wrapped, "%T: a plan wrapping the UUID's bytes, not the driver.Valuer's: %T", e.value, e.plan)
 	}
 
 	var same, fromPtr *uuid.UUID
